@@ -1,0 +1,763 @@
+#!/usr/bin/env python3
+"""Benchmark Solvent against DVC.
+
+Run from the repository root (``make bench``)::
+
+    .venv/bin/python bench/run.py [--runs N] [--quick] [--only NAME...] [--workdir DIR]
+
+Stdlib only. DVC is installed into its own venv (``bench/.venv-dvc``) on first use. Every
+measured command runs in a throw-away git repository under the work dir; only the tool command
+itself is timed (``time.perf_counter`` around ``subprocess.run``). Tools are run in alternation
+(solvent, dvc, solvent, dvc, ...) and the median wall time of each is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+DVC_VENV = BENCH_DIR / ".venv-dvc"
+RESULTS_JSON = BENCH_DIR / "results.json"
+
+MIB = 1024 * 1024
+CHUNK = 16 * MIB
+SMALL_FILE_SIZE = 4096
+N_SUBDIRS = 20
+N_MODIFIED = 10
+BACKDATE_S = 10.0
+VERSION_REPEATS = 10
+STDERR_SHOWN = 4000
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+GIT += ["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Running commands
+# --------------------------------------------------------------------------------------------
+
+
+class BenchError(Exception):
+    """A setup step, a measured command or a sanity check failed."""
+
+
+def run(cmd: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> str:
+    """Run an untimed helper command; return its stdout, raise BenchError on failure."""
+    argv = [str(c) for c in cmd]
+    try:
+        proc = subprocess.run(
+            argv,
+            check=False,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+    except OSError as exc:
+        raise BenchError(f"cannot run {' '.join(argv)}: {exc}") from exc
+    if proc.returncode != 0:
+        raise BenchError(
+            f"`{' '.join(argv)}` exited {proc.returncode} (in {cwd})\n"
+            f"{(proc.stderr + proc.stdout).strip()[-STDERR_SHOWN:]}"
+        )
+    return proc.stdout
+
+
+def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str], stderr_file: Path) -> float:
+    """Time one command; stdout is discarded, stderr goes to a file (read back on failure)."""
+    with stderr_file.open("wb") as err:
+        try:
+            start = time.perf_counter()
+            proc = subprocess.run(
+                cmd,
+                check=False,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+            elapsed = time.perf_counter() - start
+        except OSError as exc:
+            raise BenchError(f"cannot run {' '.join(cmd)}: {exc}") from exc
+    if proc.returncode != 0:
+        text = stderr_file.read_text(errors="replace").strip()[-STDERR_SHOWN:]
+        raise BenchError(f"`{' '.join(cmd)}` exited {proc.returncode} (in {cwd})\n{text}")
+    return elapsed
+
+
+def rmtree(path: Path) -> None:
+    """Remove a tree, also when a tool left read-only files or directories behind."""
+
+    def onerror(func: Callable[..., Any], p: str, _exc: Any) -> None:
+        os.chmod(p, 0o700)
+        parent = os.path.dirname(p)
+        if parent:
+            os.chmod(parent, 0o700)
+        func(p)
+
+    if path.exists():
+        shutil.rmtree(path, onerror=onerror)
+
+
+# --------------------------------------------------------------------------------------------
+# Tools
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tool:
+    """How to drive one tool. Subclasses know the tool's repository setup."""
+
+    name: str
+    exe: Path
+    env: dict[str, str]
+    pointer_suffix: str
+    available: bool = True
+    unavailable_reason: str = ""
+
+    def argv(self, *args: str) -> list[str]:
+        return [str(self.exe), *args]
+
+    def init_repo(self, repo: Path, scratch: Path) -> None:
+        raise NotImplementedError
+
+    def add(self, target: str) -> list[str]:
+        return self.argv("add", target)
+
+    def status(self) -> list[str]:
+        return self.argv("status")
+
+    def checkout(self, target: str) -> list[str]:
+        raise NotImplementedError
+
+    def version(self) -> list[str]:
+        return self.argv("--version")
+
+    def help(self) -> list[str]:
+        return self.argv("--help")
+
+    def pointer(self, repo: Path, target: str) -> Path:
+        return repo / f"{target}{self.pointer_suffix}"
+
+    def version_string(self) -> str | None:
+        if not self.available:
+            return None
+        try:
+            return run(self.version(), cwd=ROOT, env=self.env).strip() or None
+        except BenchError:
+            return None
+
+
+class Solvent(Tool):
+    def init_repo(self, repo: Path, scratch: Path) -> None:
+        run(self.argv("init"), cwd=repo, env=self.env)
+
+    def checkout(self, target: str) -> list[str]:
+        return self.argv("checkout", target)  # data path; solvent also accepts the pointer
+
+
+class Dvc(Tool):
+    def init_repo(self, repo: Path, scratch: Path) -> None:
+        run(self.argv("init", "--quiet"), cwd=repo, env=self.env)
+        settings = {
+            "core.analytics": "false",
+            "core.autostage": "false",
+            "core.check_update": "false",
+            # Keep DVC's state/index db inside the run dir (default: /var/tmp/dvc/...), so it
+            # is deleted with the run. Same disk as the repo, so no speed difference.
+            "core.site_cache_dir": str(scratch / "dvc-site-cache"),
+        }
+        for key, value in settings.items():
+            run(self.argv("config", "--local", key, value), cwd=repo, env=self.env)
+
+    def add(self, target: str) -> list[str]:
+        return self.argv("add", "--quiet", target)
+
+    def checkout(self, target: str) -> list[str]:
+        return self.argv("checkout", "--quiet", f"{target}{self.pointer_suffix}")
+
+
+def base_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(GIT_ENV)
+    return env
+
+
+def make_solvent(exe: Path) -> Solvent:
+    tool = Solvent("solvent", exe, base_env(), ".solvent")
+    if not exe.exists():
+        tool.available = False
+        tool.unavailable_reason = f"{exe} does not exist"
+    return tool
+
+
+def ensure_dvc() -> Dvc:
+    exe = DVC_VENV / "bin" / "dvc"
+    if not exe.exists():
+        log(f"Installing DVC into {DVC_VENV} (one-time, takes a few minutes) ...")
+        py = DVC_VENV / "bin" / "python"
+        if not py.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(DVC_VENV)], check=True)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "--disable-pip-version-check", "dvc"], check=True
+        )
+    env = base_env()
+    env["DVC_NO_ANALYTICS"] = "1"
+    return Dvc("dvc", exe, env, ".dvc")
+
+
+# --------------------------------------------------------------------------------------------
+# Test data
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Data:
+    root: Path
+    big_mib: int
+    n_files: int
+    files: list[str] = field(default_factory=list)  # paths relative to root, sorted
+
+    @property
+    def big(self) -> Path:
+        return self.root / "big.bin"
+
+    @property
+    def folder(self) -> Path:
+        return self.root / "files"
+
+
+def build_data(workdir: Path, big_mib: int, n_files: int) -> Data:
+    data = Data(workdir / f"data-{big_mib}m-{n_files}", big_mib, n_files)
+    marker = data.root / ".complete"
+    per_dir = n_files // N_SUBDIRS
+    names = [f"files/d{d:02d}/f{i:04d}.bin" for d in range(N_SUBDIRS) for i in range(per_dir)]
+    data.files = sorted(names)
+    if marker.exists():
+        log(f"Reusing test data in {data.root}")
+        return data
+    log(f"Building test data in {data.root}: {big_mib} MiB file + {n_files} x 4 KiB files ...")
+    rmtree(data.root)
+    data.root.mkdir(parents=True)
+    start = time.perf_counter()
+    with data.big.open("wb") as fh:
+        remaining = big_mib * MIB
+        while remaining > 0:
+            chunk = min(CHUNK, remaining)
+            fh.write(os.urandom(chunk))
+            remaining -= chunk
+    for d in range(N_SUBDIRS):
+        (data.folder / f"d{d:02d}").mkdir(parents=True)
+    for name in names:
+        (data.root / name).write_bytes(os.urandom(SMALL_FILE_SIZE))
+    # Backdate everything so that no tool sees "racy" mtimes equal to its own clock.
+    past = time.time() - BACKDATE_S
+    for dirpath, dirnames, filenames in os.walk(data.root):
+        for n in (*filenames, *dirnames):
+            os.utime(os.path.join(dirpath, n), (past, past))
+    os.utime(data.root, (past, past))
+    marker.write_text(json.dumps({"big_mib": big_mib, "n_files": n_files}) + "\n")
+    log(f"  built in {time.perf_counter() - start:.1f} s")
+    return data
+
+
+def copy_in(src: Path, repo: Path) -> None:
+    """``cp -r`` (keeping the backdated mtimes: a plain copy would stamp them 'now')."""
+    run(["cp", "-r", "--preserve=timestamps", src, repo / src.name], cwd=repo, env=base_env())
+
+
+# --------------------------------------------------------------------------------------------
+# Cases
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """One tool's repository within a case."""
+
+    tool: Tool
+    data: Data
+    scratch: Path  # per-repo scratch dir, deleted afterwards
+    repo: Path
+    run_index: int = 0
+    saved: dict[str, str] = field(default_factory=dict)
+
+
+Step = Callable[[Ctx], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # "ratio": dvc/solvent >= value; "abs": solvent median < value seconds
+    value: float
+
+    def describe(self) -> str:
+        if self.kind == "ratio":
+            return f">={self.value:g}x"
+        return f"<{self.value:g} s"
+
+    def verdict(self, solvent: float | None, dvc: float | None) -> str:
+        if solvent is None or (self.kind == "ratio" and dvc is None):
+            return "n/a"
+        if self.kind == "ratio":
+            assert dvc is not None
+            return "PASS" if dvc / solvent >= self.value else "MISS"
+        return "PASS" if solvent < self.value else "MISS"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    summary: str
+    command: Callable[[Tool], list[str]]
+    prepare: Step | None = None  # untimed, once per repository
+    before: Step | None = None  # untimed, before each timed run
+    after: Step | None = None  # untimed, after each timed run (checks / re-sync)
+    shared: bool = False  # one repository for all runs of a tool (else a fresh one per run)
+    needs_repo: bool = True  # False: run in an empty directory
+    tools: tuple[str, ...] = ("solvent", "dvc")
+    repeats: int | None = None  # fixed number of runs (ignores --runs)
+    target: Target | None = None
+
+
+def git_commit(ctx: Ctx, message: str) -> None:
+    """Commit everything except the data itself (pointer files, .gitignore, tool config)."""
+    listing = run(
+        [*GIT, "ls-files", "-z", "--others", "--modified", "--deleted", "--exclude-standard"],
+        cwd=ctx.repo,
+        env=ctx.tool.env,
+    )
+    data_roots = ("files", "big.bin")
+    paths = sorted({p for p in listing.split("\0") if p and p.split("/")[0] not in data_roots})
+    if paths:
+        run([*GIT, "add", "--all", "--", *paths], cwd=ctx.repo, env=ctx.tool.env)
+    run([*GIT, "commit", "-q", "--allow-empty", "-m", message], cwd=ctx.repo, env=ctx.tool.env)
+
+
+def copy_big(ctx: Ctx) -> None:
+    copy_in(ctx.data.big, ctx.repo)
+
+
+def copy_folder(ctx: Ctx) -> None:
+    copy_in(ctx.data.folder, ctx.repo)
+
+
+def add_folder_and_commit(ctx: Ctx) -> None:
+    copy_folder(ctx)
+    run(ctx.tool.add("files"), cwd=ctx.repo, env=ctx.tool.env)
+    check_pointer("files")(ctx)
+    git_commit(ctx, "add files")
+
+
+def modified_files(ctx: Ctx) -> list[Path]:
+    """N_MODIFIED files spread over the folder; different ones on each run of a repository."""
+    n = len(ctx.data.files)
+    stride = n // N_MODIFIED
+    picks = {(k * stride + ctx.run_index) % n for k in range(N_MODIFIED)}
+    return [ctx.repo / ctx.data.files[i] for i in sorted(picks)]
+
+
+def modify_files(ctx: Ctx) -> None:
+    """Rewrite 10 files with new random bytes of the same size.
+
+    Written to a temp file and renamed over the original (as editors do), so a tool that links
+    workspace files to its cache cannot have its cache corrupted. The new mtime is 5 s in the
+    past: distinct from the recorded one, and not 'racy' against the tool's clock.
+    """
+    when = time.time() - BACKDATE_S / 2
+    for path in modified_files(ctx):
+        tmp = path.with_name(path.name + ".bench-tmp")
+        tmp.write_bytes(os.urandom(SMALL_FILE_SIZE))
+        os.utime(tmp, (when, when))
+        os.replace(tmp, path)
+
+
+def check_pointer(target: str) -> Step:
+    def check(ctx: Ctx) -> None:
+        pointer = ctx.tool.pointer(ctx.repo, target)
+        if not pointer.is_file():
+            raise BenchError(f"sanity check: {pointer.name} was not written")
+
+    return check
+
+
+def save_pointer(ctx: Ctx) -> None:
+    ctx.saved["pointer"] = ctx.tool.pointer(ctx.repo, "files").read_text()
+
+
+def check_pointer_changed(ctx: Ctx) -> None:
+    check_pointer("files")(ctx)
+    if ctx.tool.pointer(ctx.repo, "files").read_text() == ctx.saved.get("pointer"):
+        raise BenchError("sanity check: files pointer unchanged after re-adding modified files")
+
+
+def modify_and_save(ctx: Ctx) -> None:
+    modify_files(ctx)
+    save_pointer(ctx)
+
+
+def readd_folder(ctx: Ctx) -> None:
+    run(ctx.tool.add("files"), cwd=ctx.repo, env=ctx.tool.env)
+
+
+def delete_folder(ctx: Ctx) -> None:
+    rmtree(ctx.repo / "files")
+
+
+def check_folder_restored(ctx: Ctx) -> None:
+    count = sum(len(names) for _, _, names in os.walk(ctx.repo / "files"))
+    if count != ctx.data.n_files:
+        raise BenchError(f"sanity check: {count} files after checkout, expected {ctx.data.n_files}")
+
+
+def build_cases() -> list[Case]:
+    return [
+        Case(
+            "version",
+            "`--version`",
+            command=lambda t: t.version(),
+            shared=True,
+            needs_repo=False,
+            repeats=VERSION_REPEATS,
+            target=Target("abs", 0.1),
+        ),
+        Case(
+            "help",
+            "`--help` (solvent only)",
+            command=lambda t: t.help(),
+            shared=True,
+            needs_repo=False,
+            tools=("solvent",),
+            repeats=VERSION_REPEATS,
+            target=Target("abs", 0.1),
+        ),
+        Case(
+            "add-1g",
+            "add the big file (fresh repo per run)",
+            command=lambda t: t.add("big.bin"),
+            before=copy_big,
+            after=check_pointer("big.bin"),
+            target=Target("ratio", 5),
+        ),
+        Case(
+            "add-20k",
+            "add the folder of small files (fresh repo per run)",
+            command=lambda t: t.add("files"),
+            before=copy_folder,
+            after=check_pointer("files"),
+            target=Target("ratio", 4),
+        ),
+        Case(
+            "status-noop",
+            "status after adding the folder, nothing changed",
+            command=lambda t: t.status(),
+            prepare=add_folder_and_commit,
+            shared=True,
+            target=Target("ratio", 8),
+        ),
+        Case(
+            "status-10",
+            "status after modifying 10 files (re-added untimed after each run)",
+            command=lambda t: t.status(),
+            prepare=add_folder_and_commit,
+            before=modify_files,
+            after=readd_folder,
+            shared=True,
+        ),
+        Case(
+            "readd-10",
+            "add the folder again after modifying 10 files",
+            command=lambda t: t.add("files"),
+            prepare=add_folder_and_commit,
+            before=modify_and_save,
+            after=check_pointer_changed,
+            shared=True,
+            target=Target("ratio", 8),
+        ),
+        Case(
+            "checkout-20k",
+            "checkout the folder after deleting it (rm -rf untimed)",
+            command=lambda t: t.checkout("files"),
+            prepare=add_folder_and_commit,
+            before=delete_folder,
+            after=check_folder_restored,
+            shared=True,
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Running a case
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ToolResult:
+    times: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        if self.error is not None or not self.times:
+            return None
+        return statistics.median(self.times)
+
+
+def new_ctx(case: Case, tool: Tool, data: Data, runs_dir: Path, index: int) -> Ctx:
+    scratch = runs_dir / f"{case.name}-{tool.name}-{index}"
+    rmtree(scratch)
+    repo = scratch / "repo"
+    repo.mkdir(parents=True)
+    ctx = Ctx(tool, data, scratch, repo)
+    if case.needs_repo:
+        run([*GIT, "init", "-q"], cwd=repo, env=tool.env)
+        tool.init_repo(repo, scratch)
+        git_commit(ctx, "init")
+    if case.prepare is not None:
+        case.prepare(ctx)
+    return ctx
+
+
+def run_case(case: Case, tools: dict[str, Tool], data: Data, runs_dir: Path, runs: int) -> dict:
+    n_runs = case.repeats or runs
+    results = {name: ToolResult() for name in case.tools}
+    shared: dict[str, Ctx] = {}
+    log(f"\n== {case.name}: {case.summary} ({n_runs} runs each)")
+    for name in case.tools:
+        if not tools[name].available:
+            results[name].error = f"not available: {tools[name].unavailable_reason}"
+            log(f"  {name}: skipped ({results[name].error})")
+    try:
+        for i in range(n_runs):
+            for name in case.tools:
+                tool, res = tools[name], results[name]
+                if res.error is not None:
+                    continue
+                ctx: Ctx | None = shared.get(name)
+                setup_start = time.perf_counter()
+                try:
+                    if ctx is None:
+                        ctx = new_ctx(case, tool, data, runs_dir, i)
+                        if case.shared:
+                            shared[name] = ctx
+                    ctx.run_index = i
+                    if case.before is not None:
+                        case.before(ctx)
+                    os.sync()  # flush setup writes so they do not land inside the timing
+                    setup = time.perf_counter() - setup_start
+                    elapsed = timed(case.command(tool), ctx.repo, tool.env, ctx.scratch / "err")
+                    if case.after is not None:
+                        case.after(ctx)
+                    res.times.append(elapsed)
+                    extra = f"   (untimed setup {setup:.1f} s)" if setup >= 0.5 else ""
+                    log(f"  run {i + 1}/{n_runs}  {name:<8} {elapsed:8.3f} s{extra}")
+                except BenchError as exc:
+                    res.error = str(exc).splitlines()[0] if str(exc) else "failed"
+                    log(f"  run {i + 1}/{n_runs}  {name:<8} FAILED: {exc}")
+                finally:
+                    if ctx is not None and not case.shared:
+                        rmtree(ctx.scratch)
+    finally:
+        for ctx in shared.values():
+            rmtree(ctx.scratch)
+    out: dict[str, Any] = {"name": case.name, "summary": case.summary, "runs": n_runs}
+    for name in ("solvent", "dvc"):
+        res = results.get(name)
+        out[name] = (
+            None
+            if res is None
+            else {
+                "times": [round(t, 6) for t in res.times],
+                "median": res.median,
+                "error": res.error,
+            }
+        )
+    sol, dvc = results.get("solvent"), results.get("dvc")
+    sol_med = sol.median if sol else None
+    dvc_med = dvc.median if dvc else None
+    out["ratio"] = dvc_med / sol_med if sol_med and dvc_med else None
+    out["target"] = case.target.describe() if case.target else None
+    out["verdict"] = case.target.verdict(sol_med, dvc_med) if case.target else None
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+def fmt_time(res: dict | None) -> str:
+    if res is None:
+        return "-"
+    if res["error"] is not None:
+        return "FAILED"
+    return f"{res['median']:.3f}"
+
+
+def print_table(results: list[dict]) -> None:
+    header = ("case", "solvent (s)", "dvc (s)", "dvc/solvent", "target", "result")
+    rows = [header]
+    for r in results:
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] else "-"
+        verdict = r["verdict"] or "-"
+        if r["verdict"] == "n/a" and r["solvent"] and r["solvent"]["error"]:
+            verdict = "FAILED"
+        row = (r["name"], fmt_time(r["solvent"]), fmt_time(r["dvc"]), ratio)
+        rows.append((*row, r["target"] or "-", verdict))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    log()
+    for j, row in enumerate(rows):
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        log("  ".join(cells))
+        if j == 0:
+            log("  ".join("-" * w for w in widths))
+
+
+def machine_info(tools: dict[str, Tool], workdir: Path) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "nproc_available": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "solvent_version": tools["solvent"].version_string(),
+        "dvc_version": tools["dvc"].version_string(),
+    }
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        models = [ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if "model name" in ln]
+        info["cpu"] = models[0] if models else None
+        meminfo = Path("/proc/meminfo").read_text().splitlines()
+        info["mem_total"] = next(ln.split(":", 1)[1].strip() for ln in meminfo if "MemTotal" in ln)
+    except (OSError, StopIteration):
+        pass
+    try:
+        fs = run(["stat", "-f", "-c", "%T", workdir], cwd=ROOT, env=base_env()).strip()
+        info["workdir_fs"] = fs
+    except BenchError:
+        pass
+    return info
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(case_names: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Benchmark Solvent against DVC.")
+    p.add_argument("--runs", type=int, default=None, help="runs per tool and case (default 5)")
+    p.add_argument("--quick", action="store_true", help="3 runs, 256 MiB file, 5,000 small files")
+    p.add_argument("--only", nargs="+", metavar="NAME", choices=case_names, help="cases to run")
+    p.add_argument("--workdir", type=Path, default=BENCH_DIR / ".work", help="scratch directory")
+    p.add_argument(
+        "--solvent", type=Path, default=None, help="solvent executable (default .venv/bin/solvent)"
+    )
+    p.add_argument("--json", type=Path, default=RESULTS_JSON, help="where to write results")
+    args = p.parse_args()
+    if args.runs is not None and args.runs < 1:
+        p.error("--runs must be >= 1")
+    return args
+
+
+def find_solvent(arg: Path | None) -> Path:
+    if arg is not None:
+        return arg.resolve()
+    for candidate in (ROOT / ".venv" / "bin" / "solvent", Path(sys.executable).parent / "solvent"):
+        if candidate.exists():
+            return candidate
+    found = shutil.which("solvent")
+    return Path(found) if found else ROOT / ".venv" / "bin" / "solvent"
+
+
+def main() -> int:
+    cases = build_cases()
+    args = parse_args([c.name for c in cases])
+    runs = args.runs or (3 if args.quick else 5)
+    big_mib, n_files = (256, 5000) if args.quick else (1024, 20000)
+    if args.only:
+        cases = [c for c in cases if c.name in args.only]
+
+    tools: dict[str, Tool] = {
+        "solvent": make_solvent(find_solvent(args.solvent)),
+        "dvc": ensure_dvc(),
+    }
+    workdir: Path = args.workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    info = machine_info(tools, workdir)
+    log(f"DVC version:     {info['dvc_version']}")
+    log(f"Solvent version: {info['solvent_version'] or 'UNAVAILABLE'} ({tools['solvent'].exe})")
+    if not tools["solvent"].available:
+        log(f"  solvent side will be reported as failed: {tools['solvent'].unavailable_reason}")
+    log(f"Machine: {info['nproc']} CPUs, Python {info['python']}, workdir {workdir}")
+    if args.quick:
+        log(
+            f"QUICK MODE: {runs} runs, {big_mib} MiB file, {n_files:,} small files "
+            "(sizes are smaller than the targets assume)"
+        )
+    else:
+        log(f"Full mode: {runs} runs, {big_mib} MiB file, {n_files:,} small files")
+
+    data = build_data(workdir, big_mib, n_files)
+    runs_dir = workdir / "runs"
+    rmtree(runs_dir)
+    runs_dir.mkdir()
+    results: list[dict] = []
+    try:
+        for case in cases:
+            results.append(run_case(case, tools, data, runs_dir, runs))
+    finally:
+        rmtree(runs_dir)
+
+    print_table(results)
+    report = {
+        "machine": info,
+        "config": {
+            "quick": args.quick,
+            "runs": runs,
+            "big_file_mib": big_mib,
+            "small_files": n_files,
+            "small_file_bytes": SMALL_FILE_SIZE,
+            "workdir": str(workdir),
+        },
+        "cases": results,
+    }
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    log(f"\nResults written to {args.json}")
+    failed = [r["name"] for r in results if any(r[t] and r[t]["error"] for t in ("solvent", "dvc"))]
+    if failed:
+        log(f"Failed cases: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

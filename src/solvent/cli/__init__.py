@@ -1,0 +1,17 @@
+"""The ``solvent`` command. Parsing and rendering only; the work is done by ``solvent.api``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    if argv == ["--version"]:  # answered before any heavy import
+        from solvent import __version__
+
+        print(f"solvent {__version__}")
+        return
+    from solvent.cli.app import run
+
+    sys.exit(run(argv))

@@ -1,0 +1,141 @@
+"""``solvent add / status / diff / checkout``: versioned data."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from solvent.cli.render import DelayedProgress, console, print_json
+from solvent.cli.repo_cmds import JOBS, JSON
+
+if TYPE_CHECKING:
+    from solvent.tracking.add import AddResult
+
+TARGETS = typer.Argument(help="Tracked paths or their pointer files (default: all).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add")(add)
+    app.command("status")(status)
+    app.command("diff")(diff)
+    app.command("checkout")(checkout)
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def add(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders to track.")],
+    jobs: JOBS = None,
+    json: JSON = False,
+) -> None:
+    """Store files and folders by content and write their .solvent pointer files."""
+    from solvent.api import Repo
+
+    repo = Repo()
+    results = repo.add(paths, jobs, DelayedProgress(bytes_=True))
+    if json:
+        print_json(results)
+        return
+    for r in results:
+        what = f"{r.files} files, " if r.kind == "dir" else ""
+        verb = "tracked" if r.changed else "unchanged"
+        console.print(f"{verb} {escape(r.path)} ({what}{_size(r.size)}) → {r.pointer}")
+    if repo.layout.uses_git and any(r.changed for r in results):
+        files = " ".join(sorted({r.pointer for r in results} | _gitignores(results)))
+        console.print(f"To save this version in git: git add {files}")
+
+
+def _gitignores(results: list[AddResult]) -> set[str]:
+    return {str(PurePosixPath(r.path).parent / ".gitignore").removeprefix("./") for r in results}
+
+
+def status(
+    targets: Annotated[list[str] | None, TARGETS] = None,
+    jobs: JOBS = None,
+    json: JSON = False,
+) -> None:
+    """Compare tracked data in the workspace with its pointer files."""
+    from solvent.api import Repo
+    from solvent.tracking.status import DataState
+
+    results = Repo().status(targets or [], jobs, DelayedProgress(bytes_=True))
+    if json:
+        print_json(results)
+        return
+    if not results:
+        console.print("No tracked data. Track some with 'solvent add PATH'.")
+        return
+    clean = True
+    for r in results:
+        notes = [] if r.in_cache else ["not in cache"]
+        if r.state is DataState.UNCHANGED:
+            if notes:
+                clean = False
+                console.print(f"[yellow]{escape(r.path)}[/]: {', '.join(notes)}")
+            continue
+        clean = False
+        color = "red" if r.state is DataState.MISSING else "yellow"
+        console.print(f"[{color}]{escape(r.path)}[/]: {', '.join([r.state.value, *notes])}")
+        for label, paths in (
+            ("added", r.changes.added),
+            ("removed", r.changes.removed),
+            ("modified", r.changes.modified),
+        ):
+            for p in paths[:20]:
+                console.print(f"    {label:9}{escape(r.path)}/{escape(p)}")
+            if len(paths) > 20:
+                console.print(f"    … and {len(paths) - 20} more {label}")
+    if clean:
+        console.print("Tracked data is up to date.")
+
+
+def diff(
+    rev_a: Annotated[str | None, typer.Argument(help="Old revision (default: HEAD).")] = None,
+    rev_b: Annotated[
+        str | None, typer.Argument(help="New revision (default: the workspace).")
+    ] = None,
+    json: JSON = False,
+) -> None:
+    """Per-file changes of tracked data between git revisions or the workspace."""
+    from solvent.api import Repo
+
+    result = Repo().diff(rev_a, rev_b)
+    if json:
+        print_json(result)
+        return
+    for c in result.changes:
+        color = {"added": "green", "deleted": "red", "modified": "yellow"}[c.change]
+        console.print(f"[{color}]{c.change:9}[/]{escape(c.path)}")
+    for path in result.coarse:
+        console.print(f"[dim]{escape(path)}: folder listing not in the cache, compared whole[/]")
+    if not result.changes:
+        console.print(f"No changes between {result.a} and {result.b}.")
+
+
+def checkout(
+    targets: Annotated[list[str] | None, TARGETS] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Discard unsaved changes.")] = False,
+    relink: Annotated[
+        bool, typer.Option("--relink", help="Rewrite every file in the configured link type.")
+    ] = False,
+    jobs: JOBS = None,
+) -> None:
+    """Restore tracked data in the workspace from the cache."""
+    from solvent.api import Repo
+
+    results = Repo().checkout(targets or [], force, relink, jobs, DelayedProgress())
+    changed = [r for r in results if r.written or r.deleted]
+    for r in changed:
+        console.print(f"{escape(r.path)}: {r.written} written, {r.deleted} deleted")
+    if not changed:
+        console.print("Workspace already matches the pointer files.")

@@ -1,0 +1,95 @@
+"""Console output shared by the commands: errors, JSON, and a progress bar that shows itself
+only for work that takes more than a second."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import threading
+import time
+from pathlib import PurePath
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+SHOW_AFTER = 1.0
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, PurePath) or type(value).__name__ == "ObjectId":
+        return str(value)
+    return value
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(_plain(value), indent=2))
+
+
+class DelayedProgress:
+    """A Rich progress bar that appears only once work has run for ``SHOW_AFTER`` seconds."""
+
+    def __init__(self, console: Console = err_console, bytes_: bool = False) -> None:
+        self.console = console
+        self.bytes = bytes_
+        self._lock = threading.Lock()
+        self._bar: Progress | None = None
+        self._task: Any = None
+        self._done = 0
+        self._total = 0
+        self._desc = ""
+        self._t0 = 0.0
+
+    def start(self, description: str, total: int) -> None:
+        with self._lock:
+            self._desc, self._total, self._done = description, total, 0
+            self._t0 = time.monotonic()
+
+    def advance(self, n: int = 1) -> None:
+        with self._lock:
+            self._done += n
+            if self._bar is None:
+                if not self.console.is_terminal or time.monotonic() - self._t0 < SHOW_AFTER:
+                    return
+                columns = (
+                    [DownloadColumn(), TransferSpeedColumn()]
+                    if self.bytes
+                    else [MofNCompleteColumn()]
+                )
+                self._bar = Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    *columns,
+                    TimeRemainingColumn(),
+                    console=self.console,
+                    transient=True,
+                )
+                self._task = self._bar.add_task(self._desc, total=self._total)
+                self._bar.start()
+            self._bar.update(self._task, completed=self._done)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._bar is not None:
+                self._bar.stop()
+                self._bar = None

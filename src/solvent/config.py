@@ -1,0 +1,71 @@
+"""Typed settings from ``.solvent/config.toml`` (shared, committed) and ``config.local.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+from solvent.errors import MalformedFileError
+
+LinkType = Literal["reflink", "copy", "hardlink", "symlink"]
+LINK_TYPES: tuple[LinkType, ...] = ("reflink", "copy", "hardlink", "symlink")
+
+DEFAULT_CONFIG = """\
+# Solvent settings for this repo (committed). Machine-specific values go in config.local.toml.
+
+[cache]
+# How data gets from the cache into the workspace, tried in order. reflink shares blocks
+# where the file system can (btrfs, xfs, apfs); copy always works. hardlink and symlink
+# save space but make tracked files read-only links into the cache.
+link = ["reflink", "copy"]
+"""
+
+
+@dataclass(frozen=True)
+class Config:
+    link: tuple[LinkType, ...] = ("reflink", "copy")
+
+    def _check(self, where: str) -> None:
+        if not self.link:
+            raise MalformedFileError(f"{where}: cache.link is empty", f"use {list(LINK_TYPES)}")
+        for kind in self.link:
+            if kind not in LINK_TYPES:
+                raise MalformedFileError(
+                    f"{where}: cache.link has unknown link type {kind!r}",
+                    f"choose from {', '.join(LINK_TYPES)}",
+                )
+
+
+def _read(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as e:
+        raise MalformedFileError(f"{path}: {e}", "fix the TOML syntax") from None
+
+
+def load_config(dot: Path) -> Config:
+    """Read the shared config, then let ``config.local.toml`` override it key by key."""
+    merged: dict[str, object] = {}
+    for name in ("config.toml", "config.local.toml"):
+        for section, values in _read(dot / name).items():
+            if isinstance(values, dict):
+                current = merged.setdefault(section, {})
+                assert isinstance(current, dict)
+                current.update(values)
+    cache = merged.get("cache", {})
+    where = str(dot / "config.toml")
+    if not isinstance(cache, dict):
+        raise MalformedFileError(f"{where}: [cache] must be a table")
+    link = cache.get("link", ["reflink", "copy"])
+    if isinstance(link, str):
+        link = [part.strip() for part in link.split(",")]
+    if not isinstance(link, list):
+        raise MalformedFileError(f"{where}: cache.link must be a list of link types")
+    config = Config(link=tuple(cast(list[LinkType], link)))
+    config._check(where)
+    return config

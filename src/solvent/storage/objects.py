@@ -1,0 +1,168 @@
+"""The content-addressed object store under ``.solvent/cache``.
+
+An object's bytes live at ``blake3/ab/cdef…``. Writers put the bytes in a temp file under
+``tmp/`` (same file system), make it durable, then rename it to its final name, so a crash
+never leaves a half object under a final name. Small objects are made durable in batches: one
+``syncfs`` for many files instead of one ``fsync`` each. Objects are read-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from solvent.storage.fsutil import copy_fd, reflink, syncfs
+from solvent.storage.hashing import hash_bytes, hash_file
+from solvent.storage.ids import ALGORITHM, ObjectId
+
+OBJECT_MODE = 0o444
+# Batches this large are made durable and renamed before more temp files pile up.
+BATCH_LIMIT = 4096
+
+
+class ObjectStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.objects = root / ALGORITHM
+        self.tmp = root / "tmp"
+        self._made_dirs: set[str] = set()
+        self._pending: list[tuple[str, str]] = []
+        self._pending_ids: set[ObjectId] = set()
+        self._lock = threading.Lock()
+
+    def path(self, oid: ObjectId) -> Path:
+        return self.objects / oid.digest[:2] / oid.digest[2:]
+
+    def has(self, oid: ObjectId) -> bool:
+        return oid in self._pending_ids or os.path.exists(self.path(oid))
+
+    def init(self) -> None:
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def clean_tmp(self) -> int:
+        """Remove temp files a killed writer left behind; call only while holding the repo lock."""
+        removed = 0
+        if self.tmp.is_dir():
+            for entry in os.scandir(self.tmp):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _new_tmp(self) -> str:
+        return os.path.join(self.tmp, uuid.uuid4().hex)
+
+    def _final(self, oid: ObjectId) -> str:
+        prefix = oid.digest[:2]
+        if prefix not in self._made_dirs:
+            os.makedirs(self.objects / prefix, exist_ok=True)
+            self._made_dirs.add(prefix)
+        return os.path.join(self.objects, prefix, oid.digest[2:])
+
+    def put_bytes(self, data: bytes, oid: ObjectId | None = None) -> ObjectId:
+        """Store ``data``; it becomes visible under its final name at the next ``flush``."""
+        if oid is None:
+            oid = hash_bytes(data)
+        if self.has(oid):
+            return oid
+        tmp = self._new_tmp()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        final = self._final(oid)
+        with self._lock:
+            if oid in self._pending_ids:
+                os.unlink(tmp)
+                return oid
+            self._pending.append((tmp, final))
+            self._pending_ids.add(oid)
+            full = len(self._pending) >= BATCH_LIMIT
+        if full:
+            self.flush()
+        return oid
+
+    def put_file(self, src: str | os.PathLike[str]) -> ObjectId:
+        """Store a large file: copy it, hash the copy, then rename the copy into place.
+
+        Hashing the copy (not the source) means the object always matches its id, even if
+        the source is being rewritten while we read it.
+        """
+        tmp = self._new_tmp()
+        with open(src, "rb") as s:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+            try:
+                if not reflink(s.fileno(), fd):
+                    copy_fd(s.fileno(), fd)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        try:
+            oid = hash_file(tmp)
+            if self.has(oid):
+                os.unlink(tmp)
+            else:
+                os.replace(tmp, self._final(oid))
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return oid
+
+    def flush(self) -> None:
+        """Make pending objects durable, then give them their final names."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            self._pending_ids = set()
+        if not pending:
+            return
+        syncfs(self.tmp)
+        for tmp, final in pending:
+            os.replace(tmp, final)
+        syncfs(self.objects)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def read_bytes(self, oid: ObjectId) -> bytes:
+        return self.path(oid).read_bytes()
+
+    def iter_ids(self) -> Iterator[ObjectId]:
+        if not self.objects.is_dir():
+            return
+        for prefix in sorted(os.listdir(self.objects)):
+            folder = self.objects / prefix
+            if len(prefix) != 2 or not folder.is_dir():
+                continue
+            for rest in sorted(os.listdir(folder)):
+                try:
+                    yield ObjectId.parse(f"{ALGORITHM}:{prefix}{rest}")
+                except ValueError:
+                    continue
+
+    def verify(self, oid: ObjectId) -> bool:
+        """Rehash one object; True when its bytes still match its id."""
+        try:
+            return hash_file(self.path(oid)) == oid
+        except FileNotFoundError:
+            return False
+
+    def copy_to(self, oid: ObjectId, dest_fd: int) -> None:
+        """Write the object's bytes into an open file (reflink where the file system can)."""
+        with open(self.path(oid), "rb") as s:
+            if not reflink(s.fileno(), dest_fd):
+                copy_fd(s.fileno(), dest_fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]

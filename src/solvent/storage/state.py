@@ -1,0 +1,97 @@
+"""The state cache: what a file's stat says about its content id, so unchanged files are
+never hashed twice.
+
+Keyed by (device, inode) and checked against (mtime_ns, size). A whole folder also gets one
+row keyed by a digest of every file's stat, so a no-change status of 20,000 files is one
+lookup. The cache only ever says "this stat had this content"; losing it costs time, never
+correctness, so it is written without fsync.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+from solvent.storage.ids import ObjectId
+
+# A file modified twice within one timestamp tick keeps its mtime: trust a stat only once it
+# is older than the coarsest tick of the file system (2 s on FAT-like clocks, ~10 ms on ext4).
+RACY_NS = 50_000_000
+RACY_COARSE_NS = 2_000_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    dev INTEGER NOT NULL, ino INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY (dev, ino)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dirs (key TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS complete (id TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+
+
+def is_racy(mtime_ns: int, now_ns: int) -> bool:
+    window = RACY_COARSE_NS if mtime_ns % 1_000_000_000 == 0 else RACY_NS
+    return now_ns - mtime_ns < window
+
+
+class StateDB:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def get(self, st: os.stat_result) -> ObjectId | None:
+        row = self._db.execute(
+            "SELECT id FROM files WHERE dev=? AND ino=? AND mtime_ns=? AND size=?",
+            (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size),
+        ).fetchone()
+        return ObjectId.parse(row[0]) if row else None
+
+    def put_many(self, rows: list[tuple[os.stat_result, ObjectId]]) -> None:
+        """Remember ids for stats that are old enough to be trusted."""
+        now = time.time_ns()
+        values = [
+            (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, str(oid))
+            for st, oid in rows
+            if not is_racy(st.st_mtime_ns, now)
+        ]
+        if values:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?)", values)
+
+    def get_dir(self, key: str) -> ObjectId | None:
+        row = self._db.execute("SELECT id FROM dirs WHERE key=?", (key,)).fetchone()
+        return ObjectId.parse(row[0]) if row else None
+
+    def put_dir(self, key: str, oid: ObjectId) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO dirs VALUES (?,?)", (key, str(oid)))
+
+    def is_complete(self, oid: ObjectId) -> bool:
+        """Whether every object below the tree ``oid`` was seen in the cache.
+
+        Anything that deletes objects (gc) must call ``forget_complete``.
+        """
+        return (
+            self._db.execute("SELECT 1 FROM complete WHERE id=?", (str(oid),)).fetchone()
+            is not None
+        )
+
+    def mark_complete(self, oid: ObjectId) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR IGNORE INTO complete VALUES (?)", (str(oid),))
+
+    def forget_complete(self) -> None:
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM complete")

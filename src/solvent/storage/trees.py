@@ -1,0 +1,113 @@
+"""Folders as Merkle trees: one tree object per folder, entries sorted by name.
+
+A tree object is canonical JSON (sorted entries, no spaces), so the same folder always gets the
+same id and a one-file change rewrites only the trees on that file's path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from solvent.storage.ids import ObjectId
+
+Kind = Literal["file", "tree"]
+FORMAT = 1
+ReadBytes = Callable[[ObjectId], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    name: str
+    kind: Kind
+    id: ObjectId
+    size: int  # bytes of the file, or of every file below a tree
+    executable: bool = False
+    files: int = 1  # files below a tree; 1 for a file
+
+
+@dataclass(frozen=True, slots=True)
+class Tree:
+    entries: tuple[TreeEntry, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(e.size for e in self.entries)
+
+    @property
+    def files(self) -> int:
+        return sum(e.files for e in self.entries)
+
+    def to_bytes(self) -> bytes:
+        rows = [
+            [e.name, e.kind, str(e.id), e.size, int(e.executable), e.files]
+            for e in sorted(self.entries, key=lambda e: e.name)
+        ]
+        doc = {"solvent-tree": FORMAT, "entries": rows}
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Tree:
+        """Parse a tree object; ``ValueError`` if it is not one, or names an unsafe entry."""
+        try:
+            doc = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"not a tree object: {e}") from None
+        if not isinstance(doc, dict) or doc.get("solvent-tree") != FORMAT:
+            raise ValueError("not a tree object (no 'solvent-tree' format marker)")
+        entries = []
+        for row in doc.get("entries", ()):
+            try:
+                name, kind, oid, size, executable, files = row
+                entry = TreeEntry(
+                    name, kind, ObjectId.parse(oid), int(size), bool(executable), int(files)
+                )
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"malformed tree entry {row!r}: {e}") from None
+            if not isinstance(name, str) or not _safe_name(name):
+                raise ValueError(f"tree entry has an unsafe name {name!r}")
+            if kind not in ("file", "tree"):
+                raise ValueError(f"tree entry {name!r} has unknown kind {kind!r}")
+            entries.append(entry)
+        return cls(tuple(entries))
+
+
+def _safe_name(name: str) -> bool:
+    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One file of a flattened tree: its path relative to the tree's root."""
+
+    path: str
+    id: ObjectId
+    size: int
+    executable: bool
+
+
+def flatten(tree: Tree, load: TreeLoader, prefix: str = "") -> Iterator[FileRecord]:
+    """Every file below ``tree``, depth first, in sorted order."""
+    for e in tree.entries:
+        path = prefix + e.name
+        if e.kind == "file":
+            yield FileRecord(path, e.id, e.size, e.executable)
+        else:
+            yield from flatten(load(e.id), load, path + "/")
+
+
+class TreeLoader:
+    """Reads tree objects from a store, parsing each once."""
+
+    def __init__(self, read: ReadBytes) -> None:
+        self._read = read
+        self._cache: dict[ObjectId, Tree] = {}
+
+    def __call__(self, oid: ObjectId) -> Tree:
+        tree = self._cache.get(oid)
+        if tree is None:
+            tree = Tree.from_bytes(self._read(oid))
+            self._cache[oid] = tree
+        return tree

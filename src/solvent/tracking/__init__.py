@@ -1,0 +1,1 @@
+"""Data tracked with ``solvent add``: pointer files, add, status, diff and checkout."""

@@ -1,0 +1,115 @@
+"""``solvent add``: store files and folders by content and write their pointer files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from solvent import git
+from solvent.errors import UsageError
+from solvent.git import POINTER_SUFFIX
+from solvent.progress import Progress
+from solvent.repo import RepoLayout
+from solvent.storage.fsutil import atomic_write_text
+from solvent.storage.ids import ObjectId
+from solvent.tracking.checkout import checkout_pointers
+from solvent.tracking.discover import find_pointers
+from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for
+from solvent.tracking.select import tracking_parent
+from solvent.tracking.snapshot import snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    path: str
+    pointer: str
+    id: ObjectId
+    kind: str
+    size: int
+    files: int
+    hashed: int  # files whose bytes were read; 0 when the state cache knew them all
+    changed: bool  # the pointer file was written (new or different)
+
+
+def _check_targets(layout: RepoLayout, paths: list[str]) -> list[PurePosixPath]:
+    """Every mistake is found before anything is written."""
+    rels: list[PurePosixPath] = []
+    for given in paths:
+        rel = layout.rel(given)
+        if rel == PurePosixPath("."):
+            raise UsageError("cannot track the whole repo", "add the data folders inside it")
+        if not os.path.lexists(layout.abs(rel)):
+            raise UsageError(f"{given}: no such file or folder")
+        if rel.name.endswith(POINTER_SUFFIX):
+            raise UsageError(f"{given} is a Solvent pointer file, not data")
+        parent = tracking_parent(layout, rel)
+        if parent is not None:
+            raise UsageError(
+                f"{given} is inside the tracked folder {parent}",
+                f"re-add the whole folder: 'solvent add {parent}'",
+            )
+        if os.path.isdir(layout.abs(rel)):
+            nested = find_pointers(layout.abs(rel))
+            if nested:
+                raise UsageError(
+                    f"{given} holds tracked data ({rel / nested[0]})",
+                    "track the folder as one piece, or its parts one by one, not both",
+                )
+        if rel not in rels:
+            rels.append(rel)
+    if layout.uses_git:
+        in_git = git.tracked(layout.root, [str(r) for r in rels])
+        if in_git:
+            raise UsageError(
+                f"{in_git[0]} is tracked by git",
+                f"stop tracking it in git first: 'git rm -r --cached {in_git[0]}'",
+            )
+    return rels
+
+
+def add(
+    layout: RepoLayout, paths: list[str], jobs: int, progress: Progress | None = None
+) -> list[AddResult]:
+    rels = _check_targets(layout, paths)
+    results = []
+    with layout.writing():
+        for rel in rels:
+            snap = snapshot(layout, rel, save=True, jobs=jobs, progress=progress)
+            entry = snap.entry
+            if entry is None:
+                raise UsageError(f"{rel} disappeared while it was being added")
+            where = pointer_path_for(rel)
+            kind: PointerKind = "dir" if entry.kind == "tree" else "file"
+            pointer = Pointer(where, rel, entry.id, kind, entry.size, entry.files, entry.executable)
+            text = pointer.render()
+            target = layout.abs(where)
+            changed = not target.is_file() or target.read_text() != text
+            if changed:
+                atomic_write_text(target, text)
+            if layout.uses_git:
+                ignore_in_git(layout, rel)
+            if layout.config.link[0] in ("hardlink", "symlink"):
+                checkout_pointers(layout, [pointer], force=True, relink=True, jobs=jobs)
+            results.append(
+                AddResult(
+                    str(rel), str(where), entry.id, kind, entry.size, entry.files,
+                    snap.hashed, changed,
+                )
+            )  # fmt: skip
+    return results
+
+
+def ignore_in_git(layout: RepoLayout, rel: PurePosixPath) -> None:
+    """Add ``/name`` to the .gitignore beside the data, once."""
+    gitignore = layout.abs(rel.parent) / ".gitignore"
+    line = f"/{rel.name}"
+    try:
+        text = gitignore.read_text()
+    except FileNotFoundError:
+        text = ""
+    if line in text.splitlines():
+        return
+    if text and not text.endswith("\n"):
+        text += "\n"
+    atomic_write_text(gitignore, text + line + "\n")

@@ -1,0 +1,104 @@
+"""Putting cached objects into the workspace with the configured link strategy."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import uuid
+
+from solvent.config import LinkType
+from solvent.storage.fsutil import copy_fd, reflink
+from solvent.storage.ids import ObjectId
+from solvent.storage.objects import ObjectStore
+
+
+class Materializer:
+    """Writes files atomically (temp name beside the target, then rename).
+
+    Strategies are tried in the configured order; one that the file system refuses (reflink
+    on ext4, hardlink across devices) is not tried again in this run.
+    """
+
+    def __init__(self, store: ObjectStore, links: tuple[LinkType, ...]) -> None:
+        self.store = store
+        self.links = list(links)
+        self._dirs: set[str] = set()
+        self._lock = threading.Lock()
+        umask = os.umask(0)
+        os.umask(umask)
+        self._file_mode = 0o666 & ~umask
+        self._exec_mode = 0o777 & ~umask
+
+    def _ensure_dir(self, folder: str) -> None:
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            with self._lock:
+                self._dirs.add(folder)
+
+    def write(self, oid: ObjectId, dest: str, executable: bool) -> None:
+        folder = os.path.dirname(dest)
+        self._ensure_dir(folder)
+        tmp = os.path.join(folder, f".{os.path.basename(dest)}.{uuid.uuid4().hex[:12]}.tmp")
+        try:
+            self._place(oid, tmp, executable)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+    def _place(self, oid: ObjectId, tmp: str, executable: bool) -> None:
+        src = str(self.store.path(oid))
+        for kind in list(self.links):
+            if kind in ("hardlink", "symlink") and executable:
+                continue  # a link shares the object's read-only, non-executable mode
+            try:
+                if kind == "hardlink":
+                    os.link(src, tmp)
+                elif kind == "symlink":
+                    os.symlink(src, tmp)
+                else:
+                    self._copy(src, tmp, executable, clone_only=kind == "reflink")
+                return
+            except _Unsupported:
+                pass
+            except OSError:
+                if kind == "copy":
+                    raise
+            with self._lock:
+                if kind in self.links and len(self.links) > 1:
+                    self.links.remove(kind)
+        self._copy(src, tmp, executable, clone_only=False)
+
+    def _copy(self, src: str, tmp: str, executable: bool, clone_only: bool) -> None:
+        mode = self._exec_mode if executable else self._file_mode
+        with open(src, "rb") as s:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            try:
+                if not reflink(s.fileno(), fd):
+                    if clone_only:
+                        raise _Unsupported
+                    copy_fd(s.fileno(), fd)
+                os.fchmod(fd, mode)
+            except BaseException:
+                os.close(fd)
+                os.unlink(tmp)
+                raise
+            os.close(fd)
+
+    def is_linked(self, oid: ObjectId, dest: str) -> bool:
+        """Whether ``dest`` already has the form the first strategy would give it."""
+        first = self.links[0]
+        if first == "hardlink":
+            try:
+                return os.stat(dest).st_ino == os.stat(self.store.path(oid)).st_ino
+            except FileNotFoundError:
+                return False
+        if first == "symlink":
+            return os.path.islink(dest) and os.readlink(dest) == str(self.store.path(oid))
+        return not os.path.islink(dest)
+
+
+class _Unsupported(Exception):
+    pass

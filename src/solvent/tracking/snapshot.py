@@ -1,0 +1,113 @@
+"""What a tracked path holds right now, and what a pointer says it should hold."""
+
+from __future__ import annotations
+
+import os
+import stat as statmod
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from solvent.errors import CacheMissingError, MalformedFileError
+from solvent.progress import Progress
+from solvent.repo import RepoLayout
+from solvent.storage.hashing import hash_bytes
+from solvent.storage.ids import ObjectId
+from solvent.storage.trees import FileRecord, Tree, TreeEntry, TreeLoader, flatten
+from solvent.tracking.pointer import Pointer
+from solvent.tracking.workspace import Identifier, build_tree, dir_key, is_executable, scan_dir
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """``entry`` is None when the path is missing. ``files`` lists a folder's files when
+    they had to be looked at one by one (it is None on the fast path)."""
+
+    entry: TreeEntry | None
+    files: dict[str, FileRecord] | None
+    hashed: int
+
+
+def snapshot(
+    layout: RepoLayout,
+    rel: PurePosixPath,
+    *,
+    save: bool,
+    expected: ObjectId | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> Snapshot:
+    """Identify the data at ``rel``; with ``save``, store every object on the way (add)."""
+    path = str(layout.abs(rel))
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return Snapshot(None, None, 0)
+    store = layout.store if save else None
+    ident = Identifier(layout.state, store, jobs, progress)
+    if statmod.S_ISREG(st.st_mode):
+        (oid,) = ident.ids([(path, st)])
+        entry = TreeEntry(rel.name, "file", oid, st.st_size, is_executable(st))
+        return Snapshot(entry, None, ident.hashed)
+    scan = scan_dir(path)
+    key, racy = dir_key(path, scan)
+    known = layout.state.get_dir(key)
+    trusted = known is not None and (not save or layout.state.is_complete(known))
+    if known is not None and trusted and (expected is None or known == expected):
+        size = files = 0
+        for _rel, _abs, fst in scan.walk(path):
+            size += fst.st_size
+            files += 1
+        return Snapshot(TreeEntry(rel.name, "tree", known, size, False, files), None, 0)
+    walked = list(scan.walk(path))
+    ids = ident.ids([(abs_, fst) for _rel, abs_, fst in walked])
+    by_rel = dict(zip((r for r, _a, _s in walked), ids, strict=True))
+    put = layout.store.put_bytes if save else hash_bytes
+    entry = build_tree(path, scan, by_rel, put)
+    if save:
+        layout.store.flush()
+        layout.state.mark_complete(entry.id)
+    if not racy:
+        layout.state.put_dir(key, entry.id)
+    records = {
+        r: FileRecord(r, oid, fst.st_size, is_executable(fst))
+        for (r, _a, fst), oid in zip(walked, ids, strict=True)
+    }
+    return Snapshot(entry, records, ident.hashed)
+
+
+def tree_loader(layout: RepoLayout) -> TreeLoader:
+    return TreeLoader(layout.store.read_bytes)
+
+
+def pointer_files(pointer: Pointer, loader: TreeLoader) -> dict[str, FileRecord]:
+    """The files a pointer names, relative to its data path ('' for a single file)."""
+    if pointer.kind == "file":
+        return {"": FileRecord("", pointer.id, pointer.size, pointer.executable)}
+    return {r.path: r for r in flatten(_load(loader, pointer, pointer.id), loader)}
+
+
+def _load(loader: TreeLoader, pointer: Pointer, oid: ObjectId) -> Tree:
+    try:
+        return loader(oid)
+    except FileNotFoundError:
+        raise CacheMissingError(
+            f"{pointer.where}: listing {oid.short} of folder {pointer.path} is not in the cache",
+            "fetch the data from a remote ('solvent pull'), or re-add it where it exists",
+        ) from None
+    except ValueError as e:
+        raise MalformedFileError(f"{pointer.where}: object {oid.short} is corrupt: {e}") from None
+
+
+def missing_objects(layout: RepoLayout, pointer: Pointer, loader: TreeLoader) -> list[str]:
+    """Paths (relative to the data) whose objects are not in the cache; [''] for the whole."""
+    store = layout.store
+    if pointer.kind == "file":
+        return [] if store.has(pointer.id) else [""]
+    if layout.state.is_complete(pointer.id):
+        return []
+    if not store.has(pointer.id):
+        return [""]
+    missing = [r.path for r in flatten(loader(pointer.id), loader) if not store.has(r.id)]
+    if not missing:
+        layout.state.mark_complete(pointer.id)
+    return missing
