@@ -502,12 +502,12 @@ def build_cases() -> list[Case]:
         ),
         Case(
             "checkout-20k",
-            "checkout the folder after deleting it (rm -rf untimed)",
+            "checkout the folder after deleting it (fresh repo per run; rm -rf untimed)",
             command=lambda t: t.checkout("files"),
             prepare=add_folder_and_commit,
             before=delete_folder,
             after=check_folder_restored,
-            shared=True,
+            # Not shared: in a reused repo both tools got slower run after run.
         ),
     ]
 
@@ -542,6 +542,11 @@ def new_ctx(case: Case, tool: Tool, data: Data, runs_dir: Path, index: int) -> C
     if case.prepare is not None:
         case.prepare(ctx)
     return ctx
+
+
+def cleanup(ctx: Ctx) -> None:
+    rmtree(ctx.scratch)
+    os.sync()  # let the deletes (and the fs's discards) settle before the next timed command
 
 
 def run_case(case: Case, tools: dict[str, Tool], data: Data, runs_dir: Path, runs: int) -> dict:
@@ -582,10 +587,10 @@ def run_case(case: Case, tools: dict[str, Tool], data: Data, runs_dir: Path, run
                     log(f"  run {i + 1}/{n_runs}  {name:<8} FAILED: {exc}")
                 finally:
                     if ctx is not None and not case.shared:
-                        rmtree(ctx.scratch)
+                        cleanup(ctx)
     finally:
         for ctx in shared.values():
-            rmtree(ctx.scratch)
+            cleanup(ctx)
     out: dict[str, Any] = {"name": case.name, "summary": case.summary, "runs": n_runs}
     for name in ("solvent", "dvc"):
         res = results.get(name)
@@ -626,7 +631,7 @@ def print_table(results: list[dict]) -> None:
     for r in results:
         ratio = f"{r['ratio']:.1f}x" if r["ratio"] else "-"
         verdict = r["verdict"] or "-"
-        if r["verdict"] == "n/a" and r["solvent"] and r["solvent"]["error"]:
+        if any(r[t] and r[t]["error"] for t in ("solvent", "dvc")):
             verdict = "FAILED"
         row = (r["name"], fmt_time(r["solvent"]), fmt_time(r["dvc"]), ratio)
         rows.append((*row, r["target"] or "-", verdict))

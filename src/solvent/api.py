@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from solvent.progress import Progress
 from solvent.repo import RepoLayout
-from solvent.storage.verify import VerifyResult, verify_store
-from solvent.tracking.add import AddResult, add
-from solvent.tracking.checkout import CheckoutResult, checkout
-from solvent.tracking.diff import DiffResult, diff
-from solvent.tracking.status import DataStatus, status
+
+if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
+    from solvent.progress import Progress
+    from solvent.storage.verify import VerifyResult
+    from solvent.tracking.add import AddResult
+    from solvent.tracking.checkout import CheckoutResult
+    from solvent.tracking.diff import DiffResult
+    from solvent.tracking.status import DataStatus
 
 
 def default_jobs() -> int:
@@ -36,15 +39,21 @@ class Repo:
     def add(
         self, paths: list[str], jobs: int | None = None, progress: Progress | None = None
     ) -> list[AddResult]:
+        from solvent.tracking.add import add
+
         return add(self.layout, paths, jobs or default_jobs(), progress)
 
     def status(
         self, targets: list[str] | None = None, jobs: int | None = None,
         progress: Progress | None = None,
     ) -> list[DataStatus]:  # fmt: skip
+        from solvent.tracking.status import status
+
         return status(self.layout, targets or [], jobs or default_jobs(), progress)
 
     def diff(self, rev_a: str | None = None, rev_b: str | None = None) -> DiffResult:
+        from solvent.tracking.diff import diff
+
         return diff(self.layout, rev_a, rev_b, default_jobs())
 
     def checkout(
@@ -55,9 +64,13 @@ class Repo:
         jobs: int | None = None,
         progress: Progress | None = None,
     ) -> list[CheckoutResult]:
+        from solvent.tracking.checkout import checkout
+
         return checkout(self.layout, targets or [], force, relink, jobs or default_jobs(), progress)
 
     def verify_cache(
         self, jobs: int | None = None, progress: Progress | None = None
     ) -> VerifyResult:
+        from solvent.storage.verify import verify_store
+
         return verify_store(self.layout.store, jobs or default_jobs(), progress)

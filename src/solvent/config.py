@@ -57,6 +57,10 @@ def load_config(dot: Path) -> Config:
                 current = merged.setdefault(section, {})
                 assert isinstance(current, dict)
                 current.update(values)
+            elif section == "cache":  # e.g. 'cache = "hardlink"': say so, never ignore it
+                raise MalformedFileError(
+                    f"{dot / name}: cache must be a table", "write it as [cache] link = [...]"
+                )
     cache = merged.get("cache", {})
     where = str(dot / "config.toml")
     if not isinstance(cache, dict):

@@ -9,18 +9,12 @@ import json
 import threading
 import time
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -29,6 +23,9 @@ SHOW_AFTER = 1.0
 
 
 def _plain(value: Any) -> Any:
+    # Before the dataclass case: ObjectId is a dataclass but is written as 'blake3:<hex>'.
+    if isinstance(value, PurePath) or type(value).__name__ == "ObjectId":
+        return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
@@ -37,8 +34,6 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, PurePath) or type(value).__name__ == "ObjectId":
-        return str(value)
     return value
 
 
@@ -71,6 +66,16 @@ class DelayedProgress:
             if self._bar is None:
                 if not self.console.is_terminal or time.monotonic() - self._t0 < SHOW_AFTER:
                     return
+                from rich.progress import (
+                    BarColumn,
+                    DownloadColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeRemainingColumn,
+                    TransferSpeedColumn,
+                )
+
                 columns = (
                     [DownloadColumn(), TransferSpeedColumn()]
                     if self.bytes

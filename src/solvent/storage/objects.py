@@ -29,6 +29,8 @@ class ObjectStore:
         self.root = root
         self.objects = root / ALGORITHM
         self.tmp = root / "tmp"
+        self._objects = str(self.objects)
+        self._tmp = str(self.tmp)
         self._made_dirs: set[str] = set()
         self._pending: list[tuple[str, str]] = []
         self._pending_ids: set[ObjectId] = set()
@@ -38,7 +40,10 @@ class ObjectStore:
         return self.objects / oid.digest[:2] / oid.digest[2:]
 
     def has(self, oid: ObjectId) -> bool:
-        return oid in self._pending_ids or os.path.exists(self.path(oid))
+        digest = oid.digest
+        return oid in self._pending_ids or os.path.exists(
+            f"{self._objects}/{digest[:2]}/{digest[2:]}"
+        )
 
     def init(self) -> None:
         self.objects.mkdir(parents=True, exist_ok=True)
@@ -57,14 +62,15 @@ class ObjectStore:
     # -- writing -------------------------------------------------------------------------
 
     def _new_tmp(self) -> str:
-        return os.path.join(self.tmp, uuid.uuid4().hex)
+        return f"{self._tmp}/{uuid.uuid4().hex}"
 
     def _final(self, oid: ObjectId) -> str:
         prefix = oid.digest[:2]
+        folder = f"{self._objects}/{prefix}"
         if prefix not in self._made_dirs:
-            os.makedirs(self.objects / prefix, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             self._made_dirs.add(prefix)
-        return os.path.join(self.objects, prefix, oid.digest[2:])
+        return f"{folder}/{oid.digest[2:]}"
 
     def put_bytes(self, data: bytes, oid: ObjectId | None = None) -> ObjectId:
         """Store ``data``; it becomes visible under its final name at the next ``flush``."""

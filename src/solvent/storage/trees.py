@@ -57,14 +57,17 @@ class Tree:
             raise ValueError(f"not a tree object: {e}") from None
         if not isinstance(doc, dict) or doc.get("solvent-tree") != FORMAT:
             raise ValueError("not a tree object (no 'solvent-tree' format marker)")
+        rows = doc.get("entries", [])
+        if not isinstance(rows, list):
+            raise ValueError("not a tree object ('entries' is not a list)")
         entries = []
-        for row in doc.get("entries", ()):
+        for row in rows:
             try:
                 name, kind, oid, size, executable, files = row
                 entry = TreeEntry(
-                    name, kind, ObjectId.parse(oid), int(size), bool(executable), int(files)
+                    name, kind, ObjectId.parse(str(oid)), int(size), bool(executable), int(files)
                 )
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:  # int(1e999) overflows
                 raise ValueError(f"malformed tree entry {row!r}: {e}") from None
             if not isinstance(name, str) or not _safe_name(name):
                 raise ValueError(f"tree entry has an unsafe name {name!r}")

@@ -72,6 +72,7 @@ def add(
     layout: RepoLayout, paths: list[str], jobs: int, progress: Progress | None = None
 ) -> list[AddResult]:
     rels = _check_targets(layout, paths)
+    links = layout.config.link  # a malformed config stops us before anything is written
     results = []
     with layout.writing():
         for rel in rels:
@@ -89,7 +90,7 @@ def add(
                 atomic_write_text(target, text)
             if layout.uses_git:
                 ignore_in_git(layout, rel)
-            if layout.config.link[0] in ("hardlink", "symlink"):
+            if links[0] in ("hardlink", "symlink"):
                 checkout_pointers(layout, [pointer], force=True, relink=True, jobs=jobs)
             results.append(
                 AddResult(

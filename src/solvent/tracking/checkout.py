@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from solvent.errors import CacheMissingError, UnsavedChangesError
+from solvent.paths import inside
 from solvent.progress import NoProgress, Progress
 from solvent.repo import RepoLayout
 from solvent.storage.fsutil import syncfs
@@ -61,6 +62,8 @@ def checkout_pointers(
     progress: Progress | None = None,
 ) -> list[CheckoutResult]:
     """Checkout under a lock the caller already holds."""
+    for p in pointers:  # never write through a link that leads out of the repo
+        inside(layout.root, layout.abs(p.path), str(p.where))
     loader = tree_loader(layout)
     mat = Materializer(layout.store, layout.config.link)
     plans = [_plan(layout, p, loader, mat, relink, jobs) for p in pointers]
@@ -71,6 +74,9 @@ def checkout_pointers(
         if not layout.store.has(w.id)
     ]
     if missing:
+        # Some object below a folder marked complete is gone: stop trusting those marks, so
+        # that re-adding the data (the hint below) stores the missing objects again.
+        layout.state.forget_complete()
         raise CacheMissingError(
             f"{len(missing)} file(s) to check out are not in the cache, e.g. {missing[0]}",
             "fetch them from a remote ('solvent pull'), or re-add the data where it exists",
@@ -169,6 +175,8 @@ def _apply(
     for rel in plan.deletes:
         os.unlink(os.path.join(root, rel))
         _prune_empty(os.path.dirname(os.path.join(root, rel)), root)
+    if plan.pointer.kind == "dir":  # a tracked folder without files has nothing to write
+        os.makedirs(root, exist_ok=True)
     dests = [(w, os.path.join(root, w.path) if w.path else root) for w in plan.writes]
     if dests:
         progress.start(f"checkout {plan.pointer.path}", len(dests))

@@ -93,6 +93,11 @@ def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
             f"{e.message} (the path in a pointer file must stay inside the repo)",
             "restore the pointer file with 'git checkout -- FILE'",
         ) from None
+    if path in where.parents:  # e.g. 'path: .': the data would hold its own pointer file
+        raise MalformedFileError(
+            f"{where}: path {doc['path']!r} names the folder holding this pointer file",
+            "restore the pointer file with 'git checkout -- FILE'",
+        )
     executable = doc.get("executable", False)
     if not isinstance(executable, bool):
         raise MalformedFileError(f"{where}: executable must be true or false")

@@ -51,14 +51,14 @@ def snapshot(
     scan = scan_dir(path)
     key, racy = dir_key(path, scan)
     known = layout.state.get_dir(key)
-    trusted = known is not None and (not save or layout.state.is_complete(known))
+    # 'complete' vouches for objects that were in the cache; a wiped cache voids the claim.
+    trusted = known is not None and (
+        not save or (layout.state.is_complete(known) and layout.store.has(known))
+    )
     if known is not None and trusted and (expected is None or known == expected):
-        size = files = 0
-        for _rel, _abs, fst in scan.walk(path):
-            size += fst.st_size
-            files += 1
-        return Snapshot(TreeEntry(rel.name, "tree", known, size, False, files), None, 0)
-    walked = list(scan.walk(path))
+        entry = TreeEntry(rel.name, "tree", known, scan.size, False, len(scan.flat))
+        return Snapshot(entry, None, 0)
+    walked = scan.flat
     ids = ident.ids([(abs_, fst) for _rel, abs_, fst in walked])
     by_rel = dict(zip((r for r, _a, _s in walked), ids, strict=True))
     put = layout.store.put_bytes if save else hash_bytes
@@ -103,10 +103,10 @@ def missing_objects(layout: RepoLayout, pointer: Pointer, loader: TreeLoader) ->
     store = layout.store
     if pointer.kind == "file":
         return [] if store.has(pointer.id) else [""]
-    if layout.state.is_complete(pointer.id):
-        return []
     if not store.has(pointer.id):
         return [""]
+    if layout.state.is_complete(pointer.id):
+        return []
     missing = [r.path for r in flatten(loader(pointer.id), loader) if not store.has(r.id)]
     if not missing:
         layout.state.mark_complete(pointer.id)

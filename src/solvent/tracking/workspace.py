@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import stat as statmod
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from blake3 import blake3
 
@@ -17,51 +18,60 @@ from solvent.progress import NoProgress, Progress
 from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file
 from solvent.storage.ids import ObjectId
 from solvent.storage.objects import ObjectStore
-from solvent.storage.state import StateDB, is_racy
+from solvent.storage.state import StateDB, any_racy
 from solvent.storage.trees import Tree, TreeEntry
 
 
 @dataclass(slots=True)
 class DirScan:
-    """A folder as found on disk: files with their stats, and sub-folders."""
+    """A folder as found on disk: files with their stats, and sub-folders. ``flat`` lists
+    every file below, in tree order, as (relative path, absolute path, stat)."""
 
     files: dict[str, os.stat_result] = field(default_factory=dict)
     dirs: dict[str, DirScan] = field(default_factory=dict)
+    flat: list[tuple[str, str, os.stat_result]] = field(default_factory=list)
 
-    def walk(self, path: str, prefix: str = "") -> Iterator[tuple[str, str, os.stat_result]]:
-        """(relative path, absolute path, stat) of every file, in tree order."""
-        names = sorted([*self.files, *self.dirs])
-        for name in names:
-            if name in self.files:
-                yield prefix + name, os.path.join(path, name), self.files[name]
-            else:
-                yield from self.dirs[name].walk(os.path.join(path, name), prefix + name + "/")
+    @property
+    def size(self) -> int:
+        return sum(st.st_size for _r, _a, st in self.flat)
 
 
 def scan_dir(path: str) -> DirScan:
     """Stat every file under ``path``. File links are followed; folder links are refused."""
     scan = DirScan()
+    _scan_into(path, "", scan, scan.flat)
+    return scan
+
+
+def _scan_into(
+    path: str, prefix: str, scan: DirScan, flat: list[tuple[str, str, os.stat_result]]
+) -> None:
     try:
-        entries = list(os.scandir(path))
+        entries = sorted(os.scandir(path), key=_by_name)
     except NotADirectoryError:
         raise UsageError(f"{path} is not a folder") from None
     for entry in entries:
+        name = entry.name
         if entry.is_dir(follow_symlinks=False):
-            scan.dirs[entry.name] = scan_dir(entry.path)
+            sub = scan.dirs[name] = DirScan()
+            _scan_into(entry.path, prefix + name + "/", sub, flat)
             continue
         try:
-            st = entry.stat(follow_symlinks=True)
+            st = entry.stat()
         except FileNotFoundError:
             raise UsageError(f"{entry.path} is a broken link") from None
         if statmod.S_ISREG(st.st_mode):
-            scan.files[entry.name] = st
+            scan.files[name] = st
+            flat.append((prefix + name, entry.path, st))
         elif statmod.S_ISDIR(st.st_mode):
             raise UsageError(
                 f"{entry.path} is a link to a folder", "Solvent follows file links, not folders"
             )
         else:
             raise UsageError(f"{entry.path} is not a regular file (socket, fifo or device)")
-    return scan
+
+
+_by_name = attrgetter("name")
 
 
 def is_executable(st: os.stat_result) -> bool:
@@ -73,16 +83,12 @@ def dir_key(path: str, scan: DirScan) -> tuple[str, bool]:
 
     Equal keys mean no file was added, removed, renamed, rewritten or chmodded.
     """
-    h = blake3(path.encode())
-    now = time.time_ns()
-    racy = False
-    for rel, _abs, st in scan.walk(path):
-        racy = racy or is_racy(st.st_mtime_ns, now)
-        h.update(
-            f"\0{rel}\0{st.st_dev}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_size}\0"
-            f"{st.st_mode & 0o777}".encode()
-        )
-    return h.hexdigest(), racy
+    text = "\0".join(
+        f"{rel}\1{st.st_dev}\1{st.st_ino}\1{st.st_mtime_ns}\1{st.st_size}\1{st.st_mode & 0o777}"
+        for rel, _a, st in scan.flat
+    )
+    key = blake3(f"{path}\0{text}".encode()).hexdigest()
+    return key, any_racy((st.st_mtime_ns for _r, _a, st in scan.flat), time.time_ns())
 
 
 class Identifier:
@@ -119,37 +125,39 @@ class Identifier:
         self.progress.advance(size)
         return oid
 
+    def _digest_chunk(self, chunk: list[tuple[str, os.stat_result]]) -> list[ObjectId]:
+        return [self._digest(path, st.st_size) for path, st in chunk]
+
     def ids(self, files: list[tuple[str, os.stat_result]]) -> list[ObjectId]:
         """Ids of ``(path, stat)`` pairs, in order."""
-        result: list[ObjectId | None] = []
-        todo: list[int] = []
-        for i, (_path, st) in enumerate(files):
-            oid = self.state.get(st)
-            if oid is not None and (self.store is None or self.store.has(oid)):
-                result.append(oid)
-            else:
-                result.append(None)
-                todo.append(i)
+        known = self.state.get_many([st for _path, st in files])
+        store = self.store
+        todo = [
+            i
+            for i, oid in enumerate(known)
+            if oid is None or (store is not None and not store.has(oid))
+        ]
         if todo:
-            total = sum(files[i][1].st_size for i in todo)
+            pending = [files[i] for i in todo]
+            total = sum(st.st_size for _path, st in pending)
             self.progress.start("hashing", total)
-            work: Callable[[int], ObjectId] = lambda i: self._digest(  # noqa: E731
-                files[i][0], files[i][1].st_size
-            )
-            if len(todo) == 1 or self.jobs == 1:
-                found = [work(i) for i in todo]
+            # Chunks, not single files, per task: a task costs more than hashing 4 KiB.
+            size = max(1, min(256, len(pending) // (self.jobs * 4) or 1))
+            chunks = [pending[k : k + size] for k in range(0, len(pending), size)]
+            if len(chunks) == 1 or self.jobs == 1:
+                found = [oid for chunk in chunks for oid in self._digest_chunk(chunk)]
             else:
                 with ThreadPoolExecutor(self.jobs) as pool:
-                    found = list(pool.map(work, todo, chunksize=64))
+                    found = [oid for ids in pool.map(self._digest_chunk, chunks) for oid in ids]
             self.progress.stop()
             for i, oid in zip(todo, found, strict=True):
-                result[i] = oid
-            self.state.put_many([(files[i][1], result[i]) for i in todo])  # type: ignore[misc]
+                known[i] = oid
+            self.state.put_many([(st, oid) for (_p, st), oid in zip(pending, found, strict=True)])
             self.hashed += len(todo)
             self.hashed_bytes += total
-        if self.store is not None:
-            self.store.flush()
-        return [oid for oid in result if oid is not None]
+        if store is not None:
+            store.flush()
+        return [oid for oid in known if oid is not None]
 
 
 def build_tree(

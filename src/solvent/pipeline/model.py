@@ -1,0 +1,70 @@
+"""The pipeline as small immutable values: what a spec resolves to, before anything runs.
+
+Every path here is repo-relative and normalised (``paths.check_relative``); a stage's ``wdir``
+has already been applied, so ``deps`` and ``outs`` name files from the repo root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Literal
+
+OutKind = Literal["out", "metric", "plot"]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a thing was written, for error messages: ``solvent.yaml:12``."""
+
+    file: PurePosixPath
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else str(self.file)
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    path: PurePosixPath
+    kind: OutKind = "out"
+    cache: bool = True
+    persist: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRef:
+    """One parameter a stage reads: a dotted ``key`` in a YAML/JSON/TOML ``file``.
+
+    ``key`` None means every key of the file (DVC's ``- params.yaml:`` form)."""
+
+    file: PurePosixPath
+    key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    name: str  # as DVC names it: "train", "train@lr-0.1", "train@0"
+    cmd: tuple[str, ...]  # resolved commands, run one after another with the shell
+    wdir: PurePosixPath  # where the commands run, repo-relative ("." for the root)
+    deps: tuple[PurePosixPath, ...] = ()
+    outs: tuple[Out, ...] = ()
+    params: tuple[ParamRef, ...] = ()
+    frozen: bool = False
+    always_changed: bool = False
+    desc: str | None = None
+    where: Location = field(default=Location(PurePosixPath("solvent.yaml")), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """Stages in the order the file declares them."""
+
+    file: PurePosixPath
+    stages: tuple[Stage, ...]
+
+    def stage(self, name: str) -> Stage:
+        for s in self.stages:
+            if s.name == name:
+                return s
+        raise KeyError(name)

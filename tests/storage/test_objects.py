@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes
+from solvent.storage.objects import OBJECT_MODE, ObjectStore
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ObjectStore:
+    s = ObjectStore(tmp_path / "cache")
+    s.init()
+    return s
+
+
+def test_put_bytes_becomes_visible_at_flush(store: ObjectStore) -> None:
+    oid = store.put_bytes(b"hello")
+    assert oid == hash_bytes(b"hello")
+    assert store.has(oid)  # pending objects count as present: no double write
+    assert not store.path(oid).exists()
+    store.flush()
+    assert store.path(oid).read_bytes() == b"hello"
+    assert store.read_bytes(oid) == b"hello"
+    assert os.listdir(store.tmp) == []
+
+
+def test_objects_live_under_algorithm_and_digest_prefix(store: ObjectStore) -> None:
+    oid = store.put_bytes(b"x")
+    store.flush()
+    assert store.path(oid) == store.root / "blake3" / oid.digest[:2] / oid.digest[2:]
+    assert list(store.iter_ids()) == [oid]
+
+
+def test_objects_are_read_only(store: ObjectStore, tmp_path: Path) -> None:
+    small = store.put_bytes(b"small")
+    big_src = tmp_path / "big"
+    big_src.write_bytes(os.urandom(MMAP_THRESHOLD + 1))
+    big = store.put_file(big_src)
+    store.flush()
+    assert OBJECT_MODE == 0o444
+    for oid in (small, big):
+        assert stat.S_IMODE(store.path(oid).stat().st_mode) == 0o444
+
+
+def test_put_file_stores_a_copy_under_its_hash(store: ObjectStore, tmp_path: Path) -> None:
+    data = os.urandom(MMAP_THRESHOLD + 123)
+    src = tmp_path / "src.bin"
+    src.write_bytes(data)
+    oid = store.put_file(src)
+    assert oid == hash_bytes(data)
+    assert store.path(oid).read_bytes() == data  # visible at once: put_file renames itself
+    assert store.path(oid).stat().st_ino != src.stat().st_ino
+    assert store.put_file(src) == oid  # storing it again changes nothing
+    assert os.listdir(store.tmp) == []
+    assert store.verify(oid)
+
+
+def test_same_bytes_twice_is_one_object(store: ObjectStore) -> None:
+    a = store.put_bytes(b"same")
+    b = store.put_bytes(b"same")
+    assert a == b
+    assert len(os.listdir(store.tmp)) == 1
+    store.flush()
+    assert list(store.iter_ids()) == [a]
+    assert store.put_bytes(b"same") == a
+    assert os.listdir(store.tmp) == []
+
+
+def test_empty_object(store: ObjectStore) -> None:
+    oid = store.put_bytes(b"")
+    store.flush()
+    assert store.read_bytes(oid) == b""
+    assert store.verify(oid)
+
+
+def test_verify_spots_corrupt_and_missing_objects(store: ObjectStore) -> None:
+    good = store.put_bytes(b"good")
+    bad = store.put_bytes(b"bad")
+    store.flush()
+    assert store.verify(good) and store.verify(bad)
+    path = store.path(bad)
+    path.chmod(0o644)
+    path.write_bytes(b"rotten")
+    assert not store.verify(bad)
+    assert store.verify(good)
+    missing = hash_bytes(b"never stored")
+    assert not store.has(missing)
+    assert not store.verify(missing)
+
+
+def test_clean_tmp_removes_what_a_killed_writer_left(store: ObjectStore) -> None:
+    pending = store.put_bytes(b"never flushed")  # a writer killed before flush
+    (store.tmp / "leftover").write_bytes(b"half an object")
+    assert store.clean_tmp() == 2
+    assert os.listdir(store.tmp) == []
+    assert not store.path(pending).exists()
+    assert store.clean_tmp() == 0
+
+
+def test_iter_ids_skips_what_is_not_an_object(store: ObjectStore) -> None:
+    oid = store.put_bytes(b"real")
+    store.flush()
+    (store.objects / "ab").mkdir(exist_ok=True)
+    (store.objects / "ab" / "not-hex").write_bytes(b"")
+    (store.objects / "README").write_bytes(b"")
+    assert list(store.iter_ids()) == [oid]
+
+
+def test_flush_of_nothing_is_harmless(store: ObjectStore) -> None:
+    store.flush()
+    assert list(store.iter_ids()) == []
