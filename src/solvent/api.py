@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
+    from solvent.pipeline.execute import Events, ReproReport
+    from solvent.pipeline.graph import Graph
+    from solvent.pipeline.plan import Plan
     from solvent.progress import Progress
     from solvent.storage.verify import VerifyResult
     from solvent.tracking.add import AddResult
@@ -74,3 +77,67 @@ class Repo:
         from solvent.storage.verify import verify_store
 
         return verify_store(self.layout.store, jobs or default_jobs(), progress)
+
+    # -- pipelines -----------------------------------------------------------------------
+
+    def graph(self) -> Graph | None:
+        """The pipeline's DAG, or None when the repo has no solvent.yaml / dvc.yaml."""
+        from solvent.pipeline.graph import build_graph
+        from solvent.pipeline.spec import load_pipeline
+
+        pipeline = load_pipeline(self.root)
+        return build_graph(pipeline) if pipeline is not None else None
+
+    def plan(
+        self,
+        targets: list[str] | None = None,
+        *,
+        downstream: bool = False,
+        single_item: bool = False,
+        force: bool = False,
+    ) -> Plan:
+        """Which selected stages are stale, and why (nothing runs)."""
+        from solvent.pipeline.graph import select
+        from solvent.pipeline.plan import Plan
+        from solvent.pipeline.status import pipeline_plan
+
+        graph = self.graph()
+        if graph is None:
+            return Plan()
+        stages = select(graph, targets or [], downstream=downstream, single_item=single_item)
+        forced = {s.name for s in stages} if force else set()
+        return pipeline_plan(self.layout, graph, stages, forced, default_jobs())
+
+    def repro(
+        self,
+        targets: list[str] | None = None,
+        *,
+        jobs: int | None = None,
+        keep_going: bool = False,
+        force: bool = False,
+        dry: bool = False,
+        run_cache: bool = True,
+        downstream: bool = False,
+        single_item: bool = False,
+        events: Events | None = None,
+    ) -> ReproReport:
+        """Run the stale stages among the selected ones (all by default)."""
+        from solvent.errors import UsageError
+        from solvent.pipeline.execute import ReproOptions, repro
+        from solvent.pipeline.graph import select
+
+        graph = self.graph()
+        if graph is None:
+            raise UsageError(
+                f"no solvent.yaml or dvc.yaml in {self.root}",
+                "declare stages in solvent.yaml, or add one with 'solvent stage add'",
+            )
+        stages = select(graph, targets or [], downstream=downstream, single_item=single_item)
+        options = ReproOptions(
+            jobs=jobs or default_jobs(),
+            keep_going=keep_going,
+            force=frozenset(s.name for s in stages) if force else frozenset(),
+            run_cache=run_cache,
+            dry=dry,
+        )
+        return repro(self.layout, graph, stages, options, events or (lambda kind, text: None))

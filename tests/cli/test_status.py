@@ -76,7 +76,7 @@ def test_file_not_in_cache(tracked: Path) -> None:
 def test_folder_not_in_cache(tracked: Path) -> None:
     object_path(tracked, pointer_id(tracked, "data.solvent")).unlink()
     assert solvent_ok(tracked, "status") == "data: not in cache\n"
-    (status, _model) = json.loads(solvent_ok(tracked, "status", "--json"))
+    (status, _model) = json.loads(solvent_ok(tracked, "status", "--json"))["data"]
     assert (status["state"], status["in_cache"]) == ("unchanged", False)
 
 
@@ -115,7 +115,7 @@ def test_missing_file_object_found_by_checkout_is_restored_by_readding(tracked: 
 def test_json_has_every_field(tracked: Path) -> None:
     write(tracked / "data" / "a.csv", "changed\n")
     (tracked / "model.bin").unlink()
-    data, model = json.loads(solvent_ok(tracked, "status", "--json"))
+    data, model = json.loads(solvent_ok(tracked, "status", "--json"))["data"]
     assert data == {
         "path": "data",
         "pointer": "data.solvent",

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from solvent import __version__
-from solvent.cli import data, repo_cmds
+from solvent.cli import data, pipeline, repo_cmds
 from solvent.cli.render import err_console
 from solvent.errors import SolventError
 
@@ -44,6 +44,7 @@ def _root(
 
 repo_cmds.register(app)
 data.register(app)
+pipeline.register(app)
 
 
 def run(argv: list[str]) -> int:

@@ -13,6 +13,7 @@ from solvent.cli.repo_cmds import JOBS, JSON
 
 if TYPE_CHECKING:
     from solvent.tracking.add import AddResult
+    from solvent.tracking.status import DataStatus
 
 TARGETS = typer.Argument(help="Tracked paths or their pointer files (default: all).")
 
@@ -64,17 +65,43 @@ def status(
     jobs: JOBS = None,
     json: JSON = False,
 ) -> None:
-    """Compare tracked data in the workspace with its pointer files."""
+    """What changed: tracked data against its pointer files, and stale pipeline stages."""
     from solvent.api import Repo
+    from solvent.cli.pipeline import print_plan
+
+    repo = Repo()
+    graph = repo.graph()
+    stage_names = [s.name for s in graph.pipeline.stages] if graph else []
+    stage_targets = [t for t in targets or [] if _names_stage(t, stage_names)]
+    data_targets = [t for t in targets or [] if t not in stage_targets]
+    data = []
+    if data_targets or not stage_targets:
+        data = repo.status(data_targets, jobs, DelayedProgress(bytes_=True))
+    plan = repo.plan(stage_targets) if graph and (stage_targets or not data_targets) else None
+    if json:
+        print_json({"data": data, "stages": plan.stages if plan else []})
+        return
+    clean = _print_data(data)
+    if plan is not None:
+        clean = print_plan(plan) and clean
+    if plan is None:
+        if not data:
+            console.print("No tracked data. Track some with 'solvent add PATH'.")
+        elif clean:
+            console.print("Tracked data is up to date.")
+    elif clean:
+        console.print("Data and pipelines are up to date.")
+
+
+def _names_stage(target: str, names: list[str]) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(n, target) for n in names)
+
+
+def _print_data(results: list[DataStatus]) -> bool:
     from solvent.tracking.status import DataState
 
-    results = Repo().status(targets or [], jobs, DelayedProgress(bytes_=True))
-    if json:
-        print_json(results)
-        return
-    if not results:
-        console.print("No tracked data. Track some with 'solvent add PATH'.")
-        return
     clean = True
     for r in results:
         notes = [] if r.in_cache else ["not in cache"]
@@ -95,8 +122,7 @@ def status(
                 console.print(f"    {label:9}{escape(r.path)}/{escape(p)}")
             if len(paths) > 20:
                 console.print(f"    … and {len(paths) - 20} more {label}")
-    if clean:
-        console.print("Tracked data is up to date.")
+    return clean
 
 
 def diff(

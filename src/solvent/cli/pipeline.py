@@ -1,0 +1,109 @@
+"""``solvent repro`` and the pipeline half of ``solvent status``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from solvent.cli.render import console, err_console, print_json
+from solvent.cli.repo_cmds import JOBS, JSON
+
+if TYPE_CHECKING:
+    from solvent.pipeline.execute import ReproReport
+    from solvent.pipeline.plan import Plan
+
+STAGES = typer.Argument(help="Stage names, globs (train@*) or out paths (default: all).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("repro")(repro)
+
+
+def _event(kind: str, text: str) -> None:
+    if kind == "line":
+        console.print(escape(text), soft_wrap=True)
+    elif kind == "start":
+        console.print(f"[bold cyan]▶[/] {escape(text)}", soft_wrap=True)
+    elif kind == "done":
+        console.print(f"[green]✓[/] {escape(text)}", soft_wrap=True)
+    elif kind == "fail":
+        console.print(f"[bold red]✗[/] {escape(text)}", soft_wrap=True)
+    elif kind == "skip":
+        console.print(f"[dim]· {escape(text)}[/]", soft_wrap=True)
+
+
+def repro(
+    targets: Annotated[list[str] | None, STAGES] = None,
+    jobs: JOBS = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Run even if up to date.")] = False,
+    keep_going: Annotated[
+        bool,
+        typer.Option("--keep-going", "-k", help="Run branches that do not need a failed stage."),
+    ] = False,
+    dry: Annotated[bool, typer.Option("--dry", help="Print what would run and why.")] = False,
+    no_run_cache: Annotated[
+        bool, typer.Option("--no-run-cache", help="Never restore outs from earlier runs.")
+    ] = False,
+    downstream: Annotated[
+        bool, typer.Option("--downstream", help="The targets and every stage after them.")
+    ] = False,
+    single_item: Annotated[
+        bool, typer.Option("--single-item", "-s", help="Only the targets, not their upstream.")
+    ] = False,
+    json: JSON = False,
+) -> None:
+    """Run the stages whose code, deps or params changed, independent ones in parallel."""
+    from solvent.api import Repo
+
+    report = Repo().repro(
+        targets or [],
+        jobs=jobs,
+        keep_going=keep_going,
+        force=force,
+        dry=dry,
+        run_cache=not no_run_cache,
+        downstream=downstream,
+        single_item=single_item,
+        events=None if json else _event,
+    )
+    if json:
+        print_json(report)
+    else:
+        _summary(report, targets or [])
+    if report.interrupted:
+        raise typer.Exit(130)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _summary(report: ReproReport, targets: list[str]) -> None:
+    from solvent.pipeline.execute import Outcome
+
+    counts: dict[str, int] = {}
+    for s in report.stages:
+        counts[s.outcome.value] = counts.get(s.outcome.value, 0) + 1
+    console.print(", ".join(f"{n} {what}" for what, n in counts.items()) or "no stages")
+    failed = report.failed
+    if failed or report.interrupted:
+        for s in failed:
+            err_console.print(f"[red]failed:[/] {escape(s.stage)}: {escape(s.error or '')}")
+            err_console.print(f"  log: .solvent/logs/{escape(s.stage)}.log")
+        again = " ".join(targets)
+        err_console.print(
+            f"Fix the cause, then resume with: solvent repro {again}".rstrip()
+            + "  (stages that finished are not run again)"
+        )
+    elif all(s.outcome is Outcome.UP_TO_DATE for s in report.stages):
+        console.print("Pipeline is up to date.")
+
+
+def print_plan(plan: Plan) -> bool:
+    """Print stale stages with their reasons; True when everything is up to date."""
+    stale = plan.stale
+    for p in stale:
+        console.print(f"[yellow]{escape(p.stage.name)}[/]: stale")
+        for r in p.reasons:
+            console.print(f"    {escape(str(r))}")
+    return not stale

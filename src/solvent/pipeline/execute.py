@@ -1,0 +1,352 @@
+"""``solvent repro``: the one scheduler loop.
+
+It alone reads and writes the lock. For each ready stage it re-checks staleness (an upstream
+that reran may have produced the same bytes), restores from the run-cache when it can, or
+hands the commands to an executor. When a job ends it checks the outs exist, that no dep
+changed while the command ran, caches the outs and writes the lock — one stage at a time, so a
+crash loses only the stages that were running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import PurePosixPath
+
+from solvent.pipeline.executors import Executor, Job, JobResult, LocalExecutor
+from solvent.pipeline.graph import Graph
+from solvent.pipeline.lock import LockedPath, StageLock, read_lock, write_lock
+from solvent.pipeline.model import Stage
+from solvent.pipeline.plan import StageState, StaleReason, stage_reasons
+from solvent.pipeline.runcache import RunCache
+from solvent.pipeline.state import ParamReader, path_state, stage_state
+from solvent.repo import RepoLayout
+from solvent.storage.fsutil import atomic_write_text
+from solvent.tracking.add import ignore_in_git
+from solvent.tracking.checkout import checkout_pointers
+from solvent.tracking.pointer import Pointer, pointer_path_for
+
+
+class Outcome(Enum):
+    RAN = "ran"
+    UP_TO_DATE = "up to date"
+    RESTORED = "restored from run-cache"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # an upstream failed
+    NOT_RUN = "not run"  # stopped before its turn (failure without --keep-going, Ctrl-C)
+    FROZEN = "frozen"
+    WOULD_RUN = "would run"  # --dry
+
+
+@dataclass(frozen=True, slots=True)
+class StageReport:
+    stage: str
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class ReproReport:
+    stages: list[StageReport] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> list[StageReport]:
+        return [s for s in self.stages if s.outcome is Outcome.FAILED]
+
+
+Events = Callable[[str, str], None]  # (kind, text): "start", "skip", "done", "fail", "line"
+
+
+@dataclass(frozen=True, slots=True)
+class ReproOptions:
+    jobs: int = 1
+    keep_going: bool = False
+    force: frozenset[str] = frozenset()
+    run_cache: bool = True
+    dry: bool = False
+
+
+class StageFailed(Exception):
+    pass
+
+
+def log_path(stage: str) -> PurePosixPath:
+    safe = re.sub(r"[^A-Za-z0-9@._-]", "_", stage)
+    return PurePosixPath(".solvent/logs") / f"{safe}.log"
+
+
+class Scheduler:
+    def __init__(
+        self,
+        layout: RepoLayout,
+        graph: Graph,
+        options: ReproOptions,
+        events: Events,
+        executor: Executor | None = None,
+    ) -> None:
+        self.layout = layout
+        self.graph = graph
+        self.options = options
+        self.events = events
+        self._print_lock = threading.Lock()
+        self.executor = executor or LocalExecutor(options.jobs, self._line)
+        self.lock = read_lock(layout.root)
+        self.params = ParamReader(layout.root)
+        self.runcache = RunCache(layout.dot / "runcache")
+
+    def _line(self, stage: str, line: str) -> None:
+        with self._print_lock:
+            self.events("line", f"{stage}: {line}" if self.options.jobs > 1 else line)
+
+    # -- one stage -----------------------------------------------------------------------
+
+    def _check(self, stage: Stage) -> tuple[StageState, tuple[StaleReason, ...]]:
+        state = stage_state(self.layout, stage, self.params, self.options.jobs)
+        reasons = stage_reasons(
+            stage, self.lock.get(stage.name), state, stage.name in self.options.force
+        )
+        return state, reasons
+
+    def _locked(self, stage: Stage, state: StageState, outs: tuple[LockedPath, ...]) -> StageLock:
+        deps = tuple(d for d in state.deps.values() if d is not None)
+        return StageLock(stage.cmd, deps, state.params, outs)
+
+    def _restore(self, stage: Stage, state: StageState) -> bool:
+        """Put the outs of an identical earlier run in place, if they are all cached."""
+        if not self.options.run_cache or stage.always_changed or not stage.outs:
+            return False
+        if any(not o.cache for o in stage.outs):
+            return False
+        outs = self.runcache.get(self._locked(stage, state, ()))
+        if outs is None or {o.path for o in outs} != {o.path for o in stage.outs}:
+            return False
+        pointers = [
+            Pointer(pointer_path_for(o.path), o.path, o.id, "file" if o.files is None else "dir",
+                    o.size, o.files or 1)
+            for o in outs
+        ]  # fmt: skip
+        if any(not self.layout.store.has(p.id) for p in pointers):
+            return False
+        try:
+            checkout_pointers(self.layout, pointers, force=True, relink=False, jobs=1)
+        except Exception:
+            return False  # an incomplete entry (object gone) is a miss, the stage just runs
+        self._record(stage, self._locked(stage, state, outs))
+        return True
+
+    def _record(self, stage: Stage, entry: StageLock) -> None:
+        self.lock[stage.name] = entry
+        write_lock(self.layout.root, self.lock)
+        if self.layout.uses_git:
+            for out in stage.outs:
+                if out.cache:
+                    ignore_in_git(self.layout, out.path)
+
+    def _prepare_outs(self, stage: Stage) -> None:
+        for out in stage.outs:
+            path = self.layout.abs(out.path)
+            if out.persist:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif os.path.lexists(path):
+                path.unlink()
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _finish(self, stage: Stage, before: StageState, result: JobResult) -> None:
+        if result.returncode != 0:
+            raise StageFailed(
+                f"command failed with exit code {result.returncode}: {result.failed_cmd}"
+            )
+        for out in stage.outs:
+            if not os.path.lexists(self.layout.abs(out.path)):
+                raise StageFailed(f"the command did not write its out {out.path}")
+        for dep, was in before.deps.items():
+            now = path_state(self.layout, dep)
+            if (was and was.id) != (now and now.id):
+                raise StageFailed(f"dep {dep} changed while the command ran")
+        outs = tuple(
+            o
+            for o in (
+                path_state(self.layout, out.path, save=out.cache, jobs=self.options.jobs)
+                for out in stage.outs
+            )
+            if o is not None
+        )
+        entry = self._locked(stage, before, outs)
+        self._record(stage, entry)
+        if self.options.run_cache and all(o.cache for o in stage.outs):
+            self.runcache.put(entry)
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def run(self, stages: list[Stage]) -> ReproReport:
+        report = ReproReport()
+        outcome: dict[str, StageReport] = {}
+        names = {s.name for s in stages}
+        upstream = {s.name: self.graph.upstream(s.name) & names for s in stages}
+        pending = list(stages)
+        running: dict[Future[JobResult], tuple[Stage, StageState, tuple[str, ...]]] = {}
+        stop = False
+        try:
+            while pending or running:
+                progressed = True
+                while progressed and not stop:
+                    progressed = False
+                    for stage in list(pending):
+                        if len(running) >= self.options.jobs:
+                            break
+                        ups = upstream[stage.name]
+                        if any(u not in outcome for u in ups):
+                            continue
+                        pending.remove(stage)
+                        progressed = True
+                        would = sorted(u for u in ups if outcome[u].outcome is Outcome.WOULD_RUN)
+                        if would:
+                            why = tuple(f"upstream stage {u} would run" for u in would)
+                            outcome[stage.name] = StageReport(stage.name, Outcome.WOULD_RUN, why)
+                            self.events("start", f"{stage.name}: would run ({'; '.join(why)})")
+                            continue
+                        bad = [u for u in ups if outcome[u].outcome in _BROKEN]
+                        if bad:
+                            outcome[stage.name] = StageReport(
+                                stage.name, Outcome.SKIPPED, error=f"upstream {bad[0]} failed"
+                            )
+                            self.events("skip", f"{stage.name}: skipped, upstream {bad[0]} failed")
+                            continue
+                        started = self._start(stage, outcome, running)
+                        if not started and outcome[stage.name].outcome is Outcome.FAILED:
+                            stop = not self.options.keep_going
+                if not running:
+                    break
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    stage, before, reasons = running.pop(fut)
+                    result = fut.result()
+                    seconds = result.ended - result.started
+                    try:
+                        self._finish(stage, before, result)
+                    except StageFailed as e:
+                        outcome[stage.name] = StageReport(
+                            stage.name, Outcome.FAILED, reasons, str(e), seconds
+                        )
+                        self.events("fail", f"{stage.name}: {e}")
+                        stop = stop or not self.options.keep_going
+                        continue
+                    outcome[stage.name] = StageReport(
+                        stage.name, Outcome.RAN, reasons, None, seconds
+                    )
+                    self.events("done", f"{stage.name}: done in {seconds:.1f}s")
+        except KeyboardInterrupt:
+            report.interrupted = True
+            self.executor.interrupt()
+            for fut, (stage, _before, reasons) in running.items():
+                fut.exception()  # wait for the interrupted command to end
+                outcome[stage.name] = StageReport(stage.name, Outcome.NOT_RUN, reasons,
+                                                  "interrupted")  # fmt: skip
+        finally:
+            self.executor.shutdown()
+        for stage in stages:
+            found = outcome.get(stage.name)
+            report.stages.append(found or StageReport(stage.name, Outcome.NOT_RUN))
+        if not self.options.dry:
+            write_last_outcomes(self.layout, report)
+        return report
+
+    def _start(
+        self,
+        stage: Stage,
+        outcome: dict[str, StageReport],
+        running: dict[Future[JobResult], tuple[Stage, StageState, tuple[str, ...]]],
+    ) -> bool:
+        """Check one ready stage and start it if it is stale; False if it need not run."""
+        name = stage.name
+        if stage.frozen and name not in self.options.force:
+            outcome[name] = StageReport(name, Outcome.FROZEN)
+            self.events("skip", f"{name}: frozen, not checked")
+            return False
+        try:
+            state, reasons = self._check(stage)
+            missing = [str(r) for r in reasons if r.why.value == "dep missing"]
+            if missing:
+                raise StageFailed(
+                    f"{missing[0]}: no stage writes it and it is not in the workspace "
+                    "(track it with 'solvent add', or restore it with 'solvent checkout')"
+                )
+            why = tuple(str(r) for r in reasons)
+            if not reasons:
+                outcome[name] = StageReport(name, Outcome.UP_TO_DATE)
+                self.events("skip", f"{name}: up to date")
+                return False
+            if self.options.dry:
+                outcome[name] = StageReport(name, Outcome.WOULD_RUN, why)
+                self.events("start", f"{name}: would run ({'; '.join(why)})")
+                return False
+            if name not in self.options.force and self._restore(stage, state):
+                outcome[name] = StageReport(name, Outcome.RESTORED, why)
+                self.events("skip", f"{name}: restored from run-cache ({'; '.join(why)})")
+                return False
+            self._prepare_outs(stage)
+        except StageFailed as e:
+            outcome[name] = StageReport(name, Outcome.FAILED, error=str(e))
+            self.events("fail", f"{name}: {e}")
+            return False
+        self.events("start", f"{name}: running ({'; '.join(why)})")
+        job = Job(
+            name,
+            stage.cmd,
+            self.layout.abs(stage.wdir),
+            self.layout.abs(log_path(name)),
+        )
+        running[self.executor.submit(job)] = (stage, state, why)
+        return True
+
+
+_BROKEN = (Outcome.FAILED, Outcome.SKIPPED, Outcome.NOT_RUN)
+LAST_OUTCOMES = PurePosixPath(".solvent/logs/last-repro.json")
+
+
+def write_last_outcomes(layout: RepoLayout, report: ReproReport) -> None:
+    """Remember how each stage ended, merged over earlier runs (for 'solvent dag')."""
+    known = read_last_outcomes(layout)
+    known.update({s.stage: s.outcome.value for s in report.stages})
+    path = layout.abs(LAST_OUTCOMES)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(known, indent=1, sort_keys=True))
+
+
+def read_last_outcomes(layout: RepoLayout) -> dict[str, str]:
+    """stage → the ``Outcome`` value of its last repro ("failed", "ran", ...)."""
+    try:
+        doc = json.loads(layout.abs(LAST_OUTCOMES).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in doc.items()} if isinstance(doc, dict) else {}
+
+
+def repro(
+    layout: RepoLayout,
+    graph: Graph,
+    stages: list[Stage],
+    options: ReproOptions,
+    events: Events,
+) -> ReproReport:
+    """Run the stale stages among ``stages`` (already in run order) under the repo lock."""
+    with layout.writing():
+        start = time.monotonic()
+        report = Scheduler(layout, graph, options, events).run(stages)
+        events("summary", f"{time.monotonic() - start:.1f}s")
+        sys.stdout.flush()
+        return report

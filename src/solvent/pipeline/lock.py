@@ -1,0 +1,123 @@
+"""``solvent.lock``: what each stage last ran with and produced.
+
+Sorted by stage, one block per stage, stable key order: small diffs and few merge conflicts.
+Only the scheduler writes it, after each stage finishes, so a crash loses only running stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from solvent.errors import MalformedFileError
+from solvent.paths import check_relative
+from solvent.storage.fsutil import atomic_write_text
+from solvent.storage.ids import ObjectId
+
+LOCK_FILE = "solvent.lock"
+SCHEMA = 1
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@dataclass(frozen=True, slots=True)
+class LockedPath:
+    path: PurePosixPath
+    id: ObjectId
+    size: int
+    files: int | None = None  # folders only
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"path": str(self.path), "id": str(self.id), "size": self.size}
+        if self.files is not None:
+            doc["files"] = self.files
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class StageLock:
+    cmd: tuple[str, ...]
+    deps: tuple[LockedPath, ...] = ()
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # file → key → value
+    outs: tuple[LockedPath, ...] = ()
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"cmd": self.cmd[0] if len(self.cmd) == 1 else list(self.cmd)}
+        if self.deps:
+            doc["deps"] = [d.to_doc() for d in sorted(self.deps, key=lambda d: d.path)]
+        if self.params:
+            doc["params"] = {f: dict(sorted(v.items())) for f, v in sorted(self.params.items())}
+        if self.outs:
+            doc["outs"] = [o.to_doc() for o in sorted(self.outs, key=lambda o: o.path)]
+        return doc
+
+
+def render(stages: dict[str, StageLock]) -> str:
+    doc = {
+        "schema": SCHEMA,
+        "stages": {name: stages[name].to_doc() for name in sorted(stages)},
+    }
+    # A wide line width: a long command stays on one line, as it was written.
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16)
+
+
+def write_lock(root: Path, stages: dict[str, StageLock]) -> None:
+    atomic_write_text(root / LOCK_FILE, render(stages))
+
+
+def read_lock(root: Path) -> dict[str, StageLock]:
+    path = root / LOCK_FILE
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    return parse_lock(text, LOCK_FILE)
+
+
+def parse_lock(text: bytes, where: str) -> dict[str, StageLock]:
+    try:
+        doc = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as e:
+        raise MalformedFileError(
+            f"{where}: not valid YAML ({e})",
+            "restore it with 'git checkout -- solvent.lock', or delete it to rerun every stage",
+        ) from None
+    if doc is None:
+        return {}
+    try:
+        if doc.get("schema") != SCHEMA:
+            raise ValueError(f"unknown schema {doc.get('schema')!r}")
+        return {str(name): _stage(body, where) for name, body in doc["stages"].items()}
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        raise MalformedFileError(
+            f"{where}: malformed lock file ({e})",
+            "restore it with 'git checkout -- solvent.lock', or delete it to rerun every stage",
+        ) from None
+
+
+def _paths(items: Any, where: str) -> tuple[LockedPath, ...]:
+    return tuple(
+        LockedPath(
+            check_relative(str(item["path"]), where),
+            ObjectId.parse(str(item["id"])),
+            int(item["size"]),
+            int(item["files"]) if "files" in item else None,
+        )
+        for item in items or ()
+    )
+
+
+def _stage(body: dict[str, Any], where: str) -> StageLock:
+    cmd = body["cmd"]
+    params = body.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise ValueError("params must map files to {key: value}")
+    return StageLock(
+        tuple(cmd) if isinstance(cmd, list) else (str(cmd),),
+        _paths(body.get("deps"), where),
+        {str(f): dict(v) for f, v in params.items()},
+        _paths(body.get("outs"), where),
+    )

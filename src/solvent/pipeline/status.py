@@ -1,0 +1,19 @@
+"""The pipeline half of ``solvent status`` and ``repro --dry``: a plan for the whole DAG."""
+
+from __future__ import annotations
+
+from solvent.pipeline.graph import Graph
+from solvent.pipeline.lock import read_lock
+from solvent.pipeline.model import Stage
+from solvent.pipeline.plan import Plan, StageState, plan
+from solvent.pipeline.state import ParamReader, stage_state
+from solvent.repo import RepoLayout
+
+
+def pipeline_plan(
+    layout: RepoLayout, graph: Graph, stages: list[Stage], forced: set[str] | None = None,
+    jobs: int = 1,
+) -> Plan:  # fmt: skip
+    params = ParamReader(layout.root)
+    states: dict[str, StageState] = {s.name: stage_state(layout, s, params, jobs) for s in stages}
+    return plan(graph, stages, read_lock(layout.root), states, forced)
