@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench compat clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Installs DVC into bench/.venv-dvc, then checks stage names, commands and edges against it.
+compat: $(STAMP)
+	test -x bench/.venv-dvc/bin/dvc || ($(PYTHON) -m venv bench/.venv-dvc && bench/.venv-dvc/bin/pip install --quiet dvc)
+	$(BIN)/pytest -q tests/pipeline/compat
 
 clean:
 	rm -rf $(VENV) bench/.work demo-project .mypy_cache .ruff_cache .pytest_cache

@@ -14,6 +14,7 @@ itself is timed (``time.perf_counter`` around ``subprocess.run``). Tools are run
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -343,6 +344,7 @@ class Case:
     needs_repo: bool = True  # False: run in an empty directory
     tools: tuple[str, ...] = ("solvent", "dvc")
     repeats: int | None = None  # fixed number of runs (ignores --runs)
+    delete_after_run: bool = False  # delete the run dir at once (else when all cases are done)
     target: Target | None = None
 
 
@@ -426,8 +428,9 @@ def readd_folder(ctx: Ctx) -> None:
     run(ctx.tool.add("files"), cwd=ctx.repo, env=ctx.tool.env)
 
 
-def delete_folder(ctx: Ctx) -> None:
-    rmtree(ctx.repo / "files")
+def remove_folder(ctx: Ctx) -> None:
+    """Take `files` out of the workspace. A rename, not `rm -rf`: see `cleanup` for why."""
+    os.rename(ctx.repo / "files", ctx.scratch / "files-removed")
 
 
 def check_folder_restored(ctx: Ctx) -> None:
@@ -463,6 +466,7 @@ def build_cases() -> list[Case]:
             command=lambda t: t.add("big.bin"),
             before=copy_big,
             after=check_pointer("big.bin"),
+            delete_after_run=True,  # 2+ GiB per run, but few files
             target=Target("ratio", 5),
         ),
         Case(
@@ -502,12 +506,11 @@ def build_cases() -> list[Case]:
         ),
         Case(
             "checkout-20k",
-            "checkout the folder after deleting it (fresh repo per run; rm -rf untimed)",
+            "checkout the folder after removing it (fresh repo per run)",
             command=lambda t: t.checkout("files"),
             prepare=add_folder_and_commit,
-            before=delete_folder,
+            before=remove_folder,
             after=check_folder_restored,
-            # Not shared: in a reused repo both tools got slower run after run.
         ),
     ]
 
@@ -544,9 +547,16 @@ def new_ctx(case: Case, tool: Tool, data: Data, runs_dir: Path, index: int) -> C
     return ctx
 
 
-def cleanup(ctx: Ctx) -> None:
-    rmtree(ctx.scratch)
-    os.sync()  # let the deletes (and the fs's discards) settle before the next timed command
+def cleanup(case: Case, ctx: Ctx) -> None:
+    """Delete a run's scratch dir now only if it holds few files; the rest goes at the end.
+
+    Deleting many files makes creating files slower for minutes afterwards on some filesystems
+    (journal-less ext4 skips recently freed inodes: `recently_deleted()`), which would bias the
+    next timed commands. So the 20k-file repos stay until all cases have run.
+    """
+    if case.delete_after_run:
+        rmtree(ctx.scratch)
+        os.sync()
 
 
 def run_case(case: Case, tools: dict[str, Tool], data: Data, runs_dir: Path, runs: int) -> dict:
@@ -584,13 +594,13 @@ def run_case(case: Case, tools: dict[str, Tool], data: Data, runs_dir: Path, run
                     log(f"  run {i + 1}/{n_runs}  {name:<8} {elapsed:8.3f} s{extra}")
                 except BenchError as exc:
                     res.error = str(exc).splitlines()[0] if str(exc) else "failed"
-                    log(f"  run {i + 1}/{n_runs}  {name:<8} FAILED: {exc}")
+                    log(f"  run {i + 1}/{n_runs}  {name:<8} FAILED: {str(exc).rstrip()}")
                 finally:
                     if ctx is not None and not case.shared:
-                        cleanup(ctx)
+                        cleanup(case, ctx)
     finally:
         for ctx in shared.values():
-            cleanup(ctx)
+            cleanup(case, ctx)
     out: dict[str, Any] = {"name": case.name, "summary": case.summary, "runs": n_runs}
     for name in ("solvent", "dvc"):
         res = results.get(name)
@@ -652,6 +662,7 @@ def machine_info(tools: dict[str, Tool], workdir: Path) -> dict[str, Any]:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "nproc_available": len(os.sched_getaffinity(0)),
+        "loadavg_at_start": os.getloadavg()[0],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "solvent_version": tools["solvent"].version_string(),
@@ -676,6 +687,30 @@ def machine_info(tools: dict[str, Tool], workdir: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
+
+
+def settle() -> None:
+    """Flush writes, and drop clean caches if allowed (root), so that files deleted by an
+    earlier benchmark run do not slow down file creation in this one (see `cleanup`)."""
+    os.sync()
+    with contextlib.suppress(OSError):
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+
+
+def warm_up(tools: dict[str, Tool]) -> None:
+    """Load each tool once (untimed), so the first timed run does not read cold files."""
+    for tool in tools.values():
+        if tool.available:
+            for cmd in (tool.version(), tool.help()):
+                subprocess.run(
+                    cmd,
+                    check=False,
+                    cwd=ROOT,
+                    env=tool.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
 
 
 def parse_args(case_names: list[str]) -> argparse.Namespace:
@@ -724,6 +759,11 @@ def main() -> int:
     if not tools["solvent"].available:
         log(f"  solvent side will be reported as failed: {tools['solvent'].unavailable_reason}")
     log(f"Machine: {info['nproc']} CPUs, Python {info['python']}, workdir {workdir}")
+    if info["loadavg_at_start"] > 0.5:
+        log(
+            f"WARNING: load average is {info['loadavg_at_start']:.1f}: other processes are "
+            "running, timings will be noisy"
+        )
     if args.quick:
         log(
             f"QUICK MODE: {runs} runs, {big_mib} MiB file, {n_files:,} small files "
@@ -736,13 +776,17 @@ def main() -> int:
     runs_dir = workdir / "runs"
     rmtree(runs_dir)
     runs_dir.mkdir()
+    settle()
+    warm_up(tools)
     results: list[dict] = []
     try:
         for case in cases:
             results.append(run_case(case, tools, data, runs_dir, runs))
     finally:
+        log("\nRemoving run directories ...")
         rmtree(runs_dir)
 
+    info["loadavg_at_end"] = os.getloadavg()[0]
     print_table(results)
     report = {
         "machine": info,

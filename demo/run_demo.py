@@ -82,6 +82,8 @@ def command_env() -> dict[str, str]:
         env[f"GIT_CONFIG_VALUE_{i}"] = value
     env["GIT_CONFIG_COUNT"] = str(count + len(settings))
     env["GIT_PAGER"] = "cat"  # git log would otherwise wait in a pager on a terminal
+    # Stage commands say `python`: make it this venv's, which has scikit-learn.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 
@@ -281,6 +283,42 @@ def verify_cache(state: State) -> None:
     run("solvent", "cache", "verify")
 
 
+PIPELINE = Path(__file__).resolve().parent / "pipeline"
+
+
+def build_pipeline(state: State) -> None:
+    say("copy the scripts, params.yaml and solvent.yaml from demo/pipeline/")
+    for source in sorted(PIPELINE.iterdir()):
+        if source.is_file():
+            shutil.copy2(source, PROJECT / source.name)
+    show_file("solvent.yaml")
+    run("solvent", "dag")
+    run("solvent", "status")
+
+
+def run_pipeline(state: State) -> None:
+    say("train_logreg and train_forest do not depend on each other: they run at the same time")
+    run("solvent", "repro")
+    run("solvent", "metrics", "show")
+    run("git", "add", "-A")
+    run("git", "commit", "-q", "-m", "Pipeline: prepare, features, two models, evaluate")
+    say("nothing changed, so nothing runs")
+    run("solvent", "repro")
+
+
+def tune_param(state: State) -> None:
+    params = PROJECT / "params.yaml"
+    params.write_text(params.read_text().replace("n_estimators: 20", "n_estimators: 200"))
+    say("params.yaml: models.forest.n_estimators 20 -> 200")
+    run("solvent", "params", "diff")
+    run("solvent", "status")
+    say("only the forest and the evaluation rerun; each says why")
+    run("solvent", "repro")
+    run("solvent", "metrics", "diff")
+    run("git", "add", "-A")
+    run("git", "commit", "-q", "-m", "Tune the forest: 200 trees")
+
+
 STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Create a project: git init, solvent init", create_project),
     ("Write v1 of the data: scikit-learn's wine data set as CSV", write_v1),
@@ -291,6 +329,9 @@ STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Go back to v1: old pointer file, then solvent checkout", back_to_v1),
     ("Return to v2", return_to_v2),
     ("Check the cache", verify_cache),
+    ("Declare a pipeline on the tracked data", build_pipeline),
+    ("Run it: independent stages in parallel", run_pipeline),
+    ("Change one param: only the affected stages rerun", tune_param),
 ]
 
 
@@ -298,15 +339,15 @@ def summary() -> None:
     where = PROJECT.relative_to(REPO_ROOT)
     console.print("\n[bold green]Demo finished.[/]")
     console.print(
-        f"The demo project is in {where}/: a git repo with three commits (Initialize Solvent, "
-        "v1 data, v2 data). Its data/ folder is at v2; v1 is in the Solvent cache, and the "
-        "round trip to v1 and back restored both versions byte for byte. Try:"
+        f"The demo project is in {where}/: a git repo with two versions of data/ (the round "
+        "trip to v1 and back restored both byte for byte) and a pipeline that trained two "
+        "models on it, then retrained one after a param change. Try:"
     )
     if shutil.which("solvent") != str(SOLVENT):
         console.print("  source .venv/bin/activate   # puts solvent on PATH")
     console.print(f"  cd {where} && solvent status")
-    console.print("  solvent diff HEAD~1 HEAD")
-    console.print("  git checkout HEAD~1 -- data.solvent && solvent checkout   # back to v1")
+    console.print("  solvent dag --html dag.html   # the pipeline, coloured by state")
+    console.print("  solvent metrics diff HEAD~1   # what the tuning changed")
 
 
 def preflight() -> None:

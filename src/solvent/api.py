@@ -29,6 +29,8 @@ class Repo:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.layout = RepoLayout.find(Path(path) if path is not None else None)
+        self._graph: Graph | None = None
+        self._graph_loaded = False
 
     @classmethod
     def init(cls, path: str | os.PathLike[str] = ".", no_git: bool = False) -> Repo:
@@ -81,12 +83,18 @@ class Repo:
     # -- pipelines -----------------------------------------------------------------------
 
     def graph(self) -> Graph | None:
-        """The pipeline's DAG, or None when the repo has no solvent.yaml / dvc.yaml."""
+        """The pipeline's DAG, or None when the repo has no solvent.yaml / dvc.yaml.
+
+        Loaded once per ``Repo``: a command that asks twice parses the spec once.
+        """
         from solvent.pipeline.graph import build_graph
         from solvent.pipeline.spec import load_pipeline
 
-        pipeline = load_pipeline(self.root)
-        return build_graph(pipeline) if pipeline is not None else None
+        if not self._graph_loaded:
+            pipeline = load_pipeline(self.root)
+            self._graph = build_graph(pipeline) if pipeline is not None else None
+            self._graph_loaded = True
+        return self._graph
 
     def plan(
         self,

@@ -104,3 +104,11 @@ def test_planner_is_pure_and_stale_iff_some_input_differs(
     first = stage_reasons(TRAIN, locked, s)
     assert first == stage_reasons(TRAIN, locked, s)
     assert bool(first) == (dep_changed or out_missing or param_changed or never_run)
+
+
+def test_a_section_param_names_the_leaf_that_changed() -> None:
+    s = stage("train", params=("models.forest",))
+    old = {"params.yaml": {"models.forest": {"n_estimators": 20, "max_depth": 3}}}
+    new = {"params.yaml": {"models.forest": {"n_estimators": 200, "max_depth": 3}}}
+    (reason,) = stage_reasons(s, StageLock(s.cmd, (), old, ()), StageState({}, {}, new))
+    assert str(reason) == "param models.forest.n_estimators 20 → 200"

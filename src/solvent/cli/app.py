@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from solvent import __version__
-from solvent.cli import data, pipeline, repo_cmds
+from solvent.cli import dag, data, metrics, pipeline, repo_cmds, stage
 from solvent.cli.render import err_console
 from solvent.errors import SolventError
 
@@ -45,6 +45,9 @@ def _root(
 repo_cmds.register(app)
 data.register(app)
 pipeline.register(app)
+metrics.register(app)
+stage.register(app)
+dag.register(app)
 
 
 def run(argv: list[str]) -> int:

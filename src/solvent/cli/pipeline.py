@@ -88,12 +88,15 @@ def _summary(report: ReproReport, targets: list[str]) -> None:
     failed = report.failed
     if failed or report.interrupted:
         for s in failed:
-            err_console.print(f"[red]failed:[/] {escape(s.stage)}: {escape(s.error or '')}")
-            err_console.print(f"  log: .solvent/logs/{escape(s.stage)}.log")
+            err_console.print(
+                f"[red]failed:[/] {escape(s.stage)}: {escape(s.error or '')}", soft_wrap=True
+            )
+            err_console.print(f"  log: .solvent/logs/{escape(s.stage)}.log", soft_wrap=True)
         again = " ".join(targets)
         err_console.print(
             f"Fix the cause, then resume with: solvent repro {again}".rstrip()
-            + "  (stages that finished are not run again)"
+            + "  (stages that finished are not run again)",
+            soft_wrap=True,
         )
     elif all(s.outcome is Outcome.UP_TO_DATE for s in report.stages):
         console.print("Pipeline is up to date.")
@@ -103,7 +106,7 @@ def print_plan(plan: Plan) -> bool:
     """Print stale stages with their reasons; True when everything is up to date."""
     stale = plan.stale
     for p in stale:
-        console.print(f"[yellow]{escape(p.stage.name)}[/]: stale")
+        console.print(f"[yellow]{escape(p.stage.name)}[/]: stale", soft_wrap=True)
         for r in p.reasons:
-            console.print(f"    {escape(str(r))}")
+            console.print(f"    {escape(str(r))}", soft_wrap=True)
     return not stale

@@ -135,13 +135,25 @@ def _param_reasons(
     reasons = []
     files = sorted(set(old) | set(new))
     for f in files:
-        o, n = old.get(f, {}), new.get(f, {})
+        o, n = _leaves(old.get(f, {})), _leaves(new.get(f, {}))
         for key in sorted(set(o) | set(n)):
             a, b = o.get(key, _MISSING), n.get(key, _MISSING)
             if a != b:
                 label = key if f == "params.yaml" else f"{f}:{key}"
                 reasons.append(StaleReason(Why.PARAM_CHANGED, label, a, b))
     return reasons
+
+
+def _leaves(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A section param (``models.forest``) compared key by key, so a reason names the leaf
+    that changed: ``models.forest.n_estimators 20 → 200``."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            flat.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def plan(

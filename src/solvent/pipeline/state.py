@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
-from solvent.errors import MalformedFileError, UsageError
+from solvent.errors import UsageError
+from solvent.pipeline.interpolate import ResolveError
 from solvent.pipeline.lock import LockedPath
 from solvent.pipeline.model import ParamRef, Stage
 from solvent.pipeline.plan import StageState
+from solvent.pipeline.spec_files import load_data_file
 from solvent.repo import RepoLayout
 from solvent.tracking.snapshot import snapshot
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def path_state(
@@ -39,7 +35,7 @@ class ParamReader:
 
     def doc(self, file: PurePosixPath, stage: str) -> dict[str, Any]:
         if file not in self._docs:
-            self._docs[file] = _load(self.root / file, file, stage)
+            self._docs[file] = _load(self.root, file, stage)
         return self._docs[file]
 
     def values(self, stage: Stage) -> dict[str, dict[str, Any]]:
@@ -48,7 +44,7 @@ class ParamReader:
             doc = self.doc(ref.file, stage.name)
             into = found.setdefault(str(ref.file), {})
             if ref.key is None:
-                into.update(_flatten(doc))
+                into.update(flatten(doc))
             else:
                 into[ref.key] = lookup(doc, ref, stage.name)
         return found
@@ -70,38 +66,23 @@ def lookup(doc: dict[str, Any], ref: ParamRef, stage: str) -> Any:
     return node
 
 
-def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested params as dotted keys: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``."""
     flat: dict[str, Any] = {}
     for key, value in doc.items():
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update(flatten(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
     return flat
 
 
-def _load(path: Path, rel: PurePosixPath, stage: str) -> dict[str, Any]:
+def _load(root: Path, rel: PurePosixPath, stage: str) -> dict[str, Any]:
+    """Read as the spec reads vars (YAML 1.2, JSON, TOML), so ``1e-5`` is one value in both."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(
-            f"stage '{stage}': params file {rel} does not exist",
-            f"create {rel}, or remove the stage's params from it",
-        ) from None
-    try:
-        if path.suffix == ".json":
-            doc = json.loads(raw)
-        elif path.suffix == ".toml":
-            doc = tomllib.loads(raw.decode())
-        else:
-            doc = yaml.load(raw, Loader=_Loader)
-    except (ValueError, yaml.YAMLError) as e:
-        raise MalformedFileError(f"{rel}: cannot parse ({e})") from None
-    if doc is None:
-        return {}
-    if not isinstance(doc, dict):
-        raise MalformedFileError(f"{rel}: expected a mapping of params at the top level")
-    return doc
+        return load_data_file(root, rel)
+    except ResolveError as e:
+        raise UsageError(f"stage '{stage}': params file {e.message}", e.hint) from None
 
 
 def stage_state(layout: RepoLayout, stage: Stage, params: ParamReader, jobs: int = 1) -> StageState:

@@ -1,0 +1,136 @@
+"""The shape of a dvc.yaml / solvent.yaml, checked before anything is interpolated.
+
+These are DVC's schema rules (``dvc/schema.py``): which keys a stage may have and what kind
+of value each holds. Checking them first means a typo is reported as a typo ("did you mean
+'deps'?"), not as some later failure. Errors are ResolveErrors whose ``path`` names the value,
+so the loader can give its line.
+"""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+from typing import Any
+
+from solvent.pipeline.interpolate import DataPath, ResolveError
+from solvent.pipeline.model import OutKind
+
+TOP_KEYS = ("stages", "vars", "params", "metrics", "plots", "artifacts", "datasets")
+STAGE_KEYS = (
+    *("cmd", "wdir", "deps", "params", "outs", "metrics", "plots"),
+    *("frozen", "always_changed", "desc", "meta", "vars"),
+)
+# Reserved for Solvent's own additions: accepted, not used yet.
+SOLVENT_KEYS = ("checks", "resources", "type", "env")
+OUT_FLAGS = ("cache", "persist", "checkpoint", "remote", "push", "desc", "type", "labels", "meta")
+PLOT_PROPS = ("template", "x", "y", "x_label", "y_label", "title", "header")
+OUT_SECTIONS: tuple[tuple[str, OutKind], ...] = (
+    ("outs", "out"),
+    ("metrics", "metric"),
+    ("plots", "plot"),
+)
+# Keys whose values go through ${} (DVC resolves meta too; we ignore meta, so we skip it).
+RESOLVED_KEYS = frozenset({"cmd", "deps", "params", "outs", "metrics", "plots", "desc"})
+
+
+def kind_of(value: Any) -> str:
+    """A value's type in the words of the YAML the user wrote."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def suggest(key: str, allowed: tuple[str, ...]) -> str:
+    close = get_close_matches(key, allowed, n=1)
+    return f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(allowed)}"
+
+
+def check_keys(d: dict[Any, Any], allowed: tuple[str, ...], at: DataPath, what: str) -> None:
+    for k in d:
+        if k not in allowed:
+            raise ResolveError(f"{what}unknown key '{k}'", suggest(str(k), allowed), (*at, k))
+
+
+def check_foreach(d: dict[Any, Any], at: DataPath, name: str) -> None:
+    """``foreach`` and ``do`` go together, alone; the stage's keys live under ``do``."""
+    for k in d:
+        if k not in ("foreach", "do"):
+            raise ResolveError(
+                f"stage '{name}': unknown key '{k}' beside foreach/do",
+                "put the stage's keys under do:",
+                (*at, k),
+            )
+    for needed in ("foreach", "do"):
+        if needed not in d:
+            raise ResolveError(f"stage '{name}': foreach and do go together; no {needed}", None, at)
+    if not isinstance(d["do"], dict):
+        raise ResolveError(f"stage '{name}': do must be a mapping of stage keys", None, (*at, "do"))
+    check_stage(d["do"], (*at, "do"), name, matrix=False)
+
+
+def check_stage(d: dict[Any, Any], at: DataPath, name: str, *, matrix: bool) -> None:
+    """Keys, a cmd, and the kind of every value DVC's schema types."""
+    allowed = (*STAGE_KEYS, *SOLVENT_KEYS, *(("matrix",) if matrix else ()))
+    check_keys(d, allowed, at, f"stage '{name}': ")
+    if "cmd" not in d:
+        raise ResolveError(
+            f"stage '{name}': no cmd", "every stage needs cmd: the command to run", at
+        )
+
+    def expect(key: str, ok: bool, what: str) -> None:
+        if key in d and not ok:
+            raise ResolveError(
+                f"stage '{name}': {key} must be {what}, got {kind_of(d[key])}", None, (*at, key)
+            )
+
+    cmd = d["cmd"]
+    expect(
+        "cmd",
+        isinstance(cmd, str) or (_strings(cmd) and bool(cmd)),
+        "a string or a list of strings",
+    )
+    expect("wdir", isinstance(d.get("wdir"), str), "a string")
+    expect("deps", _strings(d.get("deps")), "a list of paths")
+    expect("params", _params_shape(d.get("params")), "a list of keys and {file: [keys]}")
+    for section, _ in OUT_SECTIONS:
+        expect(section, _outs_shape(d.get(section)), "a list of paths and {path: {flags}}")
+    for flag in ("frozen", "always_changed"):
+        expect(flag, isinstance(d.get(flag), bool), "true or false")
+    expect("desc", isinstance(d.get("desc"), str), "a string")
+
+
+def _strings(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _params_shape(v: Any) -> bool:
+    """``[key, {file: [keys]}, {file: }]``; an empty or missing key list means the whole file."""
+
+    def entry(x: Any) -> bool:
+        return isinstance(x, str) or (
+            isinstance(x, dict)
+            and all(isinstance(f, str) and (not ks or isinstance(ks, list)) for f, ks in x.items())
+        )
+
+    return isinstance(v, list) and all(entry(x) for x in v)
+
+
+def _outs_shape(v: Any) -> bool:
+    """``[path, {path: {flag: value}}]``."""
+
+    def entry(x: Any) -> bool:
+        return isinstance(x, str) or (
+            isinstance(x, dict)
+            and all(isinstance(p, str) and isinstance(f, dict) for p, f in x.items())
+        )
+
+    return isinstance(v, list) and all(entry(x) for x in v)
