@@ -116,11 +116,12 @@ def rmtree(path: Path) -> None:
     """Remove a tree, also when a tool left read-only files or directories behind."""
 
     def onerror(func: Callable[..., Any], p: str, _exc: Any) -> None:
-        os.chmod(p, 0o700)
-        parent = os.path.dirname(p)
-        if parent:
-            os.chmod(parent, 0o700)
-        func(p)
+        with contextlib.suppress(FileNotFoundError):  # already gone: nothing to do
+            os.chmod(p, 0o700)
+            parent = os.path.dirname(p)
+            if parent:
+                os.chmod(parent, 0o700)
+            func(p)
 
     if path.exists():
         shutil.rmtree(path, onerror=onerror)
@@ -159,6 +160,9 @@ class Tool:
 
     def version(self) -> list[str]:
         return self.argv("--version")
+
+    def repro(self, jobs: int | None = None) -> list[str]:
+        return self.argv("repro", *(["-j", str(jobs)] if jobs else []))
 
     def help(self) -> list[str]:
         return self.argv("--help")
@@ -202,6 +206,9 @@ class Dvc(Tool):
 
     def checkout(self, target: str) -> list[str]:
         return self.argv("checkout", "--quiet", f"{target}{self.pointer_suffix}")
+
+    def repro(self, jobs: int | None = None) -> list[str]:
+        return self.argv("repro", "--quiet")  # DVC runs stages one after another: no -j
 
 
 def base_env() -> dict[str, str]:
@@ -440,6 +447,10 @@ def check_folder_restored(ctx: Ctx) -> None:
 
 
 def build_cases() -> list[Case]:
+    return data_cases() + pipeline_cases()
+
+
+def data_cases() -> list[Case]:
     return [
         Case(
             "version",
@@ -513,6 +524,99 @@ def build_cases() -> list[Case]:
             after=check_folder_restored,
         ),
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Pipelines: the same dvc.yaml run by both tools (Solvent runs a plain dvc.yaml as is)
+# --------------------------------------------------------------------------------------------
+
+N_FANOUT = 8
+N_CHAIN = 100
+
+
+def write_dvc_yaml(ctx: Ctx, stages: dict[str, dict[str, Any]]) -> None:
+    (ctx.repo / "dvc.yaml").write_text(json.dumps({"stages": stages}, indent=1))
+    git_commit(ctx, "pipeline")
+
+
+def fanout_stages(work: str) -> dict[str, dict[str, Any]]:
+    stages: dict[str, dict[str, Any]] = {}
+    for i in range(N_FANOUT):
+        stages[f"work{i}"] = {"cmd": work.format(out=f"o{i}.txt"), "outs": [f"o{i}.txt"]}
+    outs = [f"o{i}.txt" for i in range(N_FANOUT)]
+    stages["join"] = {"cmd": f"cat {' '.join(outs)} > joined.txt", "deps": outs,
+                      "outs": ["joined.txt"]}  # fmt: skip
+    return stages
+
+
+# One line: DVC runs each line of a string cmd as its own command.
+BURN_CMD = (
+    f'{sys.executable} -c "import time; t = time.process_time(); '
+    "[0 for _ in iter(lambda: time.process_time() - t < 1, False)]; "
+    "open('{out}', 'w').write('x')\""
+)
+SLEEP_CMD = "sleep 1 && echo x > {out}"
+
+
+def fanout_cpu(ctx: Ctx) -> None:
+    write_dvc_yaml(ctx, fanout_stages(BURN_CMD))
+
+
+def fanout_sleep(ctx: Ctx) -> None:
+    write_dvc_yaml(ctx, fanout_stages(SLEEP_CMD))
+
+
+def chain(ctx: Ctx) -> None:
+    stages: dict[str, dict[str, Any]] = {}
+    for i in range(N_CHAIN):
+        stage: dict[str, Any] = {"cmd": f"echo {i} > c{i}.txt", "outs": [f"c{i}.txt"]}
+        if i:
+            stage["cmd"] += f" && cat c{i - 1}.txt >> c{i}.txt"
+            stage["deps"] = [f"c{i - 1}.txt"]
+        stages[f"s{i}"] = stage
+    write_dvc_yaml(ctx, stages)
+
+
+def chain_done(ctx: Ctx) -> None:
+    chain(ctx)
+    run(ctx.tool.repro(), cwd=ctx.repo, env=ctx.tool.env)
+
+
+def big_dep_done(ctx: Ctx) -> None:
+    copy_folder(ctx)
+    stage = {"cmd": "ls -R files | wc -l > count.txt", "deps": ["files"], "outs": ["count.txt"]}
+    write_dvc_yaml(ctx, {"count": stage})
+    run(ctx.tool.repro(), cwd=ctx.repo, env=ctx.tool.env)
+
+
+def check_lock(ctx: Ctx) -> None:
+    lock = "solvent.lock" if ctx.tool.name == "solvent" else "dvc.lock"
+    if not (ctx.repo / lock).is_file():
+        raise BenchError(f"sanity check: {lock} was not written")
+
+
+def pipeline_cases() -> list[Case]:
+    jobs = os.cpu_count() or 2
+    return [
+        Case("fanout-cpu", f"{N_FANOUT} stages burning 1 s of CPU + a join, -j {jobs}",
+             command=lambda t: t.repro(jobs), prepare=fanout_cpu, after=check_lock,
+             target=Target("ratio", 1.8)),
+        Case("fanout-sleep", f"{N_FANOUT} stages sleeping 1 s + a join, -j {N_FANOUT}",
+             command=lambda t: t.repro(N_FANOUT), prepare=fanout_sleep, after=check_lock,
+             target=Target("ratio", 5)),
+        Case("chain-clean", f"a chain of {N_CHAIN} trivial stages from clean",
+             command=lambda t: t.repro(), prepare=chain, after=check_lock,
+             target=Target("ratio", 5)),
+        Case("chain-noop", f"repro of the {N_CHAIN}-stage chain, nothing changed",
+             command=lambda t: t.repro(), prepare=chain_done, shared=True,
+             target=Target("ratio", 5)),
+        Case("chain-status", f"status of the {N_CHAIN}-stage chain, nothing changed",
+             command=lambda t: t.status(), prepare=chain_done, shared=True,
+             target=Target("ratio", 5)),
+        Case("dep20k-noop", "repro of a stage whose dep is the 20k-file folder, nothing changed",
+             command=lambda t: t.repro(), prepare=big_dep_done, shared=True,
+             target=Target("ratio", 5)),
+    ]  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------

@@ -87,10 +87,14 @@ class Repo:
 
         Loaded once per ``Repo``: a command that asks twice parses the spec once.
         """
-        from solvent.pipeline.graph import build_graph
-        from solvent.pipeline.spec import load_pipeline
+        from solvent.pipeline import spec_file
 
+        if not self._graph_loaded and spec_file(self.root) is None:
+            self._graph, self._graph_loaded = None, True
         if not self._graph_loaded:
+            from solvent.pipeline.graph import build_graph
+            from solvent.pipeline.spec import load_pipeline
+
             pipeline = load_pipeline(self.root)
             self._graph = build_graph(pipeline) if pipeline is not None else None
             self._graph_loaded = True

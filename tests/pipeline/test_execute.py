@@ -247,3 +247,16 @@ def test_outs_are_cached_and_git_ignored(chain: Path) -> None:
     assert (chain / ".solvent/cache/blake3" / digest[:2] / digest[2:]).exists()
     ignored = (chain / ".gitignore").read_text().splitlines()
     assert "/prepared.json" in ignored and "/metrics.json" not in ignored
+
+
+def test_each_line_of_a_string_cmd_runs_in_its_own_shell_as_in_dvc(repo: Path) -> None:
+    write(repo, "solvent.yaml", """\
+        stages:
+          lines:
+            cmd: |
+              export FROM_LINE_ONE=1
+              test -z "$FROM_LINE_ONE" && echo separate > out.txt
+            outs: [out.txt]
+        """)  # fmt: skip
+    solvent_ok(repo, "repro")
+    assert (repo / "out.txt").read_text() == "separate\n"

@@ -10,16 +10,12 @@ from rich.markup import escape
 
 from solvent import __version__
 from solvent.cli import dag, data, metrics, pipeline, repo_cmds, stage
-from solvent.cli.render import err_console
+from solvent.cli.render import command_group, err_console
 from solvent.errors import SolventError
 
-app = typer.Typer(
+app = command_group(
+    "Versioned data, pipelines and ML health checks that keep a project out of debt.",
     name="solvent",
-    help="Versioned data, pipelines and ML health checks that keep a project out of debt.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 

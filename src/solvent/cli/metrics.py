@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from solvent.cli.render import console, print_json
+from solvent.cli.render import command_group, console, print_json
 from solvent.cli.repo_cmds import JSON
 
 if TYPE_CHECKING:
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 DEFAULT_PRECISION = 5
 
-params_app = typer.Typer(help="Compare the params your pipeline reads.", no_args_is_help=True)
-metrics_app = typer.Typer(help="Show and compare metrics files.", no_args_is_help=True)
+params_app = command_group("Compare the params your pipeline reads.")
+metrics_app = command_group("Show and compare metrics files.")
 
 A_REV = typer.Argument(help="Old git revision (default: HEAD).")
 B_REV = typer.Argument(help="New git revision (default: the workspace).")

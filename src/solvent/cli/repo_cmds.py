@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from solvent.cli.render import DelayedProgress, console, print_json
+from solvent.cli.render import DelayedProgress, command_group, console, print_json
 
 JOBS = Annotated[
     int | None, typer.Option("--jobs", "-j", help="Parallel workers (default: cores, at least 2).")
 ]
 JSON = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
-cache_app = typer.Typer(help="Inspect and repair the local object cache.", no_args_is_help=True)
+cache_app = command_group("Inspect and repair the local object cache.")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from solvent.cli.render import console
+from solvent.cli.render import command_group, console
 
 if TYPE_CHECKING:
     from solvent.pipeline.edit import NewOut
     from solvent.pipeline.model import OutKind
 
-stage_app = typer.Typer(help="Declare pipeline stages.", no_args_is_help=True)
+stage_app = command_group("Declare pipeline stages.")
 
 PATHS = list[str] | None
 

@@ -28,10 +28,11 @@ from ruamel.yaml.comments import CommentedMap
 
 from solvent.errors import MalformedFileError, PathOutsideRepoError, SolventError, UsageError
 from solvent.paths import check_relative
+from solvent.pipeline import SPEC_FILES, spec_file
 from solvent.pipeline.graph import build_graph
 from solvent.pipeline.interpolate import DataPath
 from solvent.pipeline.model import OutKind
-from solvent.pipeline.spec import DEFAULT_PARAMS, SPEC_FILES, load_pipeline, spec_file
+from solvent.pipeline.spec import DEFAULT_PARAMS, load_pipeline
 from solvent.pipeline.spec_files import Lines, parse_spec
 from solvent.repo import DOT, RepoLayout
 from solvent.storage.fsutil import atomic_write

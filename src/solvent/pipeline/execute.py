@@ -82,6 +82,14 @@ class StageFailed(Exception):
     pass
 
 
+def shell_commands(stage: Stage) -> tuple[str, ...]:
+    """The commands to run, one shell each. As in DVC, each line of a one-string ``cmd`` is a
+    command of its own; the items of a list are run whole."""
+    if len(stage.cmd) == 1:
+        return tuple(line for line in stage.cmd[0].splitlines() if line.strip())
+    return stage.cmd
+
+
 def log_path(stage: str) -> PurePosixPath:
     safe = re.sub(r"[^A-Za-z0-9@._-]", "_", stage)
     return PurePosixPath(".solvent/logs") / f"{safe}.log"
@@ -306,7 +314,7 @@ class Scheduler:
         self.events("start", f"{name}: running ({'; '.join(why)})")
         job = Job(
             name,
-            stage.cmd,
+            shell_commands(stage),
             self.layout.abs(stage.wdir),
             self.layout.abs(log_path(name)),
         )

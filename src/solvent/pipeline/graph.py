@@ -62,28 +62,32 @@ class Graph:
         return layers
 
 
-def _related(a: PurePosixPath, b: PurePosixPath) -> bool:
-    return a == b or a in b.parents or b in a.parents
-
-
 def build_graph(pipeline: Pipeline) -> Graph:
     """Connect stages; refuse two stages writing one path and cycles, naming them."""
     writers: dict[PurePosixPath, str] = {}
+    # Every out and its parent folders → (writer, out): finds overlaps and a dep's writers
+    # in O(depth) per path instead of comparing every pair.
+    by_path: dict[PurePosixPath, list[tuple[str, PurePosixPath]]] = {}
     for stage in pipeline.stages:
         for out in stage.outs:
-            for path, other in writers.items():
-                if other != stage.name and _related(path, out.path):
-                    raise MalformedFileError(
-                        f"{stage.where}: stages '{other}' and '{stage.name}' both write "
-                        f"{out.path if out.path == path else f'{path} and {out.path}'}",
-                        "each path is written by one stage; give one of them another out",
-                    )
+            clash = writers.get(out.path)
+            clash_path = out.path
+            if clash is None:
+                for parent in out.path.parents:  # an earlier out holds this one
+                    if parent in writers:
+                        clash, clash_path = writers[parent], parent
+                        break
+            if clash is None and out.path in by_path:  # this out holds an earlier one
+                clash, clash_path = by_path[out.path][0]
+            if clash is not None and clash != stage.name:
+                both = out.path if out.path == clash_path else f"{clash_path} and {out.path}"
+                raise MalformedFileError(
+                    f"{stage.where}: stages '{clash}' and '{stage.name}' both write {both}",
+                    "each path is written by one stage; give one of them another out",
+                )
             writers[out.path] = stage.name
-    # Index every out and its parent folders, so a dep finds its writers in O(depth).
-    by_path: dict[PurePosixPath, list[tuple[str, PurePosixPath]]] = {}
-    for path, writer in writers.items():
-        for p in (path, *path.parents):
-            by_path.setdefault(p, []).append((writer, path))
+            for p in (out.path, *out.path.parents):
+                by_path.setdefault(p, []).append((stage.name, out.path))
     edges: list[Edge] = []
     for stage in pipeline.stages:
         seen: set[str] = set()

@@ -16,6 +16,7 @@ from typing import Any
 
 from solvent.errors import MalformedFileError, PathOutsideRepoError
 from solvent.paths import check_relative
+from solvent.pipeline import spec_file
 from solvent.pipeline.interpolate import (
     Context,
     DataPath,
@@ -47,17 +48,8 @@ from solvent.pipeline.spec_schema import (
     suggest,
 )
 
-SPEC_FILES = ("solvent.yaml", "dvc.yaml")
 DEFAULT_PARAMS = "params.yaml"
 ROOT = PurePosixPath(".")
-
-
-def spec_file(root: Path) -> Path | None:
-    """The pipeline file of a repo: solvent.yaml, else dvc.yaml, else None."""
-    for name in SPEC_FILES:
-        if (root / name).is_file():
-            return root / name
-    return None
 
 
 def load_pipeline(root: Path, *, parsing: ParsingOptions | None = None) -> Pipeline | None:

@@ -118,7 +118,8 @@ def _plan(
         plan.replace_whole = True
         plan.writes = list(desired.values())
         return plan
-    snap = snapshot(layout, pointer.path, save=False, expected=pointer.id, jobs=jobs)
+    snap = snapshot(layout, pointer.path, save=False, expected=pointer.id, files=True, jobs=jobs,
+                    loader=loader)  # fmt: skip
     assert snap.entry is not None
     check_form = relink or mat.links[0] in ("hardlink", "symlink")
     same_mode = pointer.kind == "dir" or snap.entry.executable == _exec_of(desired)

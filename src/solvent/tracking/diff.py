@@ -75,7 +75,8 @@ def _workspace(
     """What the workspace holds for each pointer, file by file where it differs."""
     found: dict[PurePosixPath, dict[str, FileRecord] | None] = {}
     for p in pointers:
-        snap = snapshot(layout, p.path, save=False, expected=p.id, jobs=jobs)
+        snap = snapshot(layout, p.path, save=False, expected=p.id, files=True, jobs=jobs,
+                        loader=loader)  # fmt: skip
         entry = snap.entry
         if entry is None:
             found[p.path] = None

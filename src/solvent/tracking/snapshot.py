@@ -13,18 +13,21 @@ from solvent.repo import RepoLayout
 from solvent.storage.hashing import hash_bytes
 from solvent.storage.ids import ObjectId
 from solvent.storage.trees import FileRecord, Tree, TreeEntry, TreeLoader, flatten
+from solvent.tracking.changes import FileChanges
+from solvent.tracking.dirsnap import DirSnapshot
 from solvent.tracking.pointer import Pointer
-from solvent.tracking.workspace import Identifier, build_tree, dir_key, is_executable, scan_dir
+from solvent.tracking.workspace import Identifier, is_executable, scan_dir
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """``entry`` is None when the path is missing. ``files`` lists a folder's files when
-    they had to be looked at one by one (it is None on the fast path)."""
+    """``entry`` is None when the path is missing. When a folder differs from ``expected``,
+    ``changes`` lists what changed and, if asked for, ``files`` lists every file."""
 
     entry: TreeEntry | None
     files: dict[str, FileRecord] | None
     hashed: int
+    changes: FileChanges | None = None  # per-file changes against ``expected``, if known
 
 
 def snapshot(
@@ -33,8 +36,10 @@ def snapshot(
     *,
     save: bool,
     expected: ObjectId | None = None,
+    files: bool = False,
     jobs: int = 1,
     progress: Progress | None = None,
+    loader: TreeLoader | None = None,
 ) -> Snapshot:
     """Identify the data at ``rel``; with ``save``, store every object on the way (add)."""
     path = str(layout.abs(rel))
@@ -49,30 +54,12 @@ def snapshot(
         entry = TreeEntry(rel.name, "file", oid, st.st_size, is_executable(st))
         return Snapshot(entry, None, ident.hashed)
     scan = scan_dir(path)
-    key, racy = dir_key(path, scan)
-    known = layout.state.get_dir(key)
-    # 'complete' vouches for objects that were in the cache; a wiped cache voids the claim.
-    trusted = known is not None and (
-        not save or (layout.state.is_complete(known) and layout.store.has(known))
-    )
-    if known is not None and trusted and (expected is None or known == expected):
-        entry = TreeEntry(rel.name, "tree", known, scan.size, False, len(scan.flat))
-        return Snapshot(entry, None, 0)
-    walked = scan.flat
-    ids = ident.ids([(abs_, fst) for _rel, abs_, fst in walked])
-    by_rel = dict(zip((r for r, _a, _s in walked), ids, strict=True))
     put = layout.store.put_bytes if save else hash_bytes
-    entry = build_tree(path, scan, by_rel, put)
-    if save:
-        layout.store.flush()
-        layout.state.mark_complete(entry.id)
-    if not racy:
-        layout.state.put_dir(key, entry.id)
-    records = {
-        r: FileRecord(r, oid, fst.st_size, is_executable(fst))
-        for (r, _a, fst), oid in zip(walked, ids, strict=True)
-    }
-    return Snapshot(entry, records, ident.hashed)
+    if expected is not None and loader is None:
+        loader = tree_loader(layout)
+    snap = DirSnapshot(layout.state, ident, store, put, expected, loader, want_files=files)
+    result = snap.run(rel.name, path, scan)
+    return Snapshot(result.entry, result.files, ident.hashed, result.changes)
 
 
 def tree_loader(layout: RepoLayout) -> TreeLoader:

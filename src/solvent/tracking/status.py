@@ -7,28 +7,17 @@ from enum import Enum
 
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
-from solvent.storage.trees import FileRecord, TreeLoader
+from solvent.storage.trees import TreeLoader
+from solvent.tracking.changes import FileChanges
 from solvent.tracking.pointer import Pointer
 from solvent.tracking.select import select_pointers
-from solvent.tracking.snapshot import (
-    missing_objects,
-    pointer_files,
-    snapshot,
-    tree_loader,
-)
+from solvent.tracking.snapshot import missing_objects, snapshot, tree_loader
 
 
 class DataState(Enum):
     UNCHANGED = "unchanged"
     MODIFIED = "modified"
     MISSING = "missing"
-
-
-@dataclass(frozen=True, slots=True)
-class FileChanges:
-    added: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    modified: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +28,6 @@ class DataStatus:
     in_cache: bool
     changes: FileChanges = field(default_factory=FileChanges)
     hashed: int = 0
-
-
-def compare_files(old: dict[str, FileRecord], new: dict[str, FileRecord]) -> FileChanges:
-    """Per-file changes; a changed executable bit counts as modified."""
-    added = tuple(sorted(new.keys() - old.keys()))
-    removed = tuple(sorted(old.keys() - new.keys()))
-    modified = tuple(
-        sorted(
-            p
-            for p in old.keys() & new.keys()
-            if (old[p].id, old[p].executable) != (new[p].id, new[p].executable)
-        )
-    )
-    return FileChanges(added, removed, modified)
 
 
 def status(
@@ -75,15 +50,12 @@ def _one(
     missing = missing_objects(layout, pointer, loader)
     in_cache = not missing
     snap = snapshot(layout, pointer.path, save=False, expected=pointer.id, jobs=jobs,
-                    progress=progress)  # fmt: skip
+                    progress=progress, loader=loader)  # fmt: skip
     base = (str(pointer.path), str(pointer.where))
     if snap.entry is None:
         return DataStatus(*base, DataState.MISSING, in_cache)
     kind_now = "dir" if snap.entry.kind == "tree" else "file"
     if snap.entry.id == pointer.id and kind_now == pointer.kind:
         return DataStatus(*base, DataState.UNCHANGED, in_cache, hashed=snap.hashed)
-    changes = FileChanges()
-    if kind_now == "dir" and pointer.kind == "dir" and "" not in missing:
-        # A folder whose id differs from the pointer's was looked at file by file.
-        changes = compare_files(pointer_files(pointer, loader), snap.files or {})
+    changes = snap.changes if kind_now == pointer.kind and snap.changes else FileChanges()
     return DataStatus(*base, DataState.MODIFIED, in_cache, changes, snap.hashed)
