@@ -6,11 +6,10 @@ import traceback
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from solvent import __version__
 from solvent.cli import dag, data, metrics, pipeline, repo_cmds, stage
-from solvent.cli.render import command_group, err_console
+from solvent.cli.render import command_group, err_console, escape
 from solvent.errors import SolventError
 
 app = command_group(

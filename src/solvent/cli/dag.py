@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.text import Text
 
 from solvent.cli.render import console, print_json
 from solvent.cli.repo_cmds import JSON
@@ -102,6 +101,8 @@ def _write_html(view: DagView, target: str) -> None:
 
 
 def _print_text(view: DagView) -> None:
+    from rich.text import Text
+
     from solvent.viz.text import text_lines, text_rows, to_text
 
     if not view.nodes:

@@ -6,9 +6,8 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from solvent.cli.render import DelayedProgress, console, print_json
+from solvent.cli.render import DelayedProgress, console, escape, print_json
 from solvent.cli.repo_cmds import JOBS, JSON
 
 if TYPE_CHECKING:

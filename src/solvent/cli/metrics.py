@@ -7,7 +7,6 @@ from json import dumps
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from solvent.cli.render import command_group, console, print_json
 from solvent.cli.repo_cmds import JSON
@@ -90,6 +89,8 @@ def metrics_show(
             "or name them: solvent metrics show FILE"
         )
         return
+    from rich.text import Text
+
     table = _table("Path", "Metric", "Value")
     for f in result.files:
         if f.data is None:
@@ -151,6 +152,8 @@ def _cell(value: Any, precision: int | None) -> str:
 
 
 def _print_diff(diff: ValuesDiff, title: str, precision: int | None) -> None:
+    from rich.text import Text
+
     what = f"{title.lower()}s"
     if not diff.files:
         console.print(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from solvent.cli.render import console, err_console, print_json
+from solvent.cli.render import console, err_console, escape, print_json
 from solvent.cli.repo_cmds import JOBS, JSON
 
 if TYPE_CHECKING:

@@ -9,12 +9,12 @@ import json
 import threading
 import time
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
 
 
@@ -32,8 +32,31 @@ def command_group(help: str, **kwargs: Any) -> typer.Typer:
     )
 
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+class _LazyConsole:
+    """A Rich console made on first use: '--help' and '--version' never pay for Rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = cast("Console", _LazyConsole(highlight=False))
+err_console = cast("Console", _LazyConsole(stderr=True, highlight=False))
+
+
+def escape(text: str) -> str:
+    """Rich's markup escaping, imported when first needed."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
 
 SHOW_AFTER = 1.0
 

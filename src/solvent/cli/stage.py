@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from solvent.cli.render import command_group, console
+from solvent.cli.render import command_group, console, escape
 
 if TYPE_CHECKING:
     from solvent.pipeline.edit import NewOut

@@ -189,9 +189,12 @@ def _apply(
             mat.write(rec.id, dest, rec.executable)
             progress.advance()
 
-        if jobs > 1 and len(dests) > 1:
+        # Creating many small files is bound by the kernel, where threads contend (as in
+        # add); large files copy in parallel well.
+        large = sum(rec.size for rec, _dest in dests) >= len(dests) * (1 << 20)
+        if jobs > 1 and len(dests) > 1 and large:
             with ThreadPoolExecutor(jobs) as pool:
-                list(pool.map(write, dests, chunksize=64))
+                list(pool.map(write, dests))
         else:
             for item in dests:
                 write(item)

@@ -1,5 +1,6 @@
-"""Reading tracked data in the workspace: scan a folder, find ids (state cache first, hashing
-only what changed), and build Merkle trees, optionally storing every object on the way."""
+"""Reading tracked data in the workspace: scan a folder, and find file ids (state cache
+first, hashing only what changed), optionally storing every object on the way. Folders are
+turned into trees in ``dirsnap``."""
 
 from __future__ import annotations
 
@@ -83,7 +84,6 @@ class Identifier:
         self.jobs = max(1, jobs)
         self.progress = progress or NoProgress()
         self.hashed = 0
-        self.hashed_bytes = 0
 
     def _digest(self, path: str, size: int) -> ObjectId:
         store = self.store
@@ -131,7 +131,6 @@ class Identifier:
                 known[i] = oid
             self.state.put_many([(st, oid) for (_p, st), oid in zip(pending, found, strict=True)])
             self.hashed += len(todo)
-            self.hashed_bytes += total
         if store is not None:
             store.flush()
         return [oid for oid in known if oid is not None]
