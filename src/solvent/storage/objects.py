@@ -9,6 +9,7 @@ never leaves a half object under a final name. Small objects are made durable in
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 import uuid
@@ -35,6 +36,8 @@ class ObjectStore:
         self._pending: list[tuple[str, str]] = []
         self._pending_ids: set[ObjectId] = set()
         self._lock = threading.Lock()
+        self._tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._counter = itertools.count()
 
     def path(self, oid: ObjectId) -> Path:
         return self.objects / oid.digest[:2] / oid.digest[2:]
@@ -62,7 +65,8 @@ class ObjectStore:
     # -- writing -------------------------------------------------------------------------
 
     def _new_tmp(self) -> str:
-        return f"{self._tmp}/{uuid.uuid4().hex}"
+        # Unique without a syscall per name (uuid4 reads the kernel's random pool each time).
+        return f"{self._tmp}/{self._tag}-{next(self._counter)}"
 
     def _final(self, oid: ObjectId) -> str:
         prefix = oid.digest[:2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 import uuid
@@ -25,6 +26,8 @@ class Materializer:
         self.links = list(links)
         self._dirs: set[str] = set()
         self._lock = threading.Lock()
+        self._tag = uuid.uuid4().hex[:8]  # one random draw per run, a counter per file
+        self._n = itertools.count()
         umask = os.umask(0)
         os.umask(umask)
         self._file_mode = 0o666 & ~umask
@@ -39,7 +42,7 @@ class Materializer:
     def write(self, oid: ObjectId, dest: str, executable: bool) -> None:
         folder = os.path.dirname(dest)
         self._ensure_dir(folder)
-        tmp = os.path.join(folder, f".{os.path.basename(dest)}.{uuid.uuid4().hex[:12]}.tmp")
+        tmp = os.path.join(folder, f".{os.path.basename(dest)}.{self._tag}-{next(self._n)}.tmp")
         try:
             self._place(oid, tmp, executable)
             os.replace(tmp, dest)

@@ -12,7 +12,7 @@ from operator import attrgetter
 
 from solvent.errors import UsageError
 from solvent.progress import NoProgress, Progress
-from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file
+from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file, read_small
 from solvent.storage.ids import ObjectId
 from solvent.storage.objects import ObjectStore
 from solvent.storage.state import StateDB
@@ -90,8 +90,7 @@ class Identifier:
         if size >= MMAP_THRESHOLD:
             oid = store.put_file(path) if store else hash_file(path, size)
         else:
-            with open(path, "rb") as f:
-                data = f.read()
+            data = read_small(path, size)
             oid = hash_bytes(data)
             if store is not None:
                 store.put_bytes(data, oid)
