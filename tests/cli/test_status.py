@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from solvent.storage.trees import Tree
 from tests.helpers import (
     assert_user_error,
+    backdate,
     blake3_id,
     make_folder,
     object_path,
@@ -137,3 +139,27 @@ def test_status_of_chosen_targets(tracked: Path) -> None:
     assert solvent_ok(tracked, "status", "data") == "Tracked data is up to date.\n"
     assert solvent_ok(tracked, "status", "model.bin.solvent") == "model.bin: modified\n"
     assert_user_error(solvent(tracked, "status", "other"), "not tracked by Solvent")
+
+
+def test_an_executable_bit_change_of_a_single_file_is_a_modification(repo: Path) -> None:
+    target = repo / "tool.sh"
+    target.write_text("echo hi\n")
+    backdate(target)
+    solvent_ok(repo, "add", "tool.sh")
+    target.chmod(0o755)
+    assert "tool.sh: modified" in solvent_ok(repo, "status")
+
+
+def test_a_missing_sub_folder_listing_is_reported_not_a_crash(repo: Path) -> None:
+    (repo / "d" / "sub").mkdir(parents=True)
+    (repo / "d" / "sub" / "b").write_text("b\n")
+    (repo / "d" / "a").write_text("a\n")
+    solvent_ok(repo, "add", "d")
+    root_id = yaml.safe_load((repo / "d.solvent").read_text())["id"]
+    root = Tree.from_bytes(object_path(repo, root_id).read_bytes())
+    (sub,) = [e for e in root.entries if e.name == "sub"]
+    object_path(repo, str(sub.id)).unlink()  # the sub-folder's listing only
+    (repo / ".solvent" / "state.db").unlink()
+    proc = solvent(repo, "status")
+    assert proc.returncode == 0, proc.stderr
+    assert "not in cache" in proc.stdout and "internal error" not in proc.stderr

@@ -260,3 +260,55 @@ def test_each_line_of_a_string_cmd_runs_in_its_own_shell_as_in_dvc(repo: Path) -
         """)  # fmt: skip
     solvent_ok(repo, "repro")
     assert (repo / "out.txt").read_text() == "separate\n"
+
+
+def test_a_stage_failing_before_its_command_stops_other_stages_without_keep_going(
+    repo: Path,
+) -> None:
+    write(repo, "solvent.yaml", """\
+        stages:
+          a:
+            cmd: cat nope.txt
+            deps: [nope.txt]
+          b:
+            cmd: echo b > b.txt
+            outs: [b.txt]
+        """)  # fmt: skip
+    proc = solvent(repo, "repro", "-j", "1")
+    assert proc.returncode == 1
+    assert not (repo / "b.txt").exists()
+
+
+def test_persist_outs_are_never_restored_from_the_run_cache(repo: Path) -> None:
+    write(repo, "solvent.yaml", """\
+        stages:
+          history:
+            cmd: cat in.txt >> hist.txt
+            deps: [in.txt]
+            outs:
+              - hist.txt:
+                  persist: true
+        """)  # fmt: skip
+    for value in ("1", "2", "1"):
+        (repo / "in.txt").write_text(value + "\n")
+        out = solvent_ok(repo, "repro")
+        assert "restored from run-cache" not in out
+    assert (repo / "hist.txt").read_text() == "1\n2\n1\n"
+
+
+def test_an_executable_out_keeps_its_mode_when_restored_from_the_run_cache(repo: Path) -> None:
+    write(repo, "in.txt", "one\n")
+    write(repo, "solvent.yaml", """\
+        stages:
+          tool:
+            cmd: printf '#!/bin/sh\\necho hi\\n' > tool.sh && chmod +x tool.sh && cat in.txt
+            deps: [in.txt]
+            outs: [tool.sh]
+        """)  # fmt: skip
+    solvent_ok(repo, "repro")
+    (repo / "in.txt").write_text("two\n")
+    solvent_ok(repo, "repro")
+    (repo / "in.txt").write_text("one\n")
+    assert "restored from run-cache" in solvent_ok(repo, "repro")
+    assert os.access(repo / "tool.sh", os.X_OK)
+    assert "up to date" in solvent_ok(repo, "repro")

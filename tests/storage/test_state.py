@@ -100,3 +100,20 @@ def test_any_racy_sees_a_young_coarse_stamp_behind_a_newer_fine_one() -> None:
     assert any_racy([fine_old, coarse_young], now)
     assert not any_racy([fine_old], now)
     assert not any_racy([], now)
+
+
+def test_a_stat_fresh_when_its_file_was_read_is_not_stored_even_if_stored_later(
+    tmp_path: Path,
+) -> None:
+    """The file could have been rewritten in the same tick right after it was read."""
+    from solvent.storage.hashing import hash_bytes
+
+    db = StateDB(tmp_path / "state.db")
+    f = tmp_path / "f"
+    f.write_bytes(b"x")
+    st = os.stat(f)
+    read_at = st.st_mtime_ns + 1_000  # read 1 µs after its last write: racy then
+    db.put_many([(st, hash_bytes(b"x"))], read_at)
+    assert db.get(st) is None
+    db.put_many([(st, hash_bytes(b"x"))], st.st_mtime_ns + 10 * RACY_COARSE_NS)
+    assert db.get(st) == hash_bytes(b"x")

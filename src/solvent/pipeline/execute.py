@@ -133,16 +133,14 @@ class Scheduler:
 
     def _restore(self, stage: Stage, state: StageState) -> bool:
         """Put the outs of an identical earlier run in place, if they are all cached."""
-        if not self.options.run_cache or stage.always_changed or not stage.outs:
-            return False
-        if any(not o.cache for o in stage.outs):
+        if not _run_cacheable(stage) or not self.options.run_cache:
             return False
         outs = self.runcache.get(self._locked(stage, state, ()))
         if outs is None or {o.path for o in outs} != {o.path for o in stage.outs}:
             return False
         pointers = [
             Pointer(pointer_path_for(o.path), o.path, o.id, "file" if o.files is None else "dir",
-                    o.size, o.files or 1)
+                    o.size, o.files or 1, o.executable)
             for o in outs
         ]  # fmt: skip
         if any(not self.layout.store.has(p.id) for p in pointers):
@@ -195,7 +193,7 @@ class Scheduler:
         )
         entry = self._locked(stage, before, outs)
         self._record(stage, entry)
-        if self.options.run_cache and all(o.cache for o in stage.outs):
+        if self.options.run_cache and _run_cacheable(stage):
             self.runcache.put(entry)
 
     # -- the loop ------------------------------------------------------------------------
@@ -214,7 +212,7 @@ class Scheduler:
                 while progressed and not stop:
                     progressed = False
                     for stage in list(pending):
-                        if len(running) >= self.options.jobs:
+                        if stop or len(running) >= self.options.jobs:
                             break
                         ups = upstream[stage.name]
                         if any(u not in outcome for u in ups):
@@ -320,6 +318,17 @@ class Scheduler:
         )
         running[self.executor.submit(job)] = (stage, state, why)
         return True
+
+
+def _run_cacheable(stage: Stage) -> bool:
+    """As in DVC: a persist out grows run after run, so no earlier run's copy may replace it;
+    an uncached out cannot be restored; a stage without deps or outs has nothing to key."""
+    return (
+        bool(stage.outs)
+        and bool(stage.deps)
+        and not stage.always_changed
+        and all(o.cache and not o.persist for o in stage.outs)
+    )
 
 
 _BROKEN = (Outcome.FAILED, Outcome.SKIPPED, Outcome.NOT_RUN)

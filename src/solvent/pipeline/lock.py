@@ -29,11 +29,14 @@ class LockedPath:
     id: ObjectId
     size: int
     files: int | None = None  # folders only
+    executable: bool = False  # files only; a folder's bits are in its tree
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"path": str(self.path), "id": str(self.id), "size": self.size}
         if self.files is not None:
             doc["files"] = self.files
+        if self.executable:
+            doc["executable"] = True
         return doc
 
 
@@ -105,6 +108,7 @@ def _paths(items: Any, where: str) -> tuple[LockedPath, ...]:
             ObjectId.parse(str(item["id"])),
             int(item["size"]),
             int(item["files"]) if "files" in item else None,
+            item.get("executable") is True,
         )
         for item in items or ()
     )

@@ -124,7 +124,7 @@ def stage_reasons(
         old = old_outs.get(path)
         if now is None:
             reasons.append(StaleReason(Why.OUT_MISSING, str(path)))
-        elif old is not None and old.id != now.id:
+        elif old is not None and (old.id, old.executable) != (now.id, now.executable):
             reasons.append(StaleReason(Why.OUT_MODIFIED, str(path)))
     return tuple(reasons)
 

@@ -22,8 +22,9 @@ def path_state(
     snap = snapshot(layout, path, save=save, jobs=jobs)
     if snap.entry is None:
         return None
-    files = snap.entry.files if snap.entry.kind == "tree" else None
-    return LockedPath(path, snap.entry.id, snap.entry.size, files)
+    if snap.entry.kind == "tree":
+        return LockedPath(path, snap.entry.id, snap.entry.size, snap.entry.files)
+    return LockedPath(path, snap.entry.id, snap.entry.size, None, snap.entry.executable)
 
 
 class ParamReader:

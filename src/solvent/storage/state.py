@@ -91,9 +91,12 @@ class StateDB:
             found.append(ObjectId.from_digest(row[2][_PREFIX:]) if ok and row is not None else None)
         return found
 
-    def put_many(self, rows: list[tuple[os.stat_result, ObjectId]]) -> None:
-        """Remember ids for stats that are old enough to be trusted."""
-        now = time.time_ns()
+    def put_many(
+        self, rows: list[tuple[os.stat_result, ObjectId]], read_at: int | None = None
+    ) -> None:
+        """Remember ids for stats that were old enough to trust when the files were read
+        (``read_at``: a clock reading taken before reading any of them)."""
+        now = read_at if read_at is not None else time.time_ns()
         values = [
             (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, str(oid))
             for st, oid in rows

@@ -12,7 +12,7 @@ from solvent.progress import Progress
 from solvent.repo import RepoLayout
 from solvent.storage.hashing import hash_bytes
 from solvent.storage.ids import ObjectId
-from solvent.storage.trees import FileRecord, Tree, TreeEntry, TreeLoader, flatten
+from solvent.storage.trees import FileRecord, TreeEntry, TreeLoader, flatten
 from solvent.tracking.changes import FileChanges
 from solvent.tracking.dirsnap import DirSnapshot
 from solvent.tracking.pointer import Pointer
@@ -70,19 +70,17 @@ def pointer_files(pointer: Pointer, loader: TreeLoader) -> dict[str, FileRecord]
     """The files a pointer names, relative to its data path ('' for a single file)."""
     if pointer.kind == "file":
         return {"": FileRecord("", pointer.id, pointer.size, pointer.executable)}
-    return {r.path: r for r in flatten(_load(loader, pointer, pointer.id), loader)}
-
-
-def _load(loader: TreeLoader, pointer: Pointer, oid: ObjectId) -> Tree:
-    try:
-        return loader(oid)
+    try:  # every sub-folder's listing is read too, not only the top one
+        return {r.path: r for r in flatten(loader(pointer.id), loader)}
     except FileNotFoundError:
         raise CacheMissingError(
-            f"{pointer.where}: listing {oid.short} of folder {pointer.path} is not in the cache",
+            f"{pointer.where}: a folder listing of {pointer.path} is not in the cache",
             "fetch the data from a remote ('solvent pull'), or re-add it where it exists",
         ) from None
     except ValueError as e:
-        raise MalformedFileError(f"{pointer.where}: object {oid.short} is corrupt: {e}") from None
+        raise MalformedFileError(
+            f"{pointer.where}: a listing of {pointer.path} is corrupt: {e}"
+        ) from None
 
 
 def missing_objects(layout: RepoLayout, pointer: Pointer, loader: TreeLoader) -> list[str]:
@@ -94,7 +92,10 @@ def missing_objects(layout: RepoLayout, pointer: Pointer, loader: TreeLoader) ->
         return [""]
     if layout.state.is_complete(pointer.id):
         return []
-    missing = [r.path for r in flatten(loader(pointer.id), loader) if not store.has(r.id)]
+    try:
+        missing = [r.path for r in flatten(loader(pointer.id), loader) if not store.has(r.id)]
+    except (FileNotFoundError, ValueError):
+        return [""]  # a sub-folder's listing is gone (or damaged): the whole is not restorable
     if not missing:
         layout.state.mark_complete(pointer.id)
     return missing

@@ -55,7 +55,8 @@ def _one(
     if snap.entry is None:
         return DataStatus(*base, DataState.MISSING, in_cache)
     kind_now = "dir" if snap.entry.kind == "tree" else "file"
-    if snap.entry.id == pointer.id and kind_now == pointer.kind:
+    same_mode = pointer.kind == "dir" or snap.entry.executable == pointer.executable
+    if snap.entry.id == pointer.id and kind_now == pointer.kind and same_mode:
         return DataStatus(*base, DataState.UNCHANGED, in_cache, hashed=snap.hashed)
     changes = snap.changes if kind_now == pointer.kind and snap.changes else FileChanges()
     return DataStatus(*base, DataState.MODIFIED, in_cache, changes, snap.hashed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat as statmod
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -110,6 +111,7 @@ class Identifier:
             if oid is None or (store is not None and not store.has(oid))
         ]
         if todo:
+            read_at = time.time_ns()  # before any byte is read: see StateDB.put_many
             pending = [files[i] for i in todo]
             total = sum(st.st_size for _path, st in pending)
             self.progress.start("hashing", total)
@@ -128,7 +130,8 @@ class Identifier:
             self.progress.stop()
             for i, oid in zip(todo, found, strict=True):
                 known[i] = oid
-            self.state.put_many([(st, oid) for (_p, st), oid in zip(pending, found, strict=True)])
+            rows = [(st, oid) for (_p, st), oid in zip(pending, found, strict=True)]
+            self.state.put_many(rows, read_at)
             self.hashed += len(todo)
         if store is not None:
             store.flush()
