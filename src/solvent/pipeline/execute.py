@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import PurePosixPath
 
+from solvent.errors import SolventError
 from solvent.pipeline.executors import Executor, Job, JobResult, LocalExecutor
 from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import LockedPath, StageLock, read_lock, write_lock
@@ -305,7 +306,7 @@ class Scheduler:
                 self.events("skip", f"{name}: restored from run-cache ({'; '.join(why)})")
                 return False
             self._prepare_outs(stage)
-        except StageFailed as e:
+        except (StageFailed, SolventError, OSError) as e:  # this stage fails, not the run
             outcome[name] = StageReport(name, Outcome.FAILED, error=str(e))
             self.events("fail", f"{name}: {e}")
             return False

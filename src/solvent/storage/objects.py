@@ -33,7 +33,7 @@ class ObjectStore:
         self._objects = str(self.objects)
         self._tmp = str(self.tmp)
         self._made_dirs: set[str] = set()
-        self._pending: list[tuple[str, str]] = []
+        self._pending: list[tuple[str, str, ObjectId]] = []  # (temp, final name, id)
         self._pending_ids: set[ObjectId] = set()
         self._lock = threading.Lock()
         self._tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -93,7 +93,7 @@ class ObjectStore:
             if oid in self._pending_ids:
                 os.unlink(tmp)
                 return oid
-            self._pending.append((tmp, final))
+            self._pending.append((tmp, final, oid))
             self._pending_ids.add(oid)
             full = len(self._pending) >= BATCH_LIMIT
         if full:
@@ -131,13 +131,14 @@ class ObjectStore:
         """Make pending objects durable, then give them their final names."""
         with self._lock:
             pending, self._pending = self._pending, []
-            self._pending_ids = set()
         if not pending:
             return
         syncfs(self.tmp)
-        for tmp, final in pending:
+        for tmp, final, _oid in pending:
             os.replace(tmp, final)
         syncfs(self.objects)
+        with self._lock:  # only now: until renamed, 'has' must answer from the pending set
+            self._pending_ids.difference_update(oid for _t, _f, oid in pending)
 
     # -- reading -------------------------------------------------------------------------
 
