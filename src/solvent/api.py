@@ -69,9 +69,35 @@ class Repo:
         jobs: int | None = None,
         progress: Progress | None = None,
     ) -> list[CheckoutResult]:
-        from solvent.tracking.checkout import checkout
+        """Restore tracked data and the pipeline's cached outs (as the lock records them).
 
-        return checkout(self.layout, targets or [], force, relink, jobs or default_jobs(), progress)
+        A target is a tracked path, its pointer file, a stage name or glob, or a stage out.
+        """
+        from solvent.pipeline.graph import select
+        from solvent.pipeline.outs import locked_out_pointers
+        from solvent.tracking.checkout import checkout_pointers
+        from solvent.tracking.select import all_pointers, select_pointers
+
+        graph = self.graph()
+        targets = targets or []
+        stage_targets = [t for t in targets if graph is not None and _names_stage_or_out(graph, t)]
+        data_targets = [t for t in targets if t not in stage_targets]
+        pointers = select_pointers(self.layout, data_targets) if data_targets else []
+        if not targets:
+            pointers = all_pointers(self.layout)
+        if graph is not None and (stage_targets or not targets):
+            stages = select(graph, stage_targets, single_item=True) if stage_targets else None
+            chosen = stages if stages is not None else list(graph.pipeline.stages)
+            outs = locked_out_pointers(self.layout, graph, chosen)
+            if stage_targets:  # an out named by path restores that out only
+                named = {t.rstrip("/") for t in stage_targets}
+                by_path = [p for p in outs if str(p.path) in named]
+                outs = by_path or outs
+            pointers += outs
+        with self.layout.writing():
+            return checkout_pointers(
+                self.layout, pointers, force, relink, jobs or default_jobs(), progress
+            )
 
     def verify_cache(
         self, jobs: int | None = None, progress: Progress | None = None
@@ -153,3 +179,14 @@ class Repo:
             dry=dry,
         )
         return repro(self.layout, graph, stages, options, events or (lambda kind, text: None))
+
+
+def _names_stage_or_out(graph: Graph, target: str) -> bool:
+    import fnmatch
+    from pathlib import PurePosixPath
+
+    path = PurePosixPath(target.rstrip("/"))
+    return any(
+        fnmatch.fnmatchcase(s.name, target) or any(o.path == path for o in s.outs)
+        for s in graph.pipeline.stages
+    )

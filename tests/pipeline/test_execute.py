@@ -312,3 +312,25 @@ def test_an_executable_out_keeps_its_mode_when_restored_from_the_run_cache(repo:
     assert "restored from run-cache" in solvent_ok(repo, "repro")
     assert os.access(repo / "tool.sh", os.X_OK)
     assert "up to date" in solvent_ok(repo, "repro")
+
+
+def test_checkout_restores_pipeline_outs_as_the_lock_records_them(chain: Path) -> None:
+    solvent_ok(chain, "repro")
+    first = (chain / "a.json").read_text()
+    subprocess.run(["git", "add", "-A"], cwd=chain, check=True)
+    subprocess.run(["git", "commit", "-qm", "v1"], cwd=chain, check=True)
+    (chain / "params.yaml").write_text("train:\n  lr: 0.2\n")
+    solvent_ok(chain, "repro")
+    assert (chain / "a.json").read_text() != first
+
+    (chain / "prepared.json").unlink()
+    out = solvent_ok(chain, "checkout", "prepare")  # a stage name
+    assert "prepared.json: 1 written" in out
+    assert not (chain / "metrics.json").is_symlink()
+
+    # As with dvc.lock: an old lock and a checkout bring back that run's outs.
+    subprocess.run(["git", "checkout", "HEAD", "--", "solvent.lock"], cwd=chain, check=True)
+    solvent_ok(chain, "checkout")
+    assert (chain / "a.json").read_text() == first
+    # The outs are v1's while params.yaml is still v2's: status says exactly that.
+    assert "param train.lr 0.1 → 0.2" in solvent_ok(chain, "status")

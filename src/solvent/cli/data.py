@@ -155,7 +155,9 @@ def checkout(
     ] = False,
     jobs: JOBS = None,
 ) -> None:
-    """Restore tracked data in the workspace from the cache."""
+    """Restore tracked data and pipeline outs (as solvent.lock records them) from the cache.
+
+    Targets may also be stage names or stage outs."""
     from solvent.api import Repo
 
     results = Repo().checkout(targets or [], force, relink, jobs, DelayedProgress())

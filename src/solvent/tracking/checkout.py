@@ -19,7 +19,6 @@ from solvent.storage.fsutil import syncfs
 from solvent.storage.trees import FileRecord, TreeLoader
 from solvent.tracking.materialize import Materializer
 from solvent.tracking.pointer import Pointer
-from solvent.tracking.select import select_pointers
 from solvent.tracking.snapshot import Snapshot, pointer_files, snapshot, tree_loader
 
 
@@ -40,19 +39,6 @@ class _Plan:
     conflicts: list[str] = field(default_factory=list)  # repo-relative, unsaved content
 
 
-def checkout(
-    layout: RepoLayout,
-    targets: list[str],
-    force: bool,
-    relink: bool,
-    jobs: int,
-    progress: Progress | None = None,
-) -> list[CheckoutResult]:
-    pointers = select_pointers(layout, targets)
-    with layout.writing():
-        return checkout_pointers(layout, pointers, force, relink, jobs, progress)
-
-
 def checkout_pointers(
     layout: RepoLayout,
     pointers: list[Pointer],
@@ -61,7 +47,7 @@ def checkout_pointers(
     jobs: int,
     progress: Progress | None = None,
 ) -> list[CheckoutResult]:
-    """Checkout under a lock the caller already holds."""
+    """Make the workspace match ``pointers``, under the repo lock the caller holds."""
     for p in pointers:  # never write through a link that leads out of the repo
         inside(layout.root, layout.abs(p.path), str(p.where))
     loader = tree_loader(layout)
