@@ -13,11 +13,14 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.plan import Plan
     from solvent.progress import Progress
+    from solvent.storage.remote import RemoteStore
     from solvent.storage.verify import VerifyResult
     from solvent.tracking.add import AddResult
     from solvent.tracking.checkout import CheckoutResult
     from solvent.tracking.diff import DiffResult
+    from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
+    from solvent.tracking.sync import SyncReport
 
 
 def default_jobs() -> int:
@@ -73,13 +76,22 @@ class Repo:
 
         A target is a tracked path, its pointer file, a stage name or glob, or a stage out.
         """
+        from solvent.tracking.checkout import checkout_pointers
+
+        pointers = self._data_pointers(targets or [])
+        with self.layout.writing():
+            return checkout_pointers(
+                self.layout, pointers, force, relink, jobs or default_jobs(), progress
+            )
+
+    def _data_pointers(self, targets: list[str]) -> list[Pointer]:
+        """Pointer files and the pipeline's cached outs (as the lock records them) that
+        ``targets`` name: tracked paths, pointer files, stage names or globs, stage outs."""
         from solvent.pipeline.graph import select
         from solvent.pipeline.outs import locked_out_pointers
-        from solvent.tracking.checkout import checkout_pointers
         from solvent.tracking.select import all_pointers, select_pointers
 
         graph = self.graph()
-        targets = targets or []
         stage_targets = [t for t in targets if graph is not None and _names_stage_or_out(graph, t)]
         data_targets = [t for t in targets if t not in stage_targets]
         pointers = select_pointers(self.layout, data_targets) if data_targets else []
@@ -94,10 +106,35 @@ class Repo:
                 by_path = [p for p in outs if str(p.path) in named]
                 outs = by_path or outs
             pointers += outs
+        return pointers
+
+    def push(
+        self, targets: list[str] | None = None, *, remote: str | None = None,
+        jobs: int | None = None, progress: Progress | None = None,
+    ) -> SyncReport:  # fmt: skip
+        """Send the objects of tracked data and pipeline outs that the remote lacks."""
+        from solvent.tracking.sync import push
+
+        pointers = self._data_pointers(targets or [])
+        return push(self.layout, self._remote(remote), pointers, jobs or 8, progress)
+
+    def fetch(
+        self, targets: list[str] | None = None, *, remote: str | None = None,
+        jobs: int | None = None, progress: Progress | None = None,
+    ) -> SyncReport:  # fmt: skip
+        """Download into the cache the objects the local cache lacks (re-hashed on arrival)."""
+        from solvent.tracking.sync import fetch
+
+        pointers = self._data_pointers(targets or [])
         with self.layout.writing():
-            return checkout_pointers(
-                self.layout, pointers, force, relink, jobs or default_jobs(), progress
-            )
+            return fetch(self.layout, self._remote(remote), pointers, jobs or 8, progress)
+
+    def _remote(self, name: str | None) -> RemoteStore:
+        from solvent.remotes import get_remote
+        from solvent.storage.remote import RemoteStore
+
+        found = get_remote(self.layout.dot, name)
+        return RemoteStore(found.url, found.options, self.root)
 
     def verify_cache(
         self, jobs: int | None = None, progress: Progress | None = None

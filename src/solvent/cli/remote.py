@@ -6,11 +6,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from solvent.cli.render import command_group, console, escape, print_json
+from solvent.cli.render import (
+    DelayedProgress,
+    command_group,
+    console,
+    err_console,
+    escape,
+    print_json,
+)
 from solvent.cli.repo_cmds import JSON
 
 if TYPE_CHECKING:
     from solvent.repo import RepoLayout
+    from solvent.tracking.sync import SyncReport
 
 remote_app = command_group("Where data is shared: local or mounted folders and S3.")
 NAME = typer.Argument(help="The remote's name, e.g. origin.")
@@ -18,6 +26,9 @@ NAME = typer.Argument(help="The remote's name, e.g. origin.")
 
 def register(app: typer.Typer) -> None:
     app.add_typer(remote_app, name="remote")
+    app.command("push")(push)
+    app.command("fetch")(fetch)
+    app.command("pull")(pull)
 
 
 def _layout() -> RepoLayout:
@@ -101,3 +112,72 @@ def modify(
     with layout.writing():
         written = set_option(layout.dot, name, key, value)
     console.print(f"{'Unset' if unset else 'Set'} {escape(name)}.{escape(key)} in {written}")
+
+
+SYNC_TARGETS = typer.Argument(
+    help="Tracked paths, stage names or stage outs (default: everything tracked)."
+)
+REMOTE = typer.Option("--remote", "-r", help="Remote name (default: the default remote).")
+SYNC_JOBS = typer.Option("--jobs", "-j", help="Parallel transfers (default 8).")
+
+
+def _print_sync(verb: str, report: SyncReport) -> None:
+    console.print(
+        f"{verb} {report.moved} object(s), {report.already} already there "
+        f"({report.objects} needed) — {escape(report.remote)}",
+        soft_wrap=True,
+    )
+    for oid, why in list(report.failed.items())[:10]:
+        err_console.print(f"[red]failed[/] {oid}: {escape(why)}", soft_wrap=True)
+    if report.failed:
+        err_console.print(f"{len(report.failed)} object(s) failed; run the command again to retry")
+        raise typer.Exit(1)
+
+
+def push(
+    targets: Annotated[list[str] | None, SYNC_TARGETS] = None,
+    remote: Annotated[str | None, REMOTE] = None,
+    jobs: Annotated[int | None, SYNC_JOBS] = None,
+    json: JSON = False,
+) -> None:
+    """Send tracked data and pipeline outs that the remote lacks."""
+    from solvent.api import Repo
+
+    report = Repo().push(targets or [], remote=remote, jobs=jobs, progress=DelayedProgress())
+    if json:
+        print_json(report)
+    else:
+        _print_sync("pushed", report)
+
+
+def fetch(
+    targets: Annotated[list[str] | None, SYNC_TARGETS] = None,
+    remote: Annotated[str | None, REMOTE] = None,
+    jobs: Annotated[int | None, SYNC_JOBS] = None,
+    json: JSON = False,
+) -> None:
+    """Download into the cache what it lacks; each object is re-hashed before it is kept."""
+    from solvent.api import Repo
+
+    report = Repo().fetch(targets or [], remote=remote, jobs=jobs, progress=DelayedProgress())
+    if json:
+        print_json(report)
+    else:
+        _print_sync("fetched", report)
+
+
+def pull(
+    targets: Annotated[list[str] | None, SYNC_TARGETS] = None,
+    remote: Annotated[str | None, REMOTE] = None,
+    jobs: Annotated[int | None, SYNC_JOBS] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Discard unsaved changes.")] = False,
+) -> None:
+    """fetch, then checkout."""
+    from solvent.api import Repo
+
+    repo = Repo()
+    report = repo.fetch(targets or [], remote=remote, jobs=jobs, progress=DelayedProgress())
+    _print_sync("fetched", report)
+    for r in repo.checkout(targets or [], force=force, progress=DelayedProgress()):
+        if r.written or r.deleted:
+            console.print(f"{escape(r.path)}: {r.written} written, {r.deleted} deleted")

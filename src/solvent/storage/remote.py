@@ -1,0 +1,165 @@
+"""A remote object store through fsspec: a local or mounted folder, or S3 (with s3fs).
+
+The remote mirrors the cache layout (``blake3/ab/cdef…``). Uploads to a folder are written to a
+temp name and renamed; an S3 PUT is atomic by itself. Every downloaded object is re-hashed
+before it enters the cache: a corrupt one is refused and reported, never placed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from solvent.errors import SolventError, UsageError
+from solvent.storage.hashing import hash_bytes
+from solvent.storage.ids import ALGORITHM, ObjectId
+from solvent.storage.objects import ObjectStore
+
+RETRIES = 4
+T = TypeVar("T")
+
+
+@dataclass
+class TransferResult:
+    sent: list[ObjectId] = field(default_factory=list)
+    skipped: int = 0  # already there
+    failed: dict[ObjectId, str] = field(default_factory=dict)  # id → why
+
+
+class RemoteStore:
+    def __init__(self, url: str, options: dict[str, str], repo_root: Path) -> None:
+        import fsspec
+
+        if "://" not in url:  # a folder, relative to the repo
+            path = Path(url) if Path(url).is_absolute() else repo_root / url
+            self.fs: Any = fsspec.filesystem("file")
+            self.root = str(path)
+            self.local = True
+        else:
+            storage = _s3_options(options) if url.startswith("s3://") else {}
+            try:
+                self.fs, self.root = fsspec.core.url_to_fs(url, **storage)
+            except ImportError:
+                raise UsageError(
+                    f"{url}: S3 support is not installed", "pip install 'solvent[s3]'"
+                ) from None
+            self.local = False
+        self.url = url
+
+    def path(self, oid: ObjectId) -> str:
+        return f"{self.root}/{ALGORITHM}/{oid.digest[:2]}/{oid.digest[2:]}"
+
+    def existing(self, oids: set[ObjectId]) -> set[ObjectId]:
+        """Which of ``oids`` the remote has: one listing when many, one request each when few."""
+        if len(oids) <= 64:
+            return {o for o in oids if self._exists(o)}
+        base = f"{self.root}/{ALGORITHM}"
+        try:
+            listed = _retry(lambda: self.fs.find(base))
+        except FileNotFoundError:
+            return set()
+        found = set()
+        for p in listed:
+            prefix, rest = p.rsplit("/", 2)[-2:]
+            if len(prefix) == 2 and len(rest) == 62:
+                found.add(ObjectId.from_digest(prefix + rest))
+        return found & oids
+
+    def _exists(self, oid: ObjectId) -> bool:
+        return bool(_retry(lambda: self.fs.exists(self.path(oid))))
+
+    def upload(self, store: ObjectStore, oid: ObjectId) -> None:
+        src, dest = str(store.path(oid)), self.path(oid)
+        if self.local:
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            tmp = f"{dest}.{uuid.uuid4().hex[:12]}.tmp"
+            try:
+                self.fs.put_file(src, tmp)
+                with open(tmp, "rb+") as f:
+                    os.fsync(f.fileno())
+                os.replace(tmp, dest)  # a reader never sees a half object under its name
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        else:
+            self.fs.put_file(src, dest)
+
+    def download(self, store: ObjectStore, oid: ObjectId) -> None:
+        """Fetch one object into the cache, refusing it unless its bytes hash to its id."""
+        data = self.fs.cat_file(self.path(oid))
+        if hash_bytes(data) != oid:
+            raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+        store.put_bytes(data, oid)
+
+
+class CorruptObjectError(SolventError):
+    pass
+
+
+def transfer(
+    oids: Iterable[ObjectId], work: Callable[[ObjectId], None], jobs: int,
+    advance: Callable[[int], None],
+) -> TransferResult:  # fmt: skip
+    """Run ``work`` on every id in parallel, with retries; failures are collected, not raised."""
+    result = TransferResult()
+
+    def one(oid: ObjectId) -> tuple[ObjectId, str | None]:
+        try:
+            _retry(lambda: work(oid))
+            return oid, None
+        except CorruptObjectError as e:
+            return oid, e.message
+        except OSError as e:
+            return oid, f"{type(e).__name__}: {e}"
+        finally:
+            advance(1)
+
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        for oid, error in pool.map(one, list(oids)):
+            if error is None:
+                result.sent.append(oid)
+            else:
+                result.failed[oid] = error
+    return result
+
+
+def _retry(call: Callable[[], T]) -> T:
+    """Retry transient errors with exponential backoff; a missing file is not transient."""
+    for attempt in range(RETRIES):
+        try:
+            return call()
+        except (FileNotFoundError, CorruptObjectError, PermissionError):
+            raise
+        except OSError:
+            if attempt == RETRIES - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _s3_options(options: dict[str, str]) -> dict[str, Any]:
+    """s3fs settings from the remote's options; the standard AWS variables fill the rest."""
+    storage: dict[str, Any] = {}
+    client: dict[str, Any] = {}
+    endpoint = options.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        client["endpoint_url"] = endpoint
+    if options.get("region"):
+        client["region_name"] = options["region"]
+    if options.get("access_key_id"):
+        storage["key"] = options["access_key_id"]
+    if options.get("secret_access_key"):
+        storage["secret"] = options["secret_access_key"]
+    if options.get("session_token"):
+        storage["token"] = options["session_token"]
+    if options.get("profile"):
+        storage["profile"] = options["profile"]
+    if client:
+        storage["client_kwargs"] = client
+    return storage

@@ -1,0 +1,103 @@
+"""``solvent push / fetch / pull``: moving the objects that pointers (and the lock) need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solvent.errors import CacheMissingError
+from solvent.progress import NoProgress, Progress
+from solvent.repo import RepoLayout
+from solvent.storage.ids import ObjectId
+from solvent.storage.remote import RemoteStore, TransferResult, transfer
+from solvent.storage.trees import TreeLoader
+from solvent.tracking.pointer import Pointer
+
+
+@dataclass
+class SyncReport:
+    remote: str
+    objects: int = 0  # needed by the selected pointers
+    moved: int = 0
+    already: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # object id → why
+
+
+def _walk(roots: dict[ObjectId, bool], loader: TreeLoader) -> set[ObjectId]:
+    """Every object below ``roots`` (id → whether it is a tree), the roots included."""
+    found: set[ObjectId] = set()
+    stack = list(roots.items())
+    while stack:
+        oid, is_tree = stack.pop()
+        if oid in found:
+            continue
+        found.add(oid)
+        if is_tree:
+            stack.extend((e.id, e.kind == "tree") for e in loader(oid).entries)
+    return found
+
+
+def push(
+    layout: RepoLayout, remote: RemoteStore, pointers: list[Pointer], jobs: int,
+    progress: Progress | None = None,
+) -> SyncReport:  # fmt: skip
+    progress = progress or NoProgress()
+    loader = TreeLoader(layout.store.read_bytes)
+    roots = {p.id: p.kind == "dir" for p in pointers}
+    try:
+        needed = _walk(roots, loader)
+    except FileNotFoundError:
+        raise CacheMissingError(
+            "some data to push is not in the local cache",
+            "'solvent status' shows what is 'not in cache'; fetch or re-add it first",
+        ) from None
+    missing_locally = {o for o in needed if not layout.store.has(o)}
+    if missing_locally:
+        raise CacheMissingError(
+            f"{len(missing_locally)} object(s) to push are not in the local cache",
+            "'solvent status' shows what is 'not in cache'; fetch or re-add it first",
+        )
+    there = remote.existing(needed)
+    todo = needed - there
+    progress.start("push", len(todo))
+    result = transfer(todo, lambda o: remote.upload(layout.store, o), jobs, progress.advance)
+    progress.stop()
+    return _report(remote, len(needed), len(there), result)
+
+
+def fetch(
+    layout: RepoLayout, remote: RemoteStore, pointers: list[Pointer], jobs: int,
+    progress: Progress | None = None,
+) -> SyncReport:  # fmt: skip
+    """Download what the pointers need, trees first (level by level), then files."""
+    progress = progress or NoProgress()
+    store = layout.store
+    loader = TreeLoader(store.read_bytes)
+    report = SyncReport(remote.url)
+    level = {p.id: p.kind == "dir" for p in pointers}
+    seen: set[ObjectId] = set()
+    progress.start("fetch", 0)
+    while level:
+        seen.update(level)
+        missing = {o for o in level if not store.has(o)}
+        report.already += len(level) - len(missing)
+        result = transfer(missing, lambda o: remote.download(store, o), jobs, progress.advance)
+        store.flush()
+        report.moved += len(result.sent)
+        report.failed.update({str(o): why for o, why in result.failed.items()})
+        following: dict[ObjectId, bool] = {}
+        for oid, is_tree in level.items():
+            if is_tree and store.has(oid):
+                for e in loader(oid).entries:
+                    if e.id not in seen:
+                        following[e.id] = e.kind == "tree"
+        level = following
+    progress.stop()
+    report.objects = len(seen)
+    return report
+
+
+def _report(remote: RemoteStore, needed: int, already: int, result: TransferResult) -> SyncReport:
+    return SyncReport(
+        remote.url, needed, len(result.sent), already,
+        {str(o): why for o, why in result.failed.items()},
+    )  # fmt: skip
