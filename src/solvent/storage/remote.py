@@ -7,7 +7,9 @@ before it enters the cache: a corrupt one is refused and reported, never placed.
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from solvent.errors import SolventError, UsageError
+from solvent.storage.fsutil import copy_fd, syncfs
 from solvent.storage.hashing import hash_bytes
 from solvent.storage.ids import ALGORITHM, ObjectId
 from solvent.storage.objects import ObjectStore
@@ -51,6 +54,10 @@ class RemoteStore:
                 ) from None
             self.local = False
         self.url = url
+        self._pending: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self._tag = uuid.uuid4().hex[:8]
+        self._n = itertools.count()
 
     def path(self, oid: ObjectId) -> str:
         return f"{self.root}/{ALGORITHM}/{oid.digest[:2]}/{oid.digest[2:]}"
@@ -75,20 +82,28 @@ class RemoteStore:
         return bool(_retry(lambda: self.fs.exists(self.path(oid))))
 
     def upload(self, store: ObjectStore, oid: ObjectId) -> None:
+        """Send one object. To a folder it goes to a temp name; ``finish`` makes the batch
+        durable with one ``syncfs`` and only then renames each into place."""
         src, dest = str(store.path(oid)), self.path(oid)
-        if self.local:
-            os.makedirs(os.path.dirname(dest), exist_ok=True)
-            tmp = f"{dest}.{uuid.uuid4().hex[:12]}.tmp"
-            try:
-                self.fs.put_file(src, tmp)
-                with open(tmp, "rb+") as f:
-                    os.fsync(f.fileno())
-                os.replace(tmp, dest)  # a reader never sees a half object under its name
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        else:
+        if not self.local:
             self.fs.put_file(src, dest)
+            return
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        tmp = f"{dest}.{self._tag}-{next(self._n)}.tmp"
+        with open(src, "rb") as s, open(tmp, "wb") as d:
+            copy_fd(s.fileno(), d.fileno())
+        with self._lock:
+            self._pending.append((tmp, dest))
+
+    def finish(self) -> None:
+        if not self._pending:
+            return
+        with self._lock:
+            pending, self._pending = self._pending, []
+        syncfs(self.root)
+        for tmp, dest in pending:
+            os.replace(tmp, dest)  # a reader never sees a half object under its name
+        syncfs(self.root)
 
     def download(self, store: ObjectStore, oid: ObjectId) -> None:
         """Fetch one object into the cache, refusing it unless its bytes hash to its id."""

@@ -59,7 +59,11 @@ def push(
     there = remote.existing(needed)
     todo = needed - there
     progress.start("push", len(todo))
-    result = transfer(todo, lambda o: remote.upload(layout.store, o), jobs, progress.advance)
+    # Creating files in a folder is kernel-bound and threads contend (see Identifier.ids);
+    # requests to object storage wait on the network and gain from many.
+    workers = min(jobs, 2) if remote.local else jobs
+    result = transfer(todo, lambda o: remote.upload(layout.store, o), workers, progress.advance)
+    remote.finish()
     progress.stop()
     return _report(remote, len(needed), len(there), result)
 
@@ -80,7 +84,8 @@ def fetch(
         seen.update(level)
         missing = {o for o in level if not store.has(o)}
         report.already += len(level) - len(missing)
-        result = transfer(missing, lambda o: remote.download(store, o), jobs, progress.advance)
+        workers = 1 if remote.local else jobs  # as in push: local file creation contends
+        result = transfer(missing, lambda o: remote.download(store, o), workers, progress.advance)
         store.flush()
         report.moved += len(result.sent)
         report.failed.update({str(o): why for o, why in result.failed.items()})
