@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from solvent.errors import MalformedFileError
 
@@ -38,7 +38,8 @@ class Config:
                 )
 
 
-def _read(path: Path) -> dict[str, object]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict ({} when missing); a syntax error names the file."""
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
@@ -52,7 +53,7 @@ def load_config(dot: Path) -> Config:
     """Read the shared config, then let ``config.local.toml`` override it key by key."""
     merged: dict[str, object] = {}
     for name in ("config.toml", "config.local.toml"):
-        for section, values in _read(dot / name).items():
+        for section, values in read_toml(dot / name).items():
             if isinstance(values, dict):
                 current = merged.setdefault(section, {})
                 assert isinstance(current, dict)

@@ -7,7 +7,6 @@ environment, and are never printed. Files are edited with tomlkit, so comments a
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Table
 
+from solvent.config import read_toml
 from solvent.errors import MalformedFileError, UsageError
 from solvent.storage.fsutil import atomic_write_text
 
@@ -46,18 +46,8 @@ def _load(path: Path) -> tomlkit.TOMLDocument:
         raise MalformedFileError(f"{path}: {e}", "fix the TOML syntax") from None
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        return {}
-    except tomllib.TOMLDecodeError as e:
-        raise MalformedFileError(f"{path}: {e}", "fix the TOML syntax") from None
-
-
 def list_remotes(dot: Path) -> list[Remote]:
-    shared, local = _read(dot / SHARED), _read(dot / LOCAL)
+    shared, local = read_toml(dot / SHARED), read_toml(dot / LOCAL)
     default = local.get("core", {}).get("remote") or shared.get("core", {}).get("remote")
     names = {**shared.get("remote", {}), **local.get("remote", {})}
     remotes = []

@@ -20,7 +20,8 @@ from typing import Any, Literal
 from solvent import git
 from solvent.errors import MalformedFileError, UsageError
 from solvent.pipeline.model import ParamRef, Pipeline
-from solvent.pipeline.state import flatten, lookup
+from solvent.pipeline.plan import flatten
+from solvent.pipeline.state import lookup
 from solvent.repo import RepoLayout
 
 WORKSPACE = "workspace"

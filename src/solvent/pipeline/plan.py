@@ -135,7 +135,7 @@ def _param_reasons(
     reasons = []
     files = sorted(set(old) | set(new))
     for f in files:
-        o, n = _leaves(old.get(f, {})), _leaves(new.get(f, {}))
+        o, n = flatten(old.get(f, {})), flatten(new.get(f, {}))
         for key in sorted(set(o) | set(n)):
             a, b = o.get(key, _MISSING), n.get(key, _MISSING)
             if a != b:
@@ -144,13 +144,13 @@ def _param_reasons(
     return reasons
 
 
-def _leaves(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A section param (``models.forest``) compared key by key, so a reason names the leaf
-    that changed: ``models.forest.n_estimators 20 → 200``."""
+def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested params as dotted keys: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``. Reasons compare
+    a section param (``models.forest``) this way, so they name the leaf that changed."""
     flat: dict[str, Any] = {}
-    for key, value in values.items():
+    for key, value in doc.items():
         if isinstance(value, dict) and value:
-            flat.update(_leaves(value, f"{prefix}{key}."))
+            flat.update(flatten(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
     return flat

@@ -9,7 +9,7 @@ from solvent.errors import UsageError
 from solvent.pipeline.interpolate import ResolveError
 from solvent.pipeline.lock import LockedPath
 from solvent.pipeline.model import ParamRef, Stage
-from solvent.pipeline.plan import StageState
+from solvent.pipeline.plan import StageState, flatten
 from solvent.pipeline.spec_files import load_data_file
 from solvent.repo import RepoLayout
 from solvent.tracking.snapshot import snapshot
@@ -65,17 +65,6 @@ def lookup(doc: dict[str, Any], ref: ParamRef, stage: str) -> Any:
                 f"add it to {ref.file}, or remove it from the stage's params",
             )
     return node
-
-
-def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested params as dotted keys: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``."""
-    flat: dict[str, Any] = {}
-    for key, value in doc.items():
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _load(root: Path, rel: PurePosixPath, stage: str) -> dict[str, Any]:
