@@ -50,3 +50,27 @@ def repo(git_repo: Path) -> Path:
     git(git_repo, "add", ".solvent")
     git(git_repo, "commit", "-q", "-m", "Initialize Solvent")
     return git_repo
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API served on 127.0.0.1 for the whole session (moto's server mode)."""
+    from tests.s3server import CREDENTIALS, moto_server
+
+    with moto_server() as url, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ENDPOINT_URL", url)
+        for key, value in CREDENTIALS.items():
+            mp.setenv(key, value)
+        yield url
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str) -> str:
+    """A new, empty bucket; returns its s3:// URL."""
+    import uuid
+
+    import boto3
+
+    name = f"solvent-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return f"s3://{name}"
