@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.tracking.diff import DiffResult
     from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
-    from solvent.tracking.sync import SyncReport
+    from solvent.tracking.sync import RemoteState, SyncReport
 
 
 def default_jobs() -> int:
@@ -128,6 +128,15 @@ class Repo:
         pointers = self._data_pointers(targets or [])
         with self.layout.writing():
             return fetch(self.layout, self._remote(remote), pointers, jobs or 8, progress)
+
+    def remote_status(
+        self, targets: list[str] | None = None, *, remote: str | None = None
+    ) -> list[RemoteState]:
+        """Per tracked path: objects the remote lacks (to push) and the cache lacks (to pull)."""
+        from solvent.tracking.sync import remote_status
+
+        pointers = self._data_pointers(targets or [])
+        return remote_status(self.layout, self._remote(remote), pointers)
 
     def _remote(self, name: str | None) -> RemoteStore:
         from solvent.remotes import get_remote

@@ -87,3 +87,15 @@ def test_push_without_a_remote_says_how_to_add_one(repo: Path) -> None:
     proc = solvent(repo, "push")
     assert_user_error(proc, "no default remote")
     assert "solvent remote add" in proc.stderr
+
+
+def test_status_remote_says_what_to_push_and_what_to_pull(
+    shared: tuple[Path, Path, Path],
+) -> None:
+    repo, _remote, clone = shared
+    assert "same tracked data" in solvent_ok(repo, "status", "--remote")
+    assert "not in the cache (solvent pull)" in solvent_ok(clone, "status", "--remote")
+    (repo / "data/new.txt").write_text("new\n")
+    solvent_ok(repo, "add", "data")
+    out = solvent_ok(repo, "status", "-r", "origin")
+    assert "data: 2 object(s) not on the remote (solvent push)" in out  # the file + the root

@@ -11,6 +11,7 @@ from solvent.cli.render import DelayedProgress, console, escape, print_json
 from solvent.cli.repo_cmds import JOBS, JSON
 
 if TYPE_CHECKING:
+    from solvent.api import Repo
     from solvent.tracking.add import AddResult
     from solvent.tracking.status import DataStatus
 
@@ -63,12 +64,21 @@ def status(
     targets: Annotated[list[str] | None, TARGETS] = None,
     jobs: JOBS = None,
     json: JSON = False,
+    remote: Annotated[
+        bool, typer.Option("--remote", help="Compare with the default remote instead.")
+    ] = False,
+    remote_name: Annotated[
+        str | None, typer.Option("--remote-name", "-r", help="Compare with this remote.")
+    ] = None,
 ) -> None:
     """What changed: tracked data against its pointer files, and stale pipeline stages."""
     from solvent.api import Repo
     from solvent.cli.pipeline import print_plan
 
     repo = Repo()
+    if remote or remote_name:
+        _remote_status(repo, targets or [], remote_name, json)
+        return
     graph = repo.graph()
     stage_names = [s.name for s in graph.pipeline.stages] if graph else []
     stage_targets = [t for t in targets or [] if _names_stage(t, stage_names)]
@@ -166,3 +176,22 @@ def checkout(
         console.print(f"{escape(r.path)}: {r.written} written, {r.deleted} deleted")
     if not changed:
         console.print("Workspace already matches the pointer files.")
+
+
+def _remote_status(repo: Repo, targets: list[str], name: str | None, json: bool) -> None:
+    states = repo.remote_status(targets, remote=name)
+    if json:
+        print_json(states)
+        return
+    synced = True
+    for s in states:
+        notes = []
+        if s.not_on_remote:
+            notes.append(f"{s.not_on_remote} object(s) not on the remote (solvent push)")
+        if s.not_local:
+            notes.append(f"{s.not_local} object(s) not in the cache (solvent pull)")
+        if notes:
+            synced = False
+            console.print(f"[yellow]{escape(s.path)}[/]: {'; '.join(notes)}", soft_wrap=True)
+    if synced:
+        console.print("The remote and the cache hold the same tracked data.")

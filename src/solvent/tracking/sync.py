@@ -106,3 +106,37 @@ def _report(remote: RemoteStore, needed: int, already: int, result: TransferResu
         remote.url, needed, len(result.sent), already,
         {str(o): why for o, why in result.failed.items()},
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    path: str
+    objects: int  # known: trees whose listing is not cached locally cannot be walked
+    not_on_remote: int
+    not_local: int
+
+
+def remote_status(
+    layout: RepoLayout, remote: RemoteStore, pointers: list[Pointer]
+) -> list[RemoteState]:
+    """Per tracked path: how many of its objects the remote lacks, and the cache lacks."""
+    store = layout.store
+    loader = TreeLoader(store.read_bytes)
+    per_path: dict[str, set[ObjectId]] = {}
+    for p in pointers:
+        found: set[ObjectId] = set()
+        stack = [(p.id, p.kind == "dir")]
+        while stack:
+            oid, is_tree = stack.pop()
+            if oid in found:
+                continue
+            found.add(oid)
+            if is_tree and store.has(oid):
+                stack.extend((e.id, e.kind == "tree") for e in loader(oid).entries)
+        per_path[str(p.path)] = found
+    everything = set().union(*per_path.values()) if per_path else set()
+    there = remote.existing(everything)
+    return [
+        RemoteState(path, len(ids), len(ids - there), sum(1 for o in ids if not store.has(o)))
+        for path, ids in per_path.items()
+    ]
