@@ -20,6 +20,7 @@ cache_app = command_group("Inspect and repair the local object cache.")
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.add_typer(cache_app, name="cache")
+    app.command("gc")(gc)
 
 
 def init(
@@ -53,3 +54,42 @@ def verify(jobs: JOBS = None, json: JSON = False) -> None:
         console.print(f"{result.checked} objects checked, {len(result.corrupt)} corrupt")
     if result.corrupt:
         raise typer.Exit(1)
+
+
+def gc(
+    all_branches: Annotated[
+        bool, typer.Option("--all-branches", help="Keep what any branch needs.")
+    ] = False,
+    all_tags: Annotated[bool, typer.Option("--all-tags", help="Keep what any tag needs.")] = False,
+    all_commits: Annotated[
+        bool, typer.Option("--all-commits", help="Keep what any commit needs.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Delete (default: only report).")
+    ] = False,
+    keep_days: Annotated[
+        float | None, typer.Option("--keep-days", help="Keep objects written in the last N days.")
+    ] = None,
+    json: JSON = False,
+) -> None:
+    """Delete cached objects that neither the workspace nor the chosen revisions need."""
+    from solvent.gc import GcScope
+    from solvent.gc import gc as run_gc
+    from solvent.repo import RepoLayout
+
+    scope = GcScope(True, all_branches, all_tags, all_commits)
+    result = run_gc(RepoLayout.find(), scope, force=force, keep_days=keep_days)
+    if json:
+        print_json(result)
+        return
+    size = f"{result.removable_bytes / 1024 / 1024:.1f} MiB"
+    if result.removed:
+        console.print(f"Deleted {len(result.removable)} object(s), {size}; kept {result.kept}.")
+    elif result.removable:
+        console.print(
+            f"Would delete {len(result.removable)} object(s), {size}; kept {result.kept}. "
+            "Run again with --force to delete them.",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"Nothing to delete; {result.kept} object(s) are needed.")

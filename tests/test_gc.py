@@ -1,0 +1,65 @@
+"""gc never deletes what a selected revision needs, and reports before it deletes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import bad_objects, count_objects, git, make_folder, solvent, solvent_ok
+
+
+def three_versions(repo: Path) -> list[str]:
+    """Three commits, each tracking a different version of data/."""
+    revs = []
+    for v in range(3):
+        make_folder(repo / "data", {f"f{j}.txt": f"v{v}-{j}\n" for j in range(3)})
+        solvent_ok(repo, "add", "data")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"v{v}")
+        revs.append(git(repo, "rev-parse", "HEAD").strip())
+    return revs
+
+
+def test_dry_run_by_default_then_force_keeps_the_workspace(repo: Path) -> None:
+    three_versions(repo)
+    before = count_objects(repo)
+    report = json.loads(solvent_ok(repo, "gc", "--json"))
+    assert report["removed"] is False and len(report["removable"]) > 0
+    assert count_objects(repo) == before  # nothing deleted without --force
+    solvent_ok(repo, "gc", "--force")
+    assert count_objects(repo) == before - len(report["removable"])
+    assert solvent_ok(repo, "status") == "Tracked data is up to date.\n"
+    assert bad_objects(repo) == []
+
+
+def test_all_commits_keeps_every_version_and_each_checks_out(repo: Path) -> None:
+    revs = three_versions(repo)
+    assert "Nothing to delete" in solvent_ok(repo, "gc", "--all-commits", "--force")
+    for v, rev in enumerate(revs):
+        git(repo, "checkout", "-q", rev, "--", "data.solvent")
+        solvent_ok(repo, "checkout", "--force")
+        assert (repo / "data/f0.txt").read_text() == f"v{v}-0\n"
+
+
+def test_workspace_gc_drops_old_versions_which_then_cannot_be_checked_out(repo: Path) -> None:
+    revs = three_versions(repo)
+    solvent_ok(repo, "gc", "--force")
+    git(repo, "checkout", "-q", revs[0], "--", "data.solvent")
+    assert solvent(repo, "checkout", "--force").returncode != 0  # the old bytes are gone
+
+
+def test_keep_days_keeps_recent_objects(repo: Path) -> None:
+    three_versions(repo)
+    assert "Nothing to delete" in solvent_ok(repo, "gc", "--keep-days", "1", "--force")
+
+
+def test_pipeline_outs_in_the_lock_are_kept(repo: Path) -> None:
+    (repo / "in.txt").write_text("x\n")
+    (repo / "solvent.yaml").write_text(
+        "stages:\n  copy:\n    cmd: cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n"
+    )
+    solvent_ok(repo, "repro")
+    solvent_ok(repo, "gc", "--force")
+    (repo / "out.txt").unlink()
+    solvent_ok(repo, "checkout", "copy")
+    assert (repo / "out.txt").read_text() == "x\n"
