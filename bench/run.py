@@ -164,6 +164,14 @@ class Tool:
     def repro(self, jobs: int | None = None) -> list[str]:
         return self.argv("repro", *(["-j", str(jobs)] if jobs else []))
 
+    def remote_add(self, path: Path) -> list[str]:
+        return self.argv("remote", "add", "--default", "origin", str(path))
+
+    def remote_set_url(self, path: Path) -> list[str]:
+        return self.argv("remote", "add", "--force", "--default", "origin", str(path))
+
+    cache_dir = ".solvent/cache"
+
     def help(self) -> list[str]:
         return self.argv("--help")
 
@@ -209,6 +217,14 @@ class Dvc(Tool):
 
     def repro(self, jobs: int | None = None) -> list[str]:
         return self.argv("repro", "--quiet")  # DVC runs stages one after another: no -j
+
+    def remote_add(self, path: Path) -> list[str]:
+        return self.argv("remote", "add", "--default", "origin", str(path))
+
+    def remote_set_url(self, path: Path) -> list[str]:
+        return self.argv("remote", "modify", "origin", "url", str(path))
+
+    cache_dir = ".dvc/cache"
 
 
 def base_env() -> dict[str, str]:
@@ -447,7 +463,7 @@ def check_folder_restored(ctx: Ctx) -> None:
 
 
 def build_cases() -> list[Case]:
-    return data_cases() + pipeline_cases()
+    return data_cases() + pipeline_cases() + transfer_cases()
 
 
 def data_cases() -> list[Case]:
@@ -593,6 +609,45 @@ def check_lock(ctx: Ctx) -> None:
     lock = "solvent.lock" if ctx.tool.name == "solvent" else "dvc.lock"
     if not (ctx.repo / lock).is_file():
         raise BenchError(f"sanity check: {lock} was not written")
+
+
+def with_remote(ctx: Ctx) -> None:
+    """A new, empty folder remote for each run."""
+    remote = ctx.scratch / f"remote-{ctx.run_index}"
+    run(ctx.tool.remote_add(remote), cwd=ctx.repo, env=ctx.tool.env)
+
+
+def pushed(ctx: Ctx) -> None:
+    add_folder_and_commit(ctx)
+    with_remote(ctx)
+    run(ctx.tool.argv("push"), cwd=ctx.repo, env=ctx.tool.env)
+
+
+def lose_workspace_and_cache(ctx: Ctx) -> None:
+    """What a fresh clone has: the pointer files, no data, no cache. Renamed, not deleted."""
+    for rel in ("files", ctx.tool.cache_dir):
+        os.rename(ctx.repo / rel, ctx.scratch / f"{rel.replace('/', '_')}-{time.time_ns()}")
+
+
+def transfer_cases() -> list[Case]:
+    return [
+        Case("push-20k", "push the 20k-file folder to an empty folder remote",
+             command=lambda t: t.argv("push"), prepare=add_folder_and_commit,
+             before=fresh_remote, shared=True, target=Target("ratio", 4)),
+        Case("pull-20k", "pull the 20k-file folder with no data and no cache (as a fresh clone)",
+             command=lambda t: t.argv("pull"), prepare=pushed, before=lose_workspace_and_cache,
+             after=check_folder_restored, shared=True, target=Target("ratio", 4)),
+    ]  # fmt: skip
+
+
+def fresh_remote(ctx: Ctx) -> None:
+    """Point origin at a new, empty folder before each run."""
+    remote = ctx.scratch / f"remote-{ctx.run_index}"
+    if ctx.saved.get("remote"):
+        run(ctx.tool.remote_set_url(remote), cwd=ctx.repo, env=ctx.tool.env)
+    else:
+        run(ctx.tool.remote_add(remote), cwd=ctx.repo, env=ctx.tool.env)
+        ctx.saved["remote"] = str(remote)
 
 
 def pipeline_cases() -> list[Case]:
