@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command("push")(push)
     app.command("fetch")(fetch)
     app.command("pull")(pull)
+    app.command("get")(get)
 
 
 def _layout() -> RepoLayout:
@@ -181,3 +182,19 @@ def pull(
     for r in repo.checkout(targets or [], force=force, progress=DelayedProgress()):
         if r.written or r.deleted:
             console.print(f"{escape(r.path)}: {r.written} written, {r.deleted} deleted")
+
+
+def get(
+    url: Annotated[str, typer.Argument(help="The other repo: a git URL or a local path.")],
+    path: Annotated[str, typer.Argument(help="The tracked path inside it.")],
+    rev: Annotated[str | None, typer.Option("--rev", help="A commit, branch or tag.")] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="Where to put it.")] = None,
+) -> None:
+    """Download a tracked path from another Solvent repo and its remote (not tracked here)."""
+    from pathlib import Path
+
+    from solvent.tracking.get import get as run_get
+
+    dest = Path(out) if out else Path.cwd() / Path(path).name
+    placed = run_get(url, path, dest.resolve(), rev)
+    console.print(f"Downloaded {escape(path)} from {escape(url)} → {escape(str(placed))}")

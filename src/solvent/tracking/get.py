@@ -1,0 +1,54 @@
+"""``solvent get``: download a tracked path from another Solvent repo, without tracking it.
+
+The other repo is cloned with git into a temporary folder; its pointer file names the data and
+its default remote holds the bytes, which are fetched (re-hashed on arrival) and checked out
+there, then moved to the destination.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from solvent.errors import GitError, UsageError
+from solvent.remotes import get_remote
+from solvent.repo import RepoLayout
+from solvent.storage.remote import RemoteStore
+from solvent.tracking.checkout import checkout_pointers
+from solvent.tracking.select import select_pointers
+from solvent.tracking.sync import fetch
+
+
+def get(url: str, path: str, dest: Path, rev: str | None = None, jobs: int = 8) -> Path:
+    if dest.exists() or dest.is_symlink():
+        raise UsageError(f"{dest} already exists", "choose another destination with -o PATH")
+    with tempfile.TemporaryDirectory(prefix="solvent-get-") as tmp:
+        clone = Path(tmp) / "repo"
+        _git("clone", "--quiet", url, str(clone))
+        if rev is not None:
+            _git("-C", str(clone), "checkout", "--quiet", rev)
+        if not (clone / ".solvent").is_dir():
+            raise UsageError(f"{url} is not a Solvent repo (no .solvent/ committed)")
+        source = RepoLayout(clone.resolve())
+        (pointer,) = select_pointers(source, [str(source.root / path)])
+        found = get_remote(source.dot, None)
+        remote_root = Path(url) if "://" not in found.url and Path(url).exists() else clone
+        remote = RemoteStore(found.url, found.options, remote_root.resolve())
+        with source.writing():
+            report = fetch(source, remote, [pointer], jobs)
+            if report.failed:
+                why = next(iter(report.failed.values()))
+                raise UsageError(f"{len(report.failed)} object(s) could not be fetched: {why}")
+            checkout_pointers(source, [pointer], force=True, relink=False, jobs=1)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(source.abs(pointer.path)), str(dest))
+    return dest
+
+
+def _git(*args: str) -> None:
+    proc = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise GitError(f"git {args[0]} failed: {last}", "check the URL and the revision")
