@@ -18,7 +18,7 @@ from solvent.errors import SolventError, UsageError
 from solvent.pipeline.lock import LOCK_FILE, parse_lock, read_lock
 from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
-from solvent.storage.trees import TreeLoader
+from solvent.storage.trees import TreeLoader, reachable
 from solvent.tracking.pointer import parse_pointer
 from solvent.tracking.select import all_pointers
 
@@ -95,22 +95,13 @@ def gc(layout: RepoLayout, scope: GcScope, *, force: bool, keep_days: float | No
 def _gc(layout: RepoLayout, scope: GcScope, force: bool, keep_days: float | None) -> GcResult:
     store = layout.store
     loader = TreeLoader(store.read_bytes)
-    keep: set[ObjectId] = set()
-    stack = list(_roots(layout, scope).items())
-    while stack:
-        oid, is_tree = stack.pop()
-        if oid in keep:
-            continue
-        keep.add(oid)
-        if is_tree:
-            try:
-                entries = loader(oid).entries
-            except FileNotFoundError:
-                raise UsageError(
-                    f"folder listing {oid} is not in the cache, so gc cannot tell what it needs",
-                    "fetch it first ('solvent fetch'), or narrow the scope",
-                ) from None
-            stack.extend((e.id, e.kind == "tree") for e in entries)
+    try:
+        keep = reachable(_roots(layout, scope), loader)
+    except FileNotFoundError:
+        raise UsageError(
+            "a folder listing is not in the cache, so gc cannot tell what it needs",
+            "fetch it first ('solvent fetch'), or narrow the scope",
+        ) from None
     cutoff = time.time() - keep_days * 86400 if keep_days is not None else None
     removable: list[ObjectId] = []
     size = 0

@@ -101,6 +101,27 @@ def flatten(tree: Tree, load: TreeLoader, prefix: str = "") -> Iterator[FileReco
             yield from flatten(load(e.id), load, path + "/")
 
 
+def reachable(
+    roots: dict[ObjectId, bool],
+    load: TreeLoader,
+    descend: Callable[[ObjectId], bool] | None = None,
+) -> set[ObjectId]:
+    """Every object below ``roots`` (id → whether it is a tree), the roots included.
+
+    Trees for which ``descend`` says no are counted but not opened; otherwise a missing tree
+    raises ``FileNotFoundError``."""
+    found: set[ObjectId] = set()
+    stack = list(roots.items())
+    while stack:
+        oid, is_tree = stack.pop()
+        if oid in found:
+            continue
+        found.add(oid)
+        if is_tree and (descend is None or descend(oid)):
+            stack.extend((e.id, e.kind == "tree") for e in load(oid).entries)
+    return found
+
+
 class TreeLoader:
     """Reads tree objects from a store, parsing each once."""
 

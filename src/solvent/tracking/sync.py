@@ -9,7 +9,7 @@ from solvent.progress import NoProgress, Progress
 from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
 from solvent.storage.remote import RemoteStore, TransferResult, transfer
-from solvent.storage.trees import TreeLoader
+from solvent.storage.trees import TreeLoader, reachable
 from solvent.tracking.pointer import Pointer
 
 
@@ -22,20 +22,6 @@ class SyncReport:
     failed: dict[str, str] = field(default_factory=dict)  # object id → why
 
 
-def _walk(roots: dict[ObjectId, bool], loader: TreeLoader) -> set[ObjectId]:
-    """Every object below ``roots`` (id → whether it is a tree), the roots included."""
-    found: set[ObjectId] = set()
-    stack = list(roots.items())
-    while stack:
-        oid, is_tree = stack.pop()
-        if oid in found:
-            continue
-        found.add(oid)
-        if is_tree:
-            stack.extend((e.id, e.kind == "tree") for e in loader(oid).entries)
-    return found
-
-
 def push(
     layout: RepoLayout, remote: RemoteStore, pointers: list[Pointer], jobs: int,
     progress: Progress | None = None,
@@ -44,7 +30,7 @@ def push(
     loader = TreeLoader(layout.store.read_bytes)
     roots = {p.id: p.kind == "dir" for p in pointers}
     try:
-        needed = _walk(roots, loader)
+        needed = reachable(roots, loader)
     except FileNotFoundError:
         raise CacheMissingError(
             "some data to push is not in the local cache",
@@ -122,18 +108,9 @@ def remote_status(
     """Per tracked path: how many of its objects the remote lacks, and the cache lacks."""
     store = layout.store
     loader = TreeLoader(store.read_bytes)
-    per_path: dict[str, set[ObjectId]] = {}
-    for p in pointers:
-        found: set[ObjectId] = set()
-        stack = [(p.id, p.kind == "dir")]
-        while stack:
-            oid, is_tree = stack.pop()
-            if oid in found:
-                continue
-            found.add(oid)
-            if is_tree and store.has(oid):
-                stack.extend((e.id, e.kind == "tree") for e in loader(oid).entries)
-        per_path[str(p.path)] = found
+    per_path = {
+        str(p.path): reachable({p.id: p.kind == "dir"}, loader, descend=store.has) for p in pointers
+    }
     everything = set().union(*per_path.values()) if per_path else set()
     there = remote.existing(everything)
     return [
