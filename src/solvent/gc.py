@@ -116,5 +116,5 @@ def _gc(layout: RepoLayout, scope: GcScope, force: bool, keep_days: float | None
     if force and removable:
         layout.state.forget_complete()  # 'complete' marks may name what goes now
         for oid in removable:
-            os.unlink(store.path(oid))
+            store.remove(oid)
     return GcResult(len(keep), tuple(removable), size, force and bool(removable))

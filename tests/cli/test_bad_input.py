@@ -57,6 +57,13 @@ def folder_with_a_file_tracked_by_git(repo: Path) -> list[str]:
     return ["add", "src"]
 
 
+def folder_holding_tracked_data(repo: Path) -> list[str]:
+    make_folder(repo / "outer", {"inner/x.csv": "x", "y.csv": "y"})
+    solvent_ok(repo, "add", "outer/inner")
+    write(repo / "first.csv", "added first, so it must not be stored either")
+    return ["add", "first.csv", "outer"]
+
+
 def malformed_pointer(command: str) -> Callable[[Path], list[str]]:
     def setup(repo: Path) -> list[str]:
         write(repo / "broken.solvent", "path: [\n")
@@ -116,7 +123,11 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
         lambda r: ["add", "data/sub/b.csv"],
         ("inside the tracked folder data",),
     ),
-    "adding a folder holding tracked data": (lambda r: ["add", "."], ("whole repo",)),
+    "adding the whole repo": (lambda r: ["add", "."], ("whole repo",)),
+    "adding a folder holding tracked data": (
+        folder_holding_tracked_data,
+        ("outer holds tracked data (outer/inner.solvent)",),
+    ),
     "adding Solvent's own folder": (lambda r: ["add", ".solvent/config.toml"], ("own folder",)),
     "adding a link to a folder": (folder_link, ("is a link to a folder",)),
     "status of untracked data": (lambda r: ["status", "other"], ("not tracked by Solvent",)),

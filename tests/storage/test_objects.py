@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes
-from solvent.storage.objects import OBJECT_MODE, ObjectStore
+from solvent.storage.ids import ALGORITHM, ObjectId
+from solvent.storage.objects import LIST_AFTER, OBJECT_MODE, ObjectStore
 
 
 @pytest.fixture
@@ -113,3 +114,30 @@ def test_iter_ids_skips_what_is_not_an_object(store: ObjectStore) -> None:
 def test_flush_of_nothing_is_harmless(store: ObjectStore) -> None:
     store.flush()
     assert list(store.iter_ids()) == []
+
+
+def test_has_stays_true_after_switching_to_prefix_listings(tmp_path: Path) -> None:
+    """Past LIST_AFTER probes a store lists prefix folders instead of stat-ing each object;
+    its answers must not change: objects written before, during and after, and removed."""
+    writer = ObjectStore(tmp_path / "cache")
+    writer.init()
+    before = [writer.put_bytes(f"before {i}".encode()) for i in range(50)]
+    writer.flush()
+    store = ObjectStore(tmp_path / "cache")
+    absent = [hash_bytes(f"absent {i}".encode()) for i in range(LIST_AFTER + 10)]
+    assert not any(store.has(oid) for oid in absent)  # enough probes to switch
+    assert all(store.has(oid) for oid in before)
+    assert store._listed, "the store should be answering from listings by now"
+    pending = store.put_bytes(b"written while listing")
+    assert store.has(pending)
+    store.flush()
+    assert store.has(pending)
+    store.remove(before[0])
+    assert not store.has(before[0])
+    assert not (tmp_path / "cache").joinpath(*_rel(before[0])).exists()
+    fresh = ObjectStore(tmp_path / "cache")
+    assert [fresh.has(o) for o in (pending, before[0], before[1])] == [True, False, True]
+
+
+def _rel(oid: ObjectId) -> tuple[str, str, str]:
+    return (ALGORITHM, oid.digest[:2], oid.digest[2:])

@@ -93,6 +93,7 @@ class DelayedProgress:
         self._total = 0
         self._desc = ""
         self._t0 = 0.0
+        self._terminal: bool | None = None  # asked once: each ask is an ioctl
 
     def start(self, description: str, total: int) -> None:
         with self._lock:
@@ -103,7 +104,9 @@ class DelayedProgress:
         with self._lock:
             self._done += n
             if self._bar is None:
-                if not self.console.is_terminal or time.monotonic() - self._t0 < SHOW_AFTER:
+                if self._terminal is None:
+                    self._terminal = self.console.is_terminal
+                if not self._terminal or time.monotonic() - self._t0 < SHOW_AFTER:
                     return
                 from rich.progress import (
                     BarColumn,

@@ -23,6 +23,9 @@ from solvent.storage.ids import ALGORITHM, ObjectId
 OBJECT_MODE = 0o444
 # Batches this large are made durable and renamed before more temp files pile up.
 BATCH_LIMIT = 4096
+# After this many existence probes, a store lists a prefix folder once instead of stat-ing
+# each object in it: adding 20k new files otherwise costs 20k failed stats.
+LIST_AFTER = 256
 
 
 class ObjectStore:
@@ -38,15 +41,46 @@ class ObjectStore:
         self._lock = threading.Lock()
         self._tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._counter = itertools.count()
+        self._probes = 0
+        self._listed: dict[str, set[str]] = {}  # prefix -> names, for prefixes listed once
 
     def path(self, oid: ObjectId) -> Path:
         return self.objects / oid.digest[:2] / oid.digest[2:]
 
     def has(self, oid: ObjectId) -> bool:
+        if oid in self._pending_ids:
+            return True
         digest = oid.digest
-        return oid in self._pending_ids or os.path.exists(
-            f"{self._objects}/{digest[:2]}/{digest[2:]}"
-        )
+        prefix, rest = digest[:2], digest[2:]
+        names = self._listed.get(prefix)
+        if names is None:
+            self._probes += 1
+            if self._probes <= LIST_AFTER:
+                return os.path.exists(f"{self._objects}/{prefix}/{rest}")
+            names = self._list(prefix)
+        return rest in names
+
+    def _list(self, prefix: str) -> set[str]:
+        # Only the lock holder adds or removes objects, so the listing stays true while this
+        # process writes; other processes at worst store an object twice (same bytes).
+        try:
+            names = set(os.listdir(f"{self._objects}/{prefix}"))
+        except FileNotFoundError:
+            names = set()
+        self._listed[prefix] = names
+        return names
+
+    def _placed(self, oid: ObjectId) -> None:
+        names = self._listed.get(oid.digest[:2])
+        if names is not None:
+            names.add(oid.digest[2:])
+
+    def remove(self, oid: ObjectId) -> None:
+        """Delete one object (gc, under the repo lock)."""
+        os.unlink(self.path(oid))
+        names = self._listed.get(oid.digest[:2])
+        if names is not None:
+            names.discard(oid.digest[2:])
 
     def init(self) -> None:
         self.objects.mkdir(parents=True, exist_ok=True)
@@ -121,6 +155,7 @@ class ObjectStore:
                 os.unlink(tmp)
             else:
                 os.replace(tmp, self._final(oid))
+                self._placed(oid)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -134,8 +169,9 @@ class ObjectStore:
         if not pending:
             return
         syncfs(self.tmp)
-        for tmp, final, _oid in pending:
+        for tmp, final, oid in pending:
             os.replace(tmp, final)
+            self._placed(oid)
         syncfs(self.objects)
         with self._lock:  # only now: until renamed, 'has' must answer from the pending set
             self._pending_ids.difference_update(oid for _t, _f, oid in pending)

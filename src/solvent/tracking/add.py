@@ -14,10 +14,10 @@ from solvent.repo import RepoLayout
 from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.ids import ObjectId
 from solvent.tracking.checkout import checkout_pointers
-from solvent.tracking.discover import find_pointers
 from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for
 from solvent.tracking.select import tracking_parent
 from solvent.tracking.snapshot import snapshot
+from solvent.tracking.workspace import DirScan, find_named, scan_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +49,6 @@ def _check_targets(layout: RepoLayout, paths: list[str]) -> list[PurePosixPath]:
                 f"{given} is inside the tracked folder {parent}",
                 f"re-add the whole folder: 'solvent add {parent}'",
             )
-        if os.path.isdir(layout.abs(rel)):
-            nested = find_pointers(layout.abs(rel))
-            if nested:
-                raise UsageError(
-                    f"{given} holds tracked data ({rel / nested[0]})",
-                    "track the folder as one piece, or its parts one by one, not both",
-                )
         if rel not in rels:
             rels.append(rel)
     if layout.uses_git:
@@ -75,8 +68,11 @@ def add(
     links = layout.config.link  # a malformed config stops us before anything is written
     results = []
     with layout.writing():
+        # Folders are scanned once, and all of them before anything is written: the scan is
+        # also where files that are themselves tracked (pointer files inside) are found.
+        scans = {rel: _scan_checked(layout, rel) for rel in rels}
         for rel in rels:
-            snap = snapshot(layout, rel, save=True, jobs=jobs, progress=progress)
+            snap = snapshot(layout, rel, save=True, jobs=jobs, progress=progress, scan=scans[rel])
             entry = snap.entry
             if entry is None:
                 raise UsageError(f"{rel} disappeared while it was being added")
@@ -99,6 +95,20 @@ def add(
                 )
             )  # fmt: skip
     return results
+
+
+def _scan_checked(layout: RepoLayout, rel: PurePosixPath) -> DirScan | None:
+    path = str(layout.abs(rel))
+    if not os.path.isdir(path):
+        return None
+    scan = scan_dir(path)
+    nested = next(find_named(scan, POINTER_SUFFIX), None)
+    if nested is not None:
+        raise UsageError(
+            f"{rel} holds tracked data ({rel / nested})",
+            "track the folder as one piece, or its parts one by one, not both",
+        )
+    return scan
 
 
 def ignore_in_git(layout: RepoLayout, rel: PurePosixPath) -> None:

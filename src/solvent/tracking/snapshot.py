@@ -16,7 +16,7 @@ from solvent.storage.trees import FileRecord, TreeEntry, TreeLoader, flatten
 from solvent.tracking.changes import FileChanges
 from solvent.tracking.dirsnap import DirSnapshot
 from solvent.tracking.pointer import Pointer
-from solvent.tracking.workspace import Identifier, is_executable, scan_dir
+from solvent.tracking.workspace import DirScan, Identifier, is_executable, scan_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,10 @@ def snapshot(
     jobs: int = 1,
     progress: Progress | None = None,
     loader: TreeLoader | None = None,
+    scan: DirScan | None = None,
 ) -> Snapshot:
-    """Identify the data at ``rel``; with ``save``, store every object on the way (add)."""
+    """Identify the data at ``rel``; with ``save``, store every object on the way (add).
+    ``scan`` is the folder's scan when the caller already made it."""
     path = str(layout.abs(rel))
     try:
         st = os.stat(path)
@@ -53,7 +55,8 @@ def snapshot(
         (oid,) = ident.ids([(path, st)])
         entry = TreeEntry(rel.name, "file", oid, st.st_size, is_executable(st))
         return Snapshot(entry, None, ident.hashed)
-    scan = scan_dir(path)
+    if scan is None:
+        scan = scan_dir(path)
     put = layout.store.put_bytes if save else hash_bytes
     if expected is not None and loader is None:
         loader = tree_loader(layout)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat as statmod
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -32,6 +33,15 @@ def scan_dir(path: str) -> DirScan:
     scan = DirScan()
     _scan_into(path, scan)
     return scan
+
+
+def find_named(scan: DirScan, suffix: str, prefix: str = "") -> Iterator[str]:
+    """Relative paths of scanned files whose names end with ``suffix``, in scan order."""
+    for name in scan.files:
+        if name.endswith(suffix):
+            yield prefix + name
+    for name, sub in scan.dirs.items():
+        yield from find_named(sub, suffix, f"{prefix}{name}/")
 
 
 def _scan_into(path: str, scan: DirScan) -> None:
