@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -40,6 +39,8 @@ class Config:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file as a dict ({} when missing); a syntax error names the file."""
+    import tomllib  # only commands that need the config pay for the parser
+
     try:
         with path.open("rb") as f:
             return tomllib.load(f)

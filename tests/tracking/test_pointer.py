@@ -4,10 +4,19 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solvent.errors import MalformedFileError, PathOutsideRepoError
 from solvent.storage.ids import ObjectId
-from solvent.tracking.pointer import HEADER, Pointer, parse_pointer, pointer_path_for, read_pointer
+from solvent.tracking.pointer import (
+    HEADER,
+    Pointer,
+    _plain_doc,
+    parse_pointer,
+    pointer_path_for,
+    read_pointer,
+)
 
 OID = ObjectId.from_digest("ab" * 32)
 WHERE = PurePosixPath("sub/data.solvent")
@@ -89,3 +98,45 @@ def test_read_pointer_reads_from_the_repo(tmp_path: Path) -> None:
     assert read_pointer(tmp_path, WHERE).id == OID
     with pytest.raises(MalformedFileError, match="cannot read"):
         read_pointer(tmp_path, PurePosixPath("nope.solvent"))
+
+
+# -- the plain-line fast path must read exactly what YAML reads ----------------------------
+
+_WORDS = ["yes", "No", "ON", "off", "true", "False", "null", "NULL", "y", "n", "~", ".nan"]
+_VALUES = st.one_of(
+    st.sampled_from(_WORDS),
+    st.text("aZ_09.-:# '\"\t", min_size=0, max_size=8),
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,12}", fullmatch=True),
+    st.integers(-3, 10**19).map(str),
+    st.sampled_from(["0", "00", "012", "1_000", "0x1F", "1e3", "true", "dir", "file"]),
+    st.just(str(OID)),
+)
+_KEYS = st.sampled_from(["path", "id", "kind", "size", "files", "executable", "other"])
+
+
+@given(
+    st.lists(st.tuples(_KEYS, _VALUES), max_size=7),
+    st.sampled_from(["", HEADER, "# note\n"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+@settings(max_examples=400)
+def test_plain_lines_read_as_yaml_reads_them(
+    pairs: list[tuple[str, str]], header: str, newline: str
+) -> None:
+    text = (header + newline.join(f"{k}: {v}" for k, v in pairs) + newline).encode()
+    fast = _plain_doc(text)
+    if fast is None:
+        return  # YAML reads it
+    assert fast == (yaml.safe_load(text) or {})
+
+
+@given(st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,20}", fullmatch=True), st.booleans())
+def test_rendered_pointers_take_the_fast_path(name: str, executable: bool) -> None:
+    pointer = Pointer(PurePosixPath(f"{name}.solvent"), PurePosixPath(name), OID, "file", 5, 1,
+                      executable)  # fmt: skip
+    text = pointer.render().encode()
+    if name not in yaml.safe_dump(name):  # YAML had to quote it: not plain
+        assert _plain_doc(text) is None or _plain_doc(text) == yaml.safe_load(text)
+        return
+    assert _plain_doc(text) == yaml.safe_load(text)
+    assert parse_pointer(pointer.where, text) == pointer

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 import traceback
 from typing import Annotated
 
 import typer
 
 from solvent import __version__
-from solvent.cli import dag, data, metrics, pipeline, remote, repo_cmds, stage
 from solvent.cli.render import command_group, err_console, escape
 from solvent.errors import SolventError
+
+# Each top-level command, and the module whose ``register`` adds it. A run registers only the
+# module of the command it was given (Typer builds every registered command's parameters on
+# each start); root help, a mistyped command or none register them all.
+COMMANDS = {
+    "init": "repo_cmds", "cache": "repo_cmds", "gc": "repo_cmds",
+    "add": "data", "status": "data", "diff": "data", "checkout": "data",
+    "repro": "pipeline",
+    "params": "metrics", "metrics": "metrics",
+    "stage": "stage",
+    "dag": "dag",
+    "remote": "remote", "push": "remote", "fetch": "remote", "pull": "remote", "get": "remote",
+}  # fmt: skip
+MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 app = command_group(
     "Versioned data, pipelines and ML health checks that keep a project out of debt.",
@@ -37,18 +51,22 @@ def _root(
     """Solvent: keep machine-learning projects out of technical debt."""
 
 
-repo_cmds.register(app)
-data.register(app)
-pipeline.register(app)
-metrics.register(app)
-stage.register(app)
-dag.register(app)
-remote.register(app)
+def register(modules: tuple[str, ...] = MODULES) -> None:
+    for name in modules:
+        importlib.import_module(f"solvent.cli.{name}").register(app)
+
+
+def modules_for(argv: list[str]) -> tuple[str, ...]:
+    """The command modules a run needs: the named command's, or all."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    module = COMMANDS.get(command or "")
+    return (module,) if module is not None else MODULES
 
 
 def run(argv: list[str]) -> int:
     """Run the app; click prints usage errors and exits by itself (SystemExit passes)."""
     debug = "--debug" in argv
+    register(modules_for(argv))
     try:
         app(args=argv, prog_name="solvent")
     except SolventError as e:

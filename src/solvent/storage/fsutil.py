@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import fcntl
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 _FICLONE = 0x40049409  # linux/fs.h: share extents (copy-on-write) between two files
-_libc: ctypes.CDLL | None = None
+_libc: Any = None  # ctypes.CDLL, loaded on first use (ctypes costs milliseconds to import)
 
 
 def fsync_dir(path: str | os.PathLike[str]) -> None:
@@ -27,7 +26,9 @@ def syncfs(path: str | os.PathLike[str]) -> None:
     """Flush every dirty page of the file system holding ``path``: one call for many files."""
     global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        import ctypes
+
+        _libc = ctypes.CDLL(None, use_errno=True)  # the running process's libc
     fd = os.open(path, os.O_RDONLY)
     try:
         syncfs_fn = getattr(_libc, "syncfs", None)

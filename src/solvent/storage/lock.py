@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -45,7 +44,7 @@ def repo_lock(path: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
                 time.sleep(0.05)
         info = {
             "pid": os.getpid(),
-            "host": socket.gethostname(),
+            "host": os.uname().nodename,
             "cmd": " ".join(["solvent", *sys.argv[1:]])[:200],
             "since": time.strftime("%Y-%m-%d %H:%M:%S"),
         }

@@ -12,7 +12,6 @@ import contextlib
 import itertools
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +38,7 @@ class ObjectStore:
         self._pending: list[tuple[str, str, ObjectId]] = []  # (temp, final name, id)
         self._pending_ids: set[ObjectId] = set()
         self._lock = threading.Lock()
-        self._tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._tag = f"{os.getpid()}-{os.urandom(4).hex()}"
         self._counter = itertools.count()
         self._probes = 0
         self._listed: dict[str, set[str]] = {}  # prefix -> names, for prefixes listed once
@@ -99,7 +98,7 @@ class ObjectStore:
     # -- writing -------------------------------------------------------------------------
 
     def _new_tmp(self) -> str:
-        # Unique without a syscall per name (uuid4 reads the kernel's random pool each time).
+        # Unique without a syscall per name (a random name costs a read of the kernel's pool).
         return f"{self._tmp}/{self._tag}-{next(self._counter)}"
 
     def _final(self, oid: ObjectId) -> str:

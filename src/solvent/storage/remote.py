@@ -13,7 +13,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -134,6 +133,8 @@ def transfer(
             return oid, f"{type(e).__name__}: {e}"
         finally:
             advance(1)
+
+    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         for oid, error in pool.map(one, list(oids)):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from solvent.progress import NoProgress, Progress
@@ -25,6 +24,8 @@ def verify_store(store: ObjectStore, jobs: int, progress: Progress | None = None
         ok = store.verify(oid)
         progress.advance()
         return ok
+
+    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         results = list(pool.map(check, ids, chunksize=64))

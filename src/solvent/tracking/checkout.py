@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from solvent.errors import CacheMissingError, UnsavedChangesError
@@ -179,6 +178,8 @@ def _apply(
         # add); large files copy in parallel well.
         large = sum(rec.size for rec, _dest in dests) >= len(dests) * (1 << 20)
         if jobs > 1 and len(dests) > 1 and large:
+            from concurrent.futures import ThreadPoolExecutor
+
             with ThreadPoolExecutor(jobs) as pool:
                 list(pool.map(write, dests))
         else:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
-
-import yaml
+from typing import Any, Literal
 
 from solvent.errors import MalformedFileError, PathOutsideRepoError
 from solvent.git import POINTER_SUFFIX
@@ -43,6 +42,8 @@ class Pointer:
         }
         if self.executable:
             doc["executable"] = True
+        import yaml
+
         return HEADER + yaml.safe_dump(doc, sort_keys=False)
 
 
@@ -50,16 +51,66 @@ def pointer_path_for(data: PurePosixPath) -> PurePosixPath:
     return data.with_name(data.name + POINTER_SUFFIX)
 
 
-def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
-    """Validate a pointer file; every error names the file and what to fix."""
+# The lines 'render' writes for plain values. A pointer made only of such lines (and
+# comments) reads the same with these patterns as with a YAML parser, so the common case does
+# not pay for importing one; anything else (quotes, other spacing, flow style) goes to YAML.
+# 'path' accepts names YAML reads as strings: starting with a letter or '_', and none of
+# the YAML 1.1 booleans or nulls (tests check the two readings agree).
+_PLAIN_LINE = re.compile(
+    rb"(?:(path): ([A-Za-z_][A-Za-z0-9_.-]*)"
+    rb"|(id): (blake3:[0-9a-f]{64})"
+    rb"|(kind): (file|dir)"
+    rb"|(size|files): (0|[1-9][0-9]{0,17})"
+    rb"|(executable): (true|false))"
+)
+_YAML_WORDS = {
+    b"yes", b"Yes", b"YES", b"no", b"No", b"NO",
+    b"true", b"True", b"TRUE", b"false", b"False", b"FALSE",
+    b"on", b"On", b"ON", b"off", b"Off", b"OFF", b"null", b"Null", b"NULL",
+}  # fmt: skip
+
+
+def _plain_doc(text: bytes) -> dict[str, Any] | None:
+    """The pointer's keys when every line is a comment or a plain 'key: value' line."""
+    doc: dict[str, Any] = {}
+    for line in text.split(b"\n"):
+        if not line or line.startswith(b"#"):
+            continue
+        m = _PLAIN_LINE.fullmatch(line)
+        if m is None:
+            return None
+        key, value = (g for g in m.groups() if g is not None)
+        name = key.decode()
+        if name in doc or (value in _YAML_WORDS and name == "path"):
+            return None
+        if name in ("size", "files"):
+            doc[name] = int(value)
+        elif name == "executable":
+            doc[name] = value == b"true"
+        else:
+            doc[name] = value.decode()
+    return doc or None  # an empty file is YAML's null, not an empty mapping
+
+
+def load_yaml_doc(where: PurePosixPath, text: bytes) -> Any:
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
         raise MalformedFileError(
             f"{where}{line}: not valid YAML", "restore it with 'git checkout -- FILE'"
         ) from None
+
+
+def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
+    """Validate a pointer file; every error names the file and what to fix."""
+    doc = _plain_doc(text)
+    if doc is None:
+        doc = load_yaml_doc(where, text)
     if not isinstance(doc, dict):
         raise MalformedFileError(f"{where}: expected keys {sorted(_KEYS)}")
     unknown = set(doc) - _KEYS - _OPTIONAL
@@ -110,6 +161,3 @@ def read_pointer(root: Path, where: PurePosixPath) -> Pointer:
     except OSError as e:
         raise MalformedFileError(f"{where}: cannot read ({e.strerror})") from None
     return parse_pointer(where, text)
-
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

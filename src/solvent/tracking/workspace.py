@@ -8,7 +8,6 @@ import os
 import stat as statmod
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -135,6 +134,8 @@ class Identifier:
             if len(chunks) == 1 or workers == 1:
                 found = [oid for chunk in chunks for oid in self._digest_chunk(chunk)]
             else:
+                from concurrent.futures import ThreadPoolExecutor
+
                 with ThreadPoolExecutor(workers) as pool:
                     found = [oid for ids in pool.map(self._digest_chunk, chunks) for oid in ids]
             self.progress.stop()
