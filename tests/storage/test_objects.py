@@ -124,7 +124,7 @@ def test_has_stays_true_after_switching_to_prefix_listings(tmp_path: Path) -> No
     before = [writer.put_bytes(f"before {i}".encode()) for i in range(50)]
     writer.flush()
     store = ObjectStore(tmp_path / "cache")
-    absent = [hash_bytes(f"absent {i}".encode()) for i in range(LIST_AFTER + 10)]
+    absent = [hash_bytes(f"absent {i}".encode()) for i in range(256 * LIST_AFTER * 2)]
     assert not any(store.has(oid) for oid in absent)  # enough probes to switch
     assert all(store.has(oid) for oid in before)
     assert store._listed, "the store should be answering from listings by now"

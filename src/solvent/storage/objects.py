@@ -22,9 +22,10 @@ from solvent.storage.ids import ALGORITHM, ObjectId
 OBJECT_MODE = 0o444
 # Batches this large are made durable and renamed before more temp files pile up.
 BATCH_LIMIT = 4096
-# After this many existence probes, a store lists a prefix folder once instead of stat-ing
-# each object in it: adding 20k new files otherwise costs 20k failed stats.
-LIST_AFTER = 256
+# After this many existence probes in one prefix folder, a store lists the folder once instead
+# of stat-ing each object in it: adding 20k new files otherwise costs 20k failed stats, while
+# a few probes per folder (re-adding ten files) stay cheaper than listing a big cache.
+LIST_AFTER = 16
 
 
 class ObjectStore:
@@ -40,7 +41,7 @@ class ObjectStore:
         self._lock = threading.Lock()
         self._tag = f"{os.getpid()}-{os.urandom(4).hex()}"
         self._counter = itertools.count()
-        self._probes = 0
+        self._probes: dict[str, int] = {}
         self._listed: dict[str, set[str]] = {}  # prefix -> names, for prefixes listed once
 
     def path(self, oid: ObjectId) -> Path:
@@ -53,8 +54,8 @@ class ObjectStore:
         prefix, rest = digest[:2], digest[2:]
         names = self._listed.get(prefix)
         if names is None:
-            self._probes += 1
-            if self._probes <= LIST_AFTER:
+            probes = self._probes[prefix] = self._probes.get(prefix, 0) + 1
+            if probes <= LIST_AFTER:
                 return os.path.exists(f"{self._objects}/{prefix}/{rest}")
             names = self._list(prefix)
         return rest in names

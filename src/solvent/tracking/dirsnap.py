@@ -95,6 +95,7 @@ class DirSnapshot:
         self._added: list[str] = []
         self._removed: list[str] = []
         self._modified: list[str] = []
+        self._complete: list[ObjectId] = []  # trees to mark complete once their batch is durable
 
     def _trusted(self, oid: ObjectId | None) -> bool:
         if oid is None:
@@ -130,7 +131,9 @@ class DirSnapshot:
         records: dict[str, FileRecord] | None = {} if self.want_files else None
         entry = self._build(name, root, file_ids, records)
         if self.store is not None:
-            self.store.flush()
+            self.store.flush()  # files and trees: one durable batch
+            for oid in self._complete:
+                self.state.mark_complete(oid)
         changes = None
         if old_root is not None:
             changes = FileChanges(
@@ -187,7 +190,7 @@ class DirSnapshot:
         tree = Tree(tuple(sorted(entries, key=lambda e: e.name)))
         entry = TreeEntry(name, "tree", self.put(tree.to_bytes()), tree.size, False, tree.files)
         if self.store is not None:
-            self.state.mark_complete(entry.id)
+            self._complete.append(entry.id)
         if not node.racy:
             self.state.put_dir(node.key, entry.id)
         return entry

@@ -53,6 +53,8 @@ def snapshot(
     ident = Identifier(layout.state, store, jobs, progress)
     if statmod.S_ISREG(st.st_mode):
         (oid,) = ident.ids([(path, st)])
+        if store is not None:
+            store.flush()
         entry = TreeEntry(rel.name, "file", oid, st.st_size, is_executable(st))
         return Snapshot(entry, None, ident.hashed)
     if scan is None:

@@ -144,6 +144,6 @@ class Identifier:
             rows = [(st, oid) for (_p, st), oid in zip(pending, found, strict=True)]
             self.state.put_many(rows, read_at)
             self.hashed += len(todo)
-        if store is not None:
-            store.flush()
+        # Objects stored here stay pending until the caller's store.flush(): one durable
+        # batch per command, trees and files together.
         return [oid for oid in known if oid is not None]
