@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import re
 import sys
 import threading
 import time
@@ -62,8 +63,13 @@ class _LazyConsole:
         return getattr(self._rich, name)
 
 
+_EMOJI_CODE = re.compile(r":\S*:")  # what Rich might turn into an emoji, e.g. ':smile:'
+
+
 def _plain_text(objects: tuple[Any, ...]) -> bool:
-    return all(type(o) is str and "[" not in o and ":" not in o for o in objects)
+    return all(
+        type(o) is str and "[" not in o and _EMOJI_CODE.search(o) is None for o in objects
+    )
 
 
 console = cast("Console", _LazyConsole(highlight=False))
@@ -71,7 +77,10 @@ err_console = cast("Console", _LazyConsole(stderr=True, highlight=False))
 
 
 def escape(text: str) -> str:
-    """Rich's markup escaping, imported when first needed."""
+    """Rich's markup escaping, imported when first needed (only '[' starts markup; a
+    trailing backslash is doubled so it cannot escape what follows)."""
+    if "[" not in text and not text.endswith("\\"):
+        return text
     from rich.markup import escape as rich_escape
 
     return rich_escape(text)
