@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from solvent.api import Repo
 from solvent.tracking.status import DataState
-from tests.helpers import backdate, make_folder, write
+from tests.helpers import backdate, count_objects, make_folder, write
 
 FILES = {f"part{i}/file{j}.csv": f"{i},{j}\n" * (i + j + 1) for i in range(4) for j in range(5)}
 
@@ -78,3 +79,25 @@ def test_fresh_files_are_rehashed_until_their_stat_can_be_trusted(repo: Path) ->
     api.add([str(data)])
     (fourth,) = api.add([str(data)])
     assert fourth.hashed == 0
+
+
+def test_readd_trusts_the_old_version_only_while_its_objects_are_cached(repo: Path) -> None:
+    """Re-adding skips existence checks for files unchanged since the pointer's version, but
+    only while that version is in the cache: after a wiped cache every file is stored again."""
+    data = make_folder(repo / "data", FILES)
+    backdate(data)
+    api = Repo(repo)
+    api.add([str(data)])
+    write(data / "part1" / "file1.csv", "edited\n")
+    backdate(data / "part1" / "file1.csv", 5)
+    (second,) = api.add([str(data)])
+    assert second.hashed == 1  # the other 19 came from the state cache, unchecked
+
+    shutil.rmtree(repo / ".solvent" / "cache")
+    write(data / "part3" / "file0.csv", "edited too\n")
+    backdate(data / "part3" / "file0.csv", 5)
+    api = Repo(repo)
+    (third,) = api.add([str(data)])
+    assert third.hashed == len(FILES)  # nothing vouched for: every file read and stored
+    assert count_objects(repo) == len(FILES) + 5  # every file, and the trees of 4 parts + root
+    assert {(r.state, r.in_cache) for r in api.status()} == {(DataState.UNCHANGED, True)}

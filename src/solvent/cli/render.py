@@ -67,9 +67,7 @@ _EMOJI_CODE = re.compile(r":\S*:")  # what Rich might turn into an emoji, e.g. '
 
 
 def _plain_text(objects: tuple[Any, ...]) -> bool:
-    return all(
-        type(o) is str and "[" not in o and _EMOJI_CODE.search(o) is None for o in objects
-    )
+    return all(type(o) is str and "[" not in o and _EMOJI_CODE.search(o) is None for o in objects)
 
 
 console = cast("Console", _LazyConsole(highlight=False))

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from solvent import git
-from solvent.errors import UsageError
+from solvent.errors import SolventError, UsageError
 from solvent.git import POINTER_SUFFIX
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
 from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.ids import ObjectId
 from solvent.tracking.checkout import checkout_pointers
-from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for
+from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for, read_pointer
 from solvent.tracking.select import tracking_parent
 from solvent.tracking.snapshot import snapshot
 from solvent.tracking.workspace import DirScan, find_named, scan_dir
@@ -72,7 +72,10 @@ def add(
         # also where files that are themselves tracked (pointer files inside) are found.
         scans = {rel: _scan_checked(layout, rel) for rel in rels}
         for rel in rels:
-            snap = snapshot(layout, rel, save=True, jobs=jobs, progress=progress, scan=scans[rel])
+            snap = snapshot(
+                layout, rel, save=True, jobs=jobs, progress=progress, scan=scans[rel],
+                expected=_previous(layout, rel),
+            )  # fmt: skip
             entry = snap.entry
             if entry is None:
                 raise UsageError(f"{rel} disappeared while it was being added")
@@ -95,6 +98,16 @@ def add(
                 )
             )  # fmt: skip
     return results
+
+
+def _previous(layout: RepoLayout, rel: PurePosixPath) -> ObjectId | None:
+    """The folder id the current pointer names: files unchanged since that version are
+    known to be in the cache, so re-adding checks only what changed."""
+    try:
+        pointer = read_pointer(layout.root, pointer_path_for(rel))
+    except SolventError:  # none yet, or broken: this add rewrites it
+        return None
+    return pointer.id if pointer.kind == "dir" and pointer.path == rel else None
 
 
 def _scan_checked(layout: RepoLayout, rel: PurePosixPath) -> DirScan | None:

@@ -36,7 +36,8 @@ class _Node:
     count: int = 0
     children: dict[str, _Node] = field(default_factory=dict)
     resolved: ObjectId | None = None  # the id the state cache gave for the whole folder
-    old: Tree | None = None  # the pointer's version of this folder, when detail is wanted
+    old: Tree | None = None  # the pointer's version of this folder (loaded when pending)
+    old_id: ObjectId | None = None
 
 
 def _keyed(scan: DirScan, path: str, prefix: str, now: int) -> _Node:
@@ -121,10 +122,10 @@ class DirSnapshot:
             entry = TreeEntry(name, "tree", known, root.size, False, root.count)
             return DirResult(entry, None, None)
         pending: list[_Node] = []
-        old_root = self._load(self.old)
-        self._resolve(root, old_root, self.old, pending, top=True)
+        self._resolve(root, self.old, pending, top=True)
+        old_root = root.old
         files = [(f"{n.path}/{fname}", st) for n in pending for fname, st in n.scan.files.items()]
-        ids = iter(self.ident.ids(files))
+        ids = iter(self.ident.ids(files, self._stored(pending)))
         file_ids = {
             (n.prefix + fname): next(ids) for n in pending for fname in n.scan.files
         }  # fmt: skip
@@ -143,24 +144,33 @@ class DirSnapshot:
             )
         return DirResult(entry, records, changes)
 
-    def _resolve(
-        self, node: _Node, old: Tree | None, old_id: ObjectId | None, out: list[_Node], top: bool
-    ) -> None:
-        """Decide top-down which folders the state cache identifies; collect the others."""
+    def _resolve(self, node: _Node, old_id: ObjectId | None, out: list[_Node], top: bool) -> None:
+        """Decide top-down which folders the state cache identifies; collect the others.
+        The old version of a folder is read only when the folder must be looked into."""
+        node.old_id = old_id
         if not top:
             known = self.state.get_dir(node.key)
-            usable = not self.detail or (old is not None and known == old_id)
+            usable = not self.detail or (old_id is not None and known == old_id)
             if self._trusted(known) and usable:
                 node.resolved = known
-                node.old = old
                 return
-        node.old = old
+        node.old = old = self._load(old_id)
         out.append(node)
         old_children = {e.name: e for e in old.entries if e.kind == "tree"} if old else {}
         for name, child in node.children.items():
             entry = old_children.get(name)
-            child_id = entry.id if entry is not None else None
-            self._resolve(child, self._load(child_id), child_id, out, top=False)
+            self._resolve(child, entry.id if entry is not None else None, out, top=False)
+
+    def _stored(self, pending: list[_Node]) -> set[ObjectId]:
+        """File ids known to be in the cache: those of old folder versions whose every
+        object was seen there. Spares an existence check per unchanged file (add)."""
+        stored: set[ObjectId] = set()
+        if self.store is None:
+            return stored
+        for n in pending:
+            if n.old is not None and self._trusted(n.old_id):
+                stored.update(e.id for e in n.old.entries if e.kind == "file")
+        return stored
 
     def _build(
         self,
@@ -170,8 +180,9 @@ class DirSnapshot:
         records: dict[str, FileRecord] | None,
     ) -> TreeEntry:
         if node.resolved is not None:
-            if records is not None and node.old is not None and self.loader is not None:
-                for r in flatten(node.old, self.loader, node.prefix):
+            old = self._load(node.old_id) if records is not None else None
+            if records is not None and old is not None and self.loader is not None:
+                for r in flatten(old, self.loader, node.prefix):
                     records[r.path] = r
             return TreeEntry(name, "tree", node.resolved, node.size, False, node.count)
         entries = []

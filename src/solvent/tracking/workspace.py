@@ -110,14 +110,19 @@ class Identifier:
     def _digest_chunk(self, chunk: list[tuple[str, os.stat_result]]) -> list[ObjectId]:
         return [self._digest(path, st.st_size) for path, st in chunk]
 
-    def ids(self, files: list[tuple[str, os.stat_result]]) -> list[ObjectId]:
-        """Ids of ``(path, stat)`` pairs, in order."""
+    def ids(
+        self, files: list[tuple[str, os.stat_result]], stored: set[ObjectId] | None = None
+    ) -> list[ObjectId]:
+        """Ids of ``(path, stat)`` pairs, in order. With a store, a file whose id the state
+        cache knows is read again only if its object is missing; ``stored`` holds ids the
+        caller knows are in the cache."""
         known = self.state.get_many([st for _path, st in files])
         store = self.store
+        stored = stored or set()
         todo = [
             i
             for i, oid in enumerate(known)
-            if oid is None or (store is not None and not store.has(oid))
+            if oid is None or (store is not None and oid not in stored and not store.has(oid))
         ]
         if todo:
             read_at = time.time_ns()  # before any byte is read: see StateDB.put_many
