@@ -68,7 +68,14 @@ def run(argv: list[str]) -> int:
     debug = "--debug" in argv
     register(modules_for(argv))
     try:
-        app(args=argv, prog_name="solvent")
+        try:
+            app(args=argv, prog_name="solvent")
+        except SystemExit as done:
+            if done.code in (0, None):
+                from solvent.storage import memo
+
+                memo.flush()  # parsed files are remembered only by commands that succeed
+            raise
     except SolventError as e:
         if debug:
             traceback.print_exc()

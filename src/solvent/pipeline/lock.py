@@ -10,17 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from solvent.errors import MalformedFileError
 from solvent.paths import check_relative
 from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.ids import ObjectId
+from solvent.storage.memo import memo_entry
 
 LOCK_FILE = "solvent.lock"
 SCHEMA = 1
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +55,31 @@ class StageLock:
         return doc
 
 
-def render(stages: dict[str, StageLock]) -> str:
-    doc = {
+def _doc(stages: dict[str, StageLock]) -> dict[str, Any]:
+    return {
         "schema": SCHEMA,
         "stages": {name: stages[name].to_doc() for name in sorted(stages)},
     }
+
+
+def render(stages: dict[str, StageLock], doc: dict[str, Any] | None = None) -> str:
+    if doc is None:
+        doc = _doc(stages)
+    import yaml
+
+    dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     # A wide line width: a long command stays on one line, as it was written.
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 16)
+    return yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1 << 16)
 
 
 def write_lock(root: Path, stages: dict[str, StageLock]) -> None:
-    atomic_write_text(root / LOCK_FILE, render(stages))
+    doc = _doc(stages)
+    text = render(stages, doc)
+    atomic_write_text(root / LOCK_FILE, text)
+    # The next command reads back what was just written: let it skip the YAML parser.
+    memo = memo_entry(root, "lock", text.encode(), LOCK_FILE)
+    memo.keep(doc)
+    memo.save()
 
 
 def read_lock(root: Path) -> dict[str, StageLock]:
@@ -77,17 +88,34 @@ def read_lock(root: Path) -> dict[str, StageLock]:
         text = path.read_bytes()
     except FileNotFoundError:
         return {}
-    return parse_lock(text, LOCK_FILE)
+    memo = memo_entry(root, "lock", text, LOCK_FILE)
+    doc = memo.load()
+    if doc is None:
+        doc = _load_yaml(text, LOCK_FILE)
+        memo.keep(doc)
+    stages = _stages(doc, LOCK_FILE)
+    memo.save()
+    return stages
 
 
 def parse_lock(text: bytes, where: str) -> dict[str, StageLock]:
+    return _stages(_load_yaml(text, where), where)
+
+
+def _load_yaml(text: bytes, where: str) -> Any:
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as e:
         raise MalformedFileError(
             f"{where}: not valid YAML ({e})",
             "restore it with 'git checkout -- solvent.lock', or delete it to rerun every stage",
         ) from None
+
+
+def _stages(doc: Any, where: str) -> dict[str, StageLock]:
     if doc is None:
         return {}
     try:

@@ -47,6 +47,7 @@ from solvent.pipeline.spec_schema import (
     kind_of,
     suggest,
 )
+from solvent.storage.memo import memo_entry
 
 DEFAULT_PARAMS = "params.yaml"
 ROOT = PurePosixPath(".")
@@ -62,13 +63,21 @@ def load_pipeline(root: Path, *, parsing: ParsingOptions | None = None) -> Pipel
     if path is None:
         return None
     file = PurePosixPath(path.name)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise MalformedFileError(f"{file}: not UTF-8 text", "save the file as UTF-8") from None
-    data, lines = parse_spec(text, file)
+    raw = path.read_bytes()
+    memo = memo_entry(root, "spec", raw, path.name)
+    parsed = memo.load()
+    if parsed is None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedFileError(f"{file}: not UTF-8 text", "save the file as UTF-8") from None
+        parsed = parse_spec(text, file)
+        memo.keep(parsed)
+    data, lines = parsed
     options = parsing if parsing is not None else read_parsing_options(root)
-    return _Loader(root, file, lines, options).pipeline(data)
+    pipeline = _Loader(root, file, lines, options).pipeline(data)
+    memo.save()  # only a spec that loaded: a broken one leaves nothing behind
+    return pipeline
 
 
 class _Loader:

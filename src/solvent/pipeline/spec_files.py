@@ -10,19 +10,18 @@ where it fails, the pure parser, which DVC uses, gets the last word.
 
 from __future__ import annotations
 
-import configparser
 import json
-import tomllib
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
-from ruamel.yaml.parser import Parser as PurePythonParser
+from typing import TYPE_CHECKING, Any, Literal
 
 from solvent.errors import MalformedFileError
 from solvent.pipeline.interpolate import DataPath, ParsingOptions, ResolveError
+from solvent.storage.memo import memo_entry
+
+if TYPE_CHECKING:  # ruamel is imported when a file must be parsed (see storage.memo)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.nodes import Node
 
 Lines = dict[DataPath, int]
 
@@ -45,6 +44,8 @@ def line_of(lines: Lines, at: DataPath) -> int | None:
 def _yaml_error(
     file: PurePosixPath | str, e: YAMLError, text: str | None = None
 ) -> MalformedFileError:
+    from ruamel.yaml.error import MarkedYAMLError
+
     hint = "fix the YAML syntax"
     if isinstance(e, MarkedYAMLError):
         mark = e.problem_mark or e.context_mark
@@ -66,6 +67,10 @@ def _compose(yaml: YAML, text: str) -> tuple[Any, Node | None, Any]:
 
 def _safe_yaml(text: str, file: PurePosixPath | str) -> tuple[Any, Node | None, Any]:
     """(data, root node, constructor), read by the C parser when it is installed and agrees."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.parser import Parser as PurePythonParser
+
     yaml = YAML(typ="safe")
     try:
         return _compose(yaml, text)
@@ -90,6 +95,8 @@ def parse_spec(text: str, file: PurePosixPath) -> tuple[Any, Lines]:
 def _collect_lines(node: Node, at: DataPath, lines: Lines, constructor: Any) -> None:
     """Walk the node tree the data was built from; keys are rebuilt (from the constructor's
     cache) to name each path. A key merged in with ``<<`` and also written keeps its own line."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
     if isinstance(node, MappingNode):
         for key_node, value_node in node.value:
             key = constructor.construct_object(key_node, deep=True)
@@ -115,8 +122,19 @@ def load_data_file(root: Path, rel: PurePosixPath) -> dict[str, Any]:
     if path.is_dir():
         raise ResolveError(f"'{rel}' is a directory", "vars and params name a file")
     suffix = rel.suffix.lower()
+    raw = path.read_bytes()
+    memo = memo_entry(root, "data", suffix.encode() + b"\0" + raw, str(rel))
+    data = memo.load()
+    if data is None:
+        data = _parse_data_file(rel, suffix, raw)
+        memo.keep(data)
+        memo.save()
+    return data
+
+
+def _parse_data_file(rel: PurePosixPath, suffix: str, raw: bytes) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise MalformedFileError(f"{rel}: not UTF-8 text", "save the file as UTF-8") from None
     data: Any
@@ -126,6 +144,8 @@ def load_data_file(root: Path, rel: PurePosixPath) -> dict[str, Any]:
         except json.JSONDecodeError as e:
             raise MalformedFileError(f"{rel}:{e.lineno}: {e.msg}", "fix the JSON syntax") from None
     elif suffix == ".toml":
+        import tomllib
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
@@ -144,6 +164,8 @@ def load_data_file(root: Path, rel: PurePosixPath) -> dict[str, Any]:
 
 def read_parsing_options(root: Path) -> ParsingOptions:
     """DVC's ``[parsing]`` settings from ``.dvc/config`` (then ``config.local``), if any."""
+    import configparser
+
     values: dict[str, str] = {}
     for name in ("config", "config.local"):
         parser = configparser.ConfigParser(interpolation=None, strict=False)
