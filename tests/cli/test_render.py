@@ -36,3 +36,14 @@ def test_markup_and_emoji_codes_are_not_plain() -> None:
     assert not _plain_text(("[bold]x[/]",))
     assert not _plain_text(("see :smile: here",))
     assert not _plain_text((3,))
+
+
+@given(st.lists(st.tuples(TEXT, st.sampled_from(["", "bold cyan", "dim", "yellow"])), max_size=4))
+def test_styled_parts_print_literally_as_rich_does_into_a_pipe(
+    parts: list[tuple[str, str]],
+) -> None:
+    from rich.text import Text
+
+    out = io.StringIO()
+    Console(file=out, width=40, color_system=None).print(Text.assemble(*parts), soft_wrap=True)
+    assert out.getvalue() == "".join(text for text, _ in parts) + "\n"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from solvent.cli.render import console, err_console, escape, print_json
+from solvent.cli.render import console, err_console, escape, print_json, styled
 from solvent.cli.repo_cmds import JOBS, JSON
 
 if TYPE_CHECKING:
@@ -20,17 +20,19 @@ def register(app: typer.Typer) -> None:
     app.command("repro")(repro)
 
 
+_MARKS = {
+    "start": ("▶ ", "bold cyan"), "done": ("✓ ", "green"), "fail": ("✗ ", "bold red"),
+}  # fmt: skip
+
+
 def _event(kind: str, text: str) -> None:
     if kind == "line":
-        console.print(escape(text), soft_wrap=True)
-    elif kind == "start":
-        console.print(f"[bold cyan]▶[/] {escape(text)}", soft_wrap=True)
-    elif kind == "done":
-        console.print(f"[green]✓[/] {escape(text)}", soft_wrap=True)
-    elif kind == "fail":
-        console.print(f"[bold red]✗[/] {escape(text)}", soft_wrap=True)
+        styled((text, ""))
+    elif kind in _MARKS:
+        mark, style = _MARKS[kind]
+        styled((mark, style), (text, ""))
     elif kind == "skip":
-        console.print(f"[dim]· {escape(text)}[/]", soft_wrap=True)
+        styled((f"· {text}", "dim"))
 
 
 def repro(
@@ -105,7 +107,7 @@ def print_plan(plan: Plan) -> bool:
     """Print stale stages with their reasons; True when everything is up to date."""
     stale = plan.stale
     for p in stale:
-        console.print(f"[yellow]{escape(p.stage.name)}[/]: stale", soft_wrap=True)
+        styled((p.stage.name, "yellow"), (": stale", ""))
         for r in p.reasons:
-            console.print(f"    {escape(str(r))}", soft_wrap=True)
+            styled((f"    {r}", ""))
     return not stale

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import os
 import re
 import sys
 import threading
@@ -44,12 +45,28 @@ class _LazyConsole:
     def print(self, *objects: Any, **kwargs: Any) -> None:
         # Plain text into a pipe or file needs no Rich: no markup, no emoji codes, no colour.
         # Saves importing Rich (~15 ms) for one-line answers such as "up to date".
-        if self._console is None and not kwargs and _plain_text(objects):
-            stream = sys.stderr if self._options.get("stderr") else sys.stdout
-            if not stream.isatty():
-                print(*objects, file=stream)
-                return
+        if self._console is None and not kwargs and _plain_text(objects) and self._piped():
+            print(*objects, file=self._stream)
+            return
         self._rich.print(*objects, **kwargs)
+
+    def styled(self, *parts: tuple[str, str]) -> None:
+        """One line of ``(text, style)`` parts, taken literally (no markup, no emoji codes).
+        Into a pipe Rich would add no styles, so the parts are printed as they are."""
+        if self._console is None and self._piped():
+            print("".join(text for text, _style in parts), file=self._stream)
+            return
+        from rich.text import Text
+
+        self._rich.print(Text.assemble(*parts), soft_wrap=True)
+
+    @property
+    def _stream(self) -> Any:
+        return sys.stderr if self._options.get("stderr") else sys.stdout
+
+    def _piped(self) -> bool:
+        forced = "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ
+        return not forced and not self._stream.isatty()
 
     @property
     def _rich(self) -> Console:
@@ -70,7 +87,15 @@ def _plain_text(objects: tuple[Any, ...]) -> bool:
     return all(type(o) is str and "[" not in o and _EMOJI_CODE.search(o) is None for o in objects)
 
 
-console = cast("Console", _LazyConsole(highlight=False))
+_out = _LazyConsole(highlight=False)
+console = cast("Console", _out)
+
+
+def styled(*parts: tuple[str, str]) -> None:
+    """Print one line of ``(text, style)`` parts to standard output (see ``_LazyConsole``)."""
+    _out.styled(*parts)
+
+
 err_console = cast("Console", _LazyConsole(stderr=True, highlight=False))
 
 
