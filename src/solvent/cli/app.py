@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import traceback
 from typing import Annotated
 
 import typer
@@ -78,6 +77,8 @@ def run(argv: list[str]) -> int:
             raise
     except SolventError as e:
         if debug:
+            import traceback
+
             traceback.print_exc()
         err_console.print(f"[bold red]error:[/] {escape(e.message)}", soft_wrap=True)
         if e.hint:
