@@ -129,10 +129,13 @@ def set_option(dot: Path, name: str, key: str, value: str | None) -> str:
     """Set (or with None, unset) one option; secrets always go to the local file. Returns
     the file written."""
     get_remote(dot, name)
-    if key not in OPTION_KEYS:
-        raise UsageError(
-            f"unknown remote option '{key}'", f"choose from {', '.join(sorted(OPTION_KEYS))}"
-        )
+    if key == "url":  # as in 'dvc remote modify NAME url URL'
+        if value is None:
+            raise UsageError("a remote cannot be without a url", f"solvent remote remove {name}")
+        check_url(value)
+    elif key not in OPTION_KEYS:
+        choices = ", ".join(sorted({"url", *OPTION_KEYS}))
+        raise UsageError(f"unknown remote option '{key}'", f"choose from {choices}")
     target = LOCAL if key in SECRET_KEYS else SHARED
     doc = _load(dot / target)
     table = _section(doc, "remote", name)

@@ -53,7 +53,15 @@ def test_bad_input_changes_nothing(repo: Path) -> None:
         (("add", "origin", "/elsewhere"), "already exists"),
         (("modify", "origin", "colour", "blue"), "unknown remote option"),
         (("modify", "nope", "region", "eu"), "no remote named 'nope'"),
+        (("modify", "origin", "url", "ftp://host/x"), "unsupported remote URL scheme"),
+        (("modify", "origin", "--unset", "url"), "cannot be without a url"),
         (("remove", "nope"), "no remote named 'nope'"),
     ]:
         assert_user_error(solvent(repo, "remote", *args), needle)
     assert disk_state(repo) == before
+
+
+def test_modify_url_moves_the_remote(repo: Path) -> None:
+    solvent_ok(repo, "remote", "add", "--default", "origin", "/srv/data")
+    solvent_ok(repo, "remote", "modify", "origin", "url", "/srv/other")
+    assert "/srv/other" in solvent_ok(repo, "remote", "list")
