@@ -63,9 +63,11 @@ def test_push_and_fetch_complete_through_a_remote_failing_every_5th_request(
     clone_api = Repo(clone)
     remote2 = RemoteStore(str(tmp_path / "remote"), {}, clone)
     remote2.fs = FlakyFS(fsspec.filesystem("file", auto_mkdir=True))
+    remote2.local = False  # every download one request, as from object storage
     with clone_api.layout.writing():  # as Repo.fetch does: lock, and the store's folders
         fetched = fetch(clone_api.layout, remote2, all_pointers(clone_api.layout), jobs=4)
     assert fetched.failed == {} and fetched.moved == 41
+    assert remote2.fs.failures > 0
     clone_api.checkout()
     assert read_files(clone / "data") == read_files(repo / "data")
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from solvent.errors import SolventError, UsageError
 from solvent.storage.fsutil import copy_fd, syncfs
-from solvent.storage.hashing import hash_bytes
+from solvent.storage.hashing import hash_bytes, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
 from solvent.storage.objects import ObjectStore
 
@@ -54,6 +54,7 @@ class RemoteStore:
             self.local = False
         self.url = url
         self._pending: list[tuple[str, str]] = []
+        self._made: set[str] = set()  # prefix folders known to exist on a folder remote
         self._lock = threading.Lock()
         self._tag = uuid.uuid4().hex[:8]
         self._n = itertools.count()
@@ -87,10 +88,22 @@ class RemoteStore:
         if not self.local:
             self.fs.put_file(src, dest)
             return
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        folder = dest.rsplit("/", 1)[0]
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
         tmp = f"{dest}.{self._tag}-{next(self._n)}.tmp"
-        with open(src, "rb") as s, open(tmp, "wb") as d:
-            copy_fd(s.fileno(), d.fileno())
+        # Plain descriptors: Python's open() adds an isatty ioctl, an fstat and a seek per
+        # file, which show at 20,000 small objects.
+        s = os.open(src, os.O_RDONLY)
+        try:
+            d = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+            try:
+                copy_fd(s, d)
+            finally:
+                os.close(d)
+        finally:
+            os.close(s)
         with self._lock:
             self._pending.append((tmp, dest))
 
@@ -106,7 +119,10 @@ class RemoteStore:
 
     def download(self, store: ObjectStore, oid: ObjectId) -> None:
         """Fetch one object into the cache, refusing it unless its bytes hash to its id."""
-        data = self.fs.cat_file(self.path(oid))
+        path = self.path(oid)
+        # A folder remote is read with plain descriptors (fsspec's file objects cost more
+        # system calls than a small object's bytes take to read).
+        data = read_small(path, 1 << 16) if self.local else self.fs.cat_file(path)
         if hash_bytes(data) != oid:
             raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
         store.put_bytes(data, oid)

@@ -70,7 +70,7 @@ def fetch(
         seen.update(level)
         missing = {o for o in level if not store.has(o)}
         report.already += len(level) - len(missing)
-        workers = 1 if remote.local else jobs  # as in push: local file creation contends
+        workers = min(jobs, 2) if remote.local else jobs  # as in push: local file creation contends
         result = transfer(missing, lambda o: remote.download(store, o), workers, progress.advance)
         store.flush()
         report.moved += len(result.sent)
