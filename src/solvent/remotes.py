@@ -20,7 +20,7 @@ from solvent.storage.fsutil import atomic_write_text
 
 SHARED, LOCAL = "config.toml", "config.local.toml"
 SECRET_KEYS = frozenset({"access_key_id", "secret_access_key", "session_token", "password"})
-OPTION_KEYS = frozenset({"endpoint_url", "region", "profile", "jobs", *SECRET_KEYS})
+OPTION_KEYS = frozenset({"endpoint_url", "region", "profile", "jobs", "link", *SECRET_KEYS})
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _S3 = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?")
 

@@ -19,13 +19,16 @@ from tests.helpers import (
 FILES = {f"part{i}/f{j}.txt": f"{i}-{j}\n" for i in range(3) for j in range(4)}
 
 
-@pytest.fixture
-def shared(repo: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
-    """A repo that tracked data and pushed it, a remote folder, and a fresh clone."""
+@pytest.fixture(params=["hardlink", "copy"])
+def shared(repo: Path, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Path, Path, Path]:
+    """A repo that tracked data and pushed it, a remote folder, and a fresh clone; objects
+    travel by hard link (same file system, the default) or as copies."""
     make_folder(repo / "data", FILES)
     remote = tmp_path / "remote"
     solvent_ok(repo, "add", "data")
     solvent_ok(repo, "remote", "add", "--default", "origin", str(remote))
+    if request.param == "copy":
+        solvent_ok(repo, "remote", "modify", "origin", "link", "copy")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "data v1")
     solvent_ok(repo, "push")
@@ -35,11 +38,16 @@ def shared(repo: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def test_a_clone_pulls_what_another_pushed(shared: tuple[Path, Path, Path]) -> None:
-    repo, _remote, clone = shared
+    repo, remote, clone = shared
     assert "not in cache" in solvent_ok(clone, "status")
     solvent_ok(clone, "pull")
     assert read_files(clone / "data") == read_files(repo / "data")
     assert solvent_ok(clone, "status") == "Tracked data is up to date.\n"
+    links = {p.stat().st_nlink for p in remote.rglob("*") if p.is_file()}
+    copied = 'link = "copy"' in (repo / ".solvent/config.toml").read_text()
+    # linked: the remote, the pushing cache and the pulling cache share each object
+    assert links == ({1} if copied else {3})
+    assert all(p.stat().st_mode & 0o777 == 0o444 for p in remote.rglob("*") if p.is_file())
 
 
 def test_only_missing_objects_move(shared: tuple[Path, Path, Path]) -> None:

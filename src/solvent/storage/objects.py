@@ -98,9 +98,24 @@ class ObjectStore:
 
     # -- writing -------------------------------------------------------------------------
 
-    def _new_tmp(self) -> str:
+    def new_tmp(self) -> str:
+        """A fresh temp path in the store (same file system as the objects)."""
         # Unique without a syscall per name (a random name costs a read of the kernel's pool).
         return f"{self._tmp}/{self._tag}-{next(self._counter)}"
+
+    def adopt(self, tmp: str, oid: ObjectId) -> None:
+        """Take a complete temp file whose bytes hash to ``oid``; like ``put_bytes`` it gets
+        its final name at the next ``flush``."""
+        final = self._final(oid)
+        with self._lock:
+            if oid in self._pending_ids:
+                os.unlink(tmp)
+                return
+            self._pending.append((tmp, final, oid))
+            self._pending_ids.add(oid)
+            full = len(self._pending) >= BATCH_LIMIT
+        if full:
+            self.flush()
 
     def _final(self, oid: ObjectId) -> str:
         prefix = oid.digest[:2]
@@ -116,22 +131,13 @@ class ObjectStore:
             oid = hash_bytes(data)
         if self.has(oid):
             return oid
-        tmp = self._new_tmp()
+        tmp = self.new_tmp()
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
         try:
             _write_all(fd, data)
         finally:
             os.close(fd)
-        final = self._final(oid)
-        with self._lock:
-            if oid in self._pending_ids:
-                os.unlink(tmp)
-                return oid
-            self._pending.append((tmp, final, oid))
-            self._pending_ids.add(oid)
-            full = len(self._pending) >= BATCH_LIMIT
-        if full:
-            self.flush()
+        self.adopt(tmp, oid)
         return oid
 
     def put_file(self, src: str | os.PathLike[str]) -> ObjectId:
@@ -140,7 +146,7 @@ class ObjectStore:
         Hashing the copy (not the source) means the object always matches its id, even if
         the source is being rewritten while we read it.
         """
-        tmp = self._new_tmp()
+        tmp = self.new_tmp()
         with open(src, "rb") as s:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
             try:

@@ -3,10 +3,17 @@
 The remote mirrors the cache layout (``blake3/ab/cdef…``). Uploads to a folder are written to a
 temp name and renamed; an S3 PUT is atomic by itself. Every downloaded object is re-hashed
 before it enters the cache: a corrupt one is refused and reported, never placed.
+
+A folder remote on the cache's own file system shares objects by hard link, as ``git clone``
+does between local repos: objects never change (they are read-only), a link appears whole
+under its name, and it costs one metadata write instead of a new file. Where links are not
+possible (another file system, or ``link = "copy"`` in the remote's options) bytes are copied.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import os
 import threading
@@ -19,7 +26,7 @@ from typing import Any, TypeVar
 
 from solvent.errors import SolventError, UsageError
 from solvent.storage.fsutil import copy_fd, syncfs
-from solvent.storage.hashing import hash_bytes, read_small
+from solvent.storage.hashing import hash_bytes, hash_file, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
 from solvent.storage.objects import ObjectStore
 
@@ -55,6 +62,11 @@ class RemoteStore:
         self.url = url
         self._pending: list[tuple[str, str]] = []
         self._made: set[str] = set()  # prefix folders known to exist on a folder remote
+        link = options.get("link", "hardlink")
+        if link not in ("hardlink", "copy"):
+            raise UsageError(f"remote option link is {link!r}", "use 'hardlink' or 'copy'")
+        self._links = self.local and link == "hardlink"  # turned off at the first refusal
+        self._linked = False
         self._lock = threading.Lock()
         self._tag = uuid.uuid4().hex[:8]
         self._n = itertools.count()
@@ -82,16 +94,15 @@ class RemoteStore:
         return bool(_retry(lambda: self.fs.exists(self.path(oid))))
 
     def upload(self, store: ObjectStore, oid: ObjectId) -> None:
-        """Send one object. To a folder it goes to a temp name; ``finish`` makes the batch
-        durable with one ``syncfs`` and only then renames each into place."""
+        """Send one object. To a folder it is linked, or copied to a temp name that
+        ``finish`` renames into place once one ``syncfs`` made the batch durable."""
         src, dest = str(store.path(oid)), self.path(oid)
         if not self.local:
             self.fs.put_file(src, dest)
             return
-        folder = dest.rsplit("/", 1)[0]
-        if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
+        self._folder_for(dest)
+        if self._links and self._link(src, dest):
+            return
         tmp = f"{dest}.{self._tag}-{next(self._n)}.tmp"
         # Plain descriptors: Python's open() adds an isatty ioctl, an fstat and a seek per
         # file, which show at 20,000 small objects.
@@ -107,25 +118,70 @@ class RemoteStore:
         with self._lock:
             self._pending.append((tmp, dest))
 
+    def _folder_for(self, path: str) -> None:
+        folder = path.rsplit("/", 1)[0]
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+
+    def _link(self, src: str, dest: str) -> bool:
+        """Hard-link ``src`` as ``dest``; False (and no more tries) where links cannot be."""
+        try:
+            os.link(src, dest)
+        except FileExistsError:
+            pass  # already there: objects are named by their bytes
+        except OSError as e:
+            if e.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP):
+                self._links = False
+                return False
+            raise
+        self._linked = True
+        return True
+
     def finish(self) -> None:
-        if not self._pending:
-            return
         with self._lock:
             pending, self._pending = self._pending, []
-        syncfs(self.root)
-        for tmp, dest in pending:
-            os.replace(tmp, dest)  # a reader never sees a half object under its name
-        syncfs(self.root)
+            linked, self._linked = self._linked, False
+        if pending:
+            syncfs(self.root)
+            for tmp, dest in pending:
+                os.replace(tmp, dest)  # a reader never sees a half object under its name
+        if pending or linked:
+            syncfs(self.root)
 
     def download(self, store: ObjectStore, oid: ObjectId) -> None:
         """Fetch one object into the cache, refusing it unless its bytes hash to its id."""
         path = self.path(oid)
+        if self.local and self._links and self._link_in(store, path, oid):
+            return
         # A folder remote is read with plain descriptors (fsspec's file objects cost more
         # system calls than a small object's bytes take to read).
         data = read_small(path, 1 << 16) if self.local else self.fs.cat_file(path)
         if hash_bytes(data) != oid:
             raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
         store.put_bytes(data, oid)
+
+    def _link_in(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
+        """Link a remote object into the cache's temp folder, hash what was linked, and hand
+        it to the store (renamed into place at its next flush)."""
+        tmp = store.new_tmp()
+        if not self._link(path, tmp):
+            return False
+        try:
+            if os.stat(tmp).st_mode & 0o222:  # cached objects are read-only, so this one too
+                try:
+                    os.chmod(tmp, 0o444)
+                except PermissionError:  # someone else's file: take a copy instead
+                    os.unlink(tmp)
+                    return False
+            if hash_file(tmp) != oid:
+                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            store.adopt(tmp, oid)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return True
 
 
 class CorruptObjectError(SolventError):

@@ -25,6 +25,7 @@ class Materializer:
         self.store = store
         self.links = list(links)
         self._dirs: set[str] = set()
+        self._clones = True  # whether reflinks may work here (set False at the first refusal)
         self._lock = threading.Lock()
         self._tag = uuid.uuid4().hex[:8]  # one random draw per run, a counter per file
         self._n = itertools.count()
@@ -75,20 +76,25 @@ class Materializer:
         self._copy(src, tmp, executable, clone_only=False)
 
     def _copy(self, src: str, tmp: str, executable: bool, clone_only: bool) -> None:
+        # A new file (O_EXCL) gets exactly ``mode``: the umask is already applied to it.
         mode = self._exec_mode if executable else self._file_mode
-        with open(src, "rb") as s:
+        s = os.open(src, os.O_RDONLY)
+        try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
             try:
-                if not reflink(s.fileno(), fd):
+                cloned = self._clones and reflink(s, fd)
+                if not cloned:
+                    self._clones = False  # the file system cannot: no ioctl per file
                     if clone_only:
                         raise _Unsupported
-                    copy_fd(s.fileno(), fd)
-                os.fchmod(fd, mode)
+                    copy_fd(s, fd)
             except BaseException:
                 os.close(fd)
                 os.unlink(tmp)
                 raise
             os.close(fd)
+        finally:
+            os.close(s)
 
     def is_linked(self, oid: ObjectId, dest: str) -> bool:
         """Whether ``dest`` already has the form the first strategy would give it."""
