@@ -1,0 +1,192 @@
+"""Health commands over data in or out of a repo: a file, or ``PATH@REV`` (the version of a
+tracked file at a git revision, read from the cache).
+
+``solvent.health`` knows nothing of repos; this layer turns a name into a file and a data id,
+and keeps profiles keyed by that id under ``.solvent/cache/profiles/``, so a version is
+profiled once. Nothing here imports numpy, pandas, pyarrow or scipy at module level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from solvent.errors import (
+    CacheMissingError,
+    GitError,
+    MissingExtraError,
+    NotARepoError,
+    UsageError,
+)
+from solvent.repo import RepoLayout
+from solvent.storage.ids import ObjectId
+
+if TYPE_CHECKING:
+    from solvent.health.drift import DriftReport
+    from solvent.health.leakage import LeakageReport
+    from solvent.health.profile import Profile
+    from solvent.health.read import Source
+
+HEALTH_MODULES = ("numpy", "pandas", "pyarrow", "scipy")
+
+
+def require_health() -> None:
+    """Fail with the install hint when the ``health`` extra is missing."""
+    import importlib.util
+
+    for name in HEALTH_MODULES:
+        if importlib.util.find_spec(name) is None:
+            raise MissingExtraError(
+                f"this command needs {name}, which is not installed",
+                "install the health extra: pip install 'solvent[health]'",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    """Where a named table's bytes are; ``name`` carries the format (a cache object has no
+    suffix); ``id`` is its content id when inside a repo."""
+
+    path: Path
+    name: str
+    label: str
+    id: ObjectId | None
+    layout: RepoLayout | None
+
+    def source(self) -> Source:
+        from solvent.health.read import Source
+
+        return Source.open(self.path, self.label, self.name)
+
+
+def resolve(spec: str) -> Data:
+    path = Path(spec)
+    layout = _layout()
+    if path.exists() or "@" not in spec:
+        oid = None
+        if layout is not None and path.is_file() and _inside(layout, path):
+            from solvent.storage.hashing import hash_file
+
+            oid = hash_file(path)
+        return Data(path, path.name, spec, oid, layout)
+    name, _, rev = spec.rpartition("@")
+    if layout is None:
+        raise NotARepoError(
+            f"{spec}: PATH@REV names a tracked version, but {Path.cwd()} is not in a Solvent repo",
+            "run it inside the repo, or name a plain file",
+        )
+    oid = _tracked_id(layout, name, rev)
+    obj = layout.store.path(oid)
+    if not obj.exists():
+        raise CacheMissingError(
+            f"{spec} ({oid.short}) is not in the cache", "fetch it with 'solvent pull'"
+        )
+    return Data(obj, name, spec, oid, layout)
+
+
+def profile(spec: str) -> Profile:
+    """The profile of a file or ``PATH@REV``; stored in the repo keyed by the data's id."""
+    from solvent.health.profile import PROFILE_VERSION, Profile, profile_file
+    from solvent.health.read import detect_format
+
+    data = resolve(spec)
+    stored = None
+    if data.id is not None and data.layout is not None:
+        fmt = detect_format(data.name, data.label)
+        stored = data.layout.dot / "cache" / "profiles" / data.id.digest[:2]
+        stored = stored / f"{data.id.digest[2:]}.{fmt}.json"
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            doc = json.loads(stored.read_text(encoding="utf-8"))
+            if doc.get("version") == PROFILE_VERSION:
+                return replace(Profile.from_dict(doc), source=data.label)
+    found = profile_file(data.path, data.label, data.name)
+    if stored is not None:
+        from solvent.storage.fsutil import atomic_write
+
+        with contextlib.suppress(OSError):  # a read-only cache only costs a re-profile
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(stored, json.dumps(found.to_dict()).encode())
+    return found
+
+
+def drift(
+    reference: str,
+    current: str,
+    tests: dict[str, str] | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> DriftReport:
+    """Drift of ``current`` against ``reference`` (each a file or ``PATH@REV``); ``tests`` and
+    ``thresholds`` override the default test and threshold per column."""
+    ref, cur = resolve(reference).source(), resolve(current).source()
+    from solvent.health.drift import DriftOptions
+    from solvent.health.drift import drift as run
+
+    return run(ref, cur, DriftOptions(tests or {}, thresholds or {}))
+
+
+def leakage(a: str, b: str, key: list[str] | None = None) -> LeakageReport:
+    """Rows of ``a`` found in ``b`` and duplicates within each (files or ``PATH@REV``)."""
+    first, second = resolve(a).source(), resolve(b).source()
+    from solvent.health.leakage import leakage as run
+
+    return run(first, second, key)
+
+
+def _layout() -> RepoLayout | None:
+    try:
+        return RepoLayout.find()
+    except NotARepoError:
+        return None
+
+
+def _inside(layout: RepoLayout, path: Path) -> bool:
+    return path.resolve().is_relative_to(layout.root)
+
+
+def _tracked_id(layout: RepoLayout, name: str, rev: str) -> ObjectId:
+    """The id of ``name`` at ``rev``: a file tracked by a pointer file, a file inside a tracked
+    folder, or a pipeline out in that revision's ``solvent.lock``."""
+    from solvent import git
+    from solvent.pipeline.lock import parse_lock
+    from solvent.tracking.pointer import parse_pointer
+
+    rel = layout.rel(name)
+    roots: list[tuple[PurePosixPath, ObjectId, bool]] = []  # (path, id, is a folder)
+    for where, text in git.pointer_files_at(layout.root, rev).items():
+        p = parse_pointer(PurePosixPath(where), text)
+        roots.append((p.path, p.id, p.kind == "dir"))
+    commit = git.resolve_rev(layout.root, rev)
+    with contextlib.suppress(GitError):  # no solvent.lock at that revision
+        lock = parse_lock(git.git(layout.root, "show", f"{commit}:solvent.lock"), "solvent.lock")
+        roots += [(o.path, o.id, o.files is not None) for s in lock.values() for o in s.outs]
+    for path, oid, folder in roots:
+        if path == rel and not folder:
+            return oid
+        if folder and path in rel.parents:
+            return _in_tree(layout, oid, rel.relative_to(path), f"{name}@{rev}")
+    raise UsageError(
+        f"{name} is not tracked at {rev}",
+        "PATH@REV names a file tracked with 'solvent add', or a pipeline out, at that revision",
+    )
+
+
+def _in_tree(layout: RepoLayout, tree_id: ObjectId, rel: PurePosixPath, spec: str) -> ObjectId:
+    from solvent.storage.trees import Tree
+
+    oid = tree_id
+    for i, part in enumerate(rel.parts):
+        try:
+            tree = Tree.from_bytes(layout.store.read_bytes(oid))
+        except FileNotFoundError:
+            raise CacheMissingError(
+                f"{spec}: the folder listing is not in the cache", "fetch it with 'solvent pull'"
+            ) from None
+        entry = next((e for e in tree.entries if e.name == part), None)
+        last = i == len(rel.parts) - 1
+        if entry is None or (entry.kind == "file") != last:
+            raise UsageError(f"{spec}: no such file in that version", "check the path")
+        oid = entry.id
+    return oid
