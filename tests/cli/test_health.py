@@ -125,6 +125,16 @@ def test_path_at_rev_reads_the_tracked_version_and_profiles_it_once(repo: Path) 
     assert "profiles" not in git(repo, "status", "--porcelain")
 
 
+def test_path_at_rev_finds_a_file_inside_a_tracked_folder(repo: Path) -> None:
+    (repo / "data").mkdir()
+    table(300).to_parquet(repo / "data" / "part-0.parquet")
+    solvent_ok(repo, "add", "data")
+    commit_all(repo, "v1")
+    (repo / "data" / "part-0.parquet").unlink()
+    doc = json.loads(solvent_ok(repo, "profile", "data/part-0.parquet@HEAD", "--json"))
+    assert doc["rows"] == 300 and doc["source"] == "data/part-0.parquet@HEAD"
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -135,6 +145,7 @@ def test_path_at_rev_reads_the_tracked_version_and_profiles_it_once(repo: Path) 
         (["drift", "a.csv", "other.csv"], "no column in common"),
         (["drift", "a.csv", "a.csv", "--test", "v=magic"], "unknown test 'magic'"),
         (["drift", "a.csv", "a.csv", "--threshold", "v"], "expected COL=VALUE"),
+        (["drift", "a.csv", "a.csv", "--html", "no/dir/r.html"], "no such folder"),
         (["leakage", "a.csv", "a.csv", "--key", "w"], "has no column 'w'"),
         (["drift", "data.csv@HEAD", "a.csv"], "data.csv is not tracked at HEAD"),
         (["drift", "a.csv@nosuchrev", "a.csv"], "unknown git revision"),

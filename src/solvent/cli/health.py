@@ -4,6 +4,7 @@ done by ``solvent.health_data`` (and ``solvent.health``, loaded only when one of
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -69,6 +70,8 @@ def drift(
         raise UsageError(f"--fail-on {fail_on!r}", "choose dataset, column or never")
     tests = _pairs(test or [], "--test", str)
     thresholds = _pairs(threshold or [], "--threshold", float)
+    if html and not Path(html).resolve().parent.is_dir():
+        raise UsageError(f"--html {html}: no such folder", "create the folder first")
     health_data.require_health()
     report = health_data.drift(reference, current, tests, thresholds)
     if html:

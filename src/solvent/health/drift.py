@@ -10,7 +10,9 @@ tested columns do. Statistics come from scipy on the columns' actual values.
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +22,7 @@ import pyarrow.compute as pc
 from solvent.errors import DataError, UsageError
 from solvent.health.profile import dtype_name, kind_of
 from solvent.health.read import Tabular, load
-from solvent.health.stattests import TESTS, TestResult, psi
+from solvent.health.stattests import TESTS, TestResult, category_counts, psi
 
 SMALL_REFERENCE = 1000
 FEW_VALUES = 5
@@ -127,7 +129,14 @@ def drift(reference: Tabular, current: Tabular, options: DriftOptions | None = N
         ),
     )
     small = ref.num_rows <= SMALL_REFERENCE
-    columns = tuple(_column(n, ref.column(n), cur.column(n), small, options) for n in common)
+
+    def one(name: str) -> ColumnDrift:
+        return _column(name, ref.column(name), cur.column(name), small, options)
+
+    # numpy and scipy sort without the GIL: columns are tested side by side.
+    with warnings.catch_warnings(), ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        warnings.simplefilter("ignore", RuntimeWarning)  # e.g. ks_2samp's asymptotic fallback
+        columns = tuple(pool.map(one, common))
     tested = [c for c in columns if c.skipped is None]
     drifted = sum(c.drifted for c in tested)
     share = drifted / len(tested) if tested else 0.0
@@ -189,9 +198,7 @@ def _column(
         )
     threshold = options.thresholds.get(name, default)
     try:
-        with warnings.catch_warnings():  # e.g. ks_2samp falling back to its asymptotic p
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result: TestResult = run(a, b, threshold, categorical)
+        result: TestResult = run(a, b, threshold, categorical)
     except ValueError as e:
         raise UsageError(f"column {name!r}: {e}") from None
     return ColumnDrift(
@@ -213,7 +220,7 @@ def _default_test(categorical: bool, small: bool, a: np.ndarray, b: np.ndarray) 
         return "jensenshannon" if categorical else "wasserstein"
     if not categorical:
         return "ks"
-    return "z" if len(np.unique(np.concatenate([a, b]))) <= 2 else "chisquare"
+    return "z" if len(category_counts(a, b)[0]) <= 2 else "chisquare"
 
 
 def _skipped(name: str, kind: str, missing: tuple[float, float], why: str) -> ColumnDrift:
@@ -254,12 +261,17 @@ def _plot(a: np.ndarray, b: np.ndarray, labels: list[str] | None, categorical: b
         edges = np.histogram_bin_edges(np.concatenate([a, b]), bins=PLOT_BINS)
         ha, hb = np.histogram(a, edges)[0] / len(a), np.histogram(b, edges)[0] / len(b)
         return Plot(tuple(edges.tolist()), None, tuple(ha.tolist()), tuple(hb.tolist()))
-    values, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
-    ca = np.bincount(inverse[: len(a)], minlength=len(values)) / len(a)
-    cb = np.bincount(inverse[len(a) :], minlength=len(values)) / len(b)
+    counts_a, counts_b = category_counts(a, b)
+    # Text arrives as codes of one dictionary, each of which occurs; numbers as themselves.
+    names = labels if labels is not None else [_number(v) for v in np.union1d(a, b)]
+    ca, cb = counts_a / len(a), counts_b / len(b)
     order = np.argsort(-(ca + cb), kind="stable")[:PLOT_CATEGORIES]
-    names = [labels[int(v)] if labels is not None else _number(v) for v in values[order]]
-    return Plot(None, tuple(names), tuple(ca[order].tolist()), tuple(cb[order].tolist()))
+    return Plot(
+        None,
+        tuple(names[i] for i in order),
+        tuple(ca[order].tolist()),
+        tuple(cb[order].tolist()),
+    )
 
 
 def _number(value: float) -> str:

@@ -39,7 +39,7 @@ def chisquare(
     ref: np.ndarray, cur: np.ndarray, threshold: float, categorical: bool = False
 ) -> TestResult:
     """Pearson's chi-square test of independence on the 2-by-k table of category counts."""
-    table = np.vstack(_counts(ref, cur))
+    table = np.vstack(category_counts(ref, cur))
     if table.shape[1] < 2:
         return TestResult("chisquare", 1.0, threshold, False, True)
     p = float(stats.chi2_contingency(table, correction=False).pvalue)
@@ -48,7 +48,7 @@ def chisquare(
 
 def z(ref: np.ndarray, cur: np.ndarray, threshold: float, categorical: bool = False) -> TestResult:
     """Two-proportion z-test (pooled variance, two-sided) for a column of at most two values."""
-    a, b = _counts(ref, cur)
+    a, b = category_counts(ref, cur)
     if len(a) < 2:
         return TestResult("z", 1.0, threshold, False, True)
     if len(a) > 2:
@@ -98,9 +98,16 @@ TESTS: dict[str, tuple[Test, float, bool]] = {
 }
 
 
-def _counts(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts per category over the categories either side has, in one order."""
-    categories, inverse = np.unique(np.concatenate([ref, cur]), return_inverse=True)
+def category_counts(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per category over the categories either side has, in sorted order. Small
+    non-negative integer codes (as ``drift`` makes of text) are counted without sorting."""
+    both = np.concatenate([ref, cur])
+    if both.dtype.kind in "iu" and len(both) and both.min() >= 0 and both.max() < 1 << 20:
+        k = int(both.max()) + 1
+        a, b = np.bincount(ref, minlength=k), np.bincount(cur, minlength=k)
+        seen = (a + b) > 0
+        return a[seen], b[seen]
+    categories, inverse = np.unique(both, return_inverse=True)
     k = len(categories)
     return (
         np.bincount(inverse[: len(ref)], minlength=k),
@@ -114,7 +121,7 @@ def _shares(ref: np.ndarray, cur: np.ndarray, categorical: bool) -> tuple[np.nda
         edges = np.histogram_bin_edges(np.concatenate([ref, cur]), bins="sturges")
         a, b = np.histogram(ref, edges)[0], np.histogram(cur, edges)[0]
     else:
-        a, b = _counts(ref, cur)
+        a, b = category_counts(ref, cur)
     return a / len(ref), b / len(cur)
 
 
