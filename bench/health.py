@@ -11,7 +11,8 @@ into its own venv (``bench/.venv-evidently``) on first use. Then runs, taking tu
 whole processes a user would run: ``solvent drift REF CUR --json`` and a Python script that
 reads both files with pandas and runs Evidently's ``Report([DataDriftPreset()])``, writing its
 result as JSON. Prints the median wall time and peak memory (max RSS, from ``/usr/bin/time``)
-of each, the ratio, and how far apart the two tools' per-column statistics are.
+of each, the ratio, and how far apart the two tools' per-column statistics are; then times
+``solvent profile`` of the reference alone.
 """
 
 from __future__ import annotations
@@ -155,6 +156,10 @@ def main() -> None:
         runs["evidently"].append((wall, rss))
         inside.append(float(stdout.strip().splitlines()[-1]))
         print(f"  run {i + 1}: evidently {wall:7.2f} s  {rss:7.0f} MiB", flush=True)
+    for i in range(args.runs):  # the profile alone (Solvent only): memory bounded by a row group
+        wall, rss, _ = timed([args.solvent, "profile", str(ref), "--json"])
+        runs.setdefault("profile", []).append((wall, rss))
+        print(f"  run {i + 1}: solvent profile {wall:5.2f} s  {rss:7.0f} MiB", flush=True)
     med = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     peak = {k: max(r for _, r in v) for k, v in runs.items()}
     n, worst = compare(ours_json, theirs_json)
@@ -163,6 +168,7 @@ def main() -> None:
         f"(its own timer: {statistics.median(inside):.2f} s)"
     )
     print(f"peak memory: solvent {peak['solvent']:.0f} MiB, evidently {peak['evidently']:.0f} MiB")
+    print(f"solvent profile of the reference: {med['profile']:.2f} s, {peak['profile']:.0f} MiB")
     print(f"evidently / solvent: {med['evidently'] / med['solvent']:.1f}x (target ≥ 5x)")
     print(f"same statistics: {n} columns tested alike, largest difference {worst:.2e}")
     (work / "results.json").write_text(
