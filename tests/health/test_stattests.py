@@ -119,7 +119,7 @@ def test_small_reference_uses_ks_chisquare_and_z_with_scipy_values() -> None:
         np.r_[np.zeros(len(ref)), np.ones(len(cur))], np.r_[ref["cat"], cur["cat"]]
     ).to_numpy()
     assert by["cat"].statistic == pytest.approx(stats.chi2_contingency(table).pvalue, abs=TOL)
-    assert by["num"].drifted and by["num"].p_value
+    assert by["num"].drifted and by["num"].measure == "p_value"
 
 
 def test_large_reference_uses_normed_wasserstein_and_jensenshannon() -> None:

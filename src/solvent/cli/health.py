@@ -212,7 +212,7 @@ def _print_drift(report: DriftReport, html: str | None) -> None:
         if c.skipped is not None:
             table.add_row(escape(c.name), c.kind, "", "", "", "", f"[dim]{escape(c.skipped)}[/]")
             continue
-        what = "p" if c.p_value else "d"
+        what = "p" if c.measure == "p_value" else "d"
         table.add_row(
             escape(c.name),
             c.kind,

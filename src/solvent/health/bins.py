@@ -32,17 +32,29 @@ class StreamingHistogram:
         """Count finite ``values``."""
         if not len(values):
             return
+        vmin, vmax = float(values.min()), float(values.max())
         if self.width == 0.0:
-            self.origin = float(values.min())
-            span = float(values.max()) - self.origin
+            self.origin = vmin
+            span = vmax - vmin
             self.width = span / MAX_BINS * (1 + 1e-9) if span > 0 else 1.0
-        index = np.floor((values - self.origin) / self.width).astype(np.int64)
-        lo = int(index.min()) if not len(self.counts) else min(self.start, int(index.min()))
-        hi = max(self.start + len(self.counts) - 1, int(index.max()))
-        while hi - lo + 1 > MAX_BINS:
+        if len(self.counts):
+            vmin = min(vmin, self.origin + self.start * self.width)
+            vmax = max(vmax, self.origin + (self.start + len(self.counts) - 1) * self.width)
+        # Widen first by the doublings the span needs (in logs: a bin index may not fit int64).
+        span = vmax / 2 - vmin / 2  # halved: the difference of two huge floats may overflow
+        if span > 0:
+            needed = np.log2(span) + 1 - np.log2(self.width) - np.log2(MAX_BINS)
+            for _ in range(max(0, int(np.ceil(needed)) - 1)):
+                self._coarsen()
+        while True:
+            lo, hi = (int(np.floor((v - self.origin) / self.width)) for v in (vmin, vmax))
+            if len(self.counts):
+                lo = min(lo, self.start)
+                hi = max(hi, self.start + len(self.counts) - 1)
+            if hi - lo + 1 <= MAX_BINS:
+                break
             self._coarsen()
-            index //= 2
-            lo, hi = lo // 2, hi // 2
+        index = np.floor((values - self.origin) / self.width).astype(np.int64)
         counts = np.zeros(hi - lo + 1, dtype=np.int64)
         counts[self.start - lo : self.start - lo + len(self.counts)] = self.counts
         counts += np.bincount(index - lo, minlength=len(counts))

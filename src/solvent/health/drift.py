@@ -55,7 +55,7 @@ class ColumnDrift:
     kind: str  # numeric | categorical, as tested; or the skipped column's kind
     test: str | None
     statistic: float | None
-    p_value: bool  # the statistic is a p-value (drift below the threshold), else a distance
+    measure: str | None  # p_value (drifts below the threshold) or distance (at or above)
     threshold: float | None
     drifted: bool
     psi: float | None
@@ -206,7 +206,7 @@ def _column(
         kind="categorical" if categorical else "numeric",
         test=result.test,
         statistic=result.statistic,
-        p_value=result.p_value,
+        measure=result.measure,
         threshold=threshold,
         drifted=result.drifted,
         psi=psi(a, b, 0.1, categorical).statistic,
@@ -224,7 +224,7 @@ def _default_test(categorical: bool, small: bool, a: np.ndarray, b: np.ndarray) 
 
 
 def _skipped(name: str, kind: str, missing: tuple[float, float], why: str) -> ColumnDrift:
-    return ColumnDrift(name, kind, None, None, False, None, False, None, missing, why)
+    return ColumnDrift(name, kind, None, None, None, None, False, None, missing, why)
 
 
 def _missing_share(column: pa.ChunkedArray) -> float:

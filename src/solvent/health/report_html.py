@@ -82,7 +82,7 @@ def _summary(report: DriftReport) -> str:
 
 def _section(c: ColumnDrift) -> str:
     assert c.plot is not None
-    what = "p-value" if c.p_value else "distance"
+    what = "p-value" if c.measure == "p_value" else "distance"
     return (
         f'<section class="column" id="col-{_anchor(c.name)}" data-column="{escape(c.name)}">'
         f"<h3>{escape(c.name)} <small>{c.kind}, {c.test} {what} {c.statistic:.4g}</small></h3>"

@@ -27,12 +27,12 @@ class TestResult:
     statistic: float  # the p-value for p-value tests, the distance for the others
     threshold: float
     drifted: bool
-    p_value: bool  # True: ``statistic`` is a p-value (drift below the threshold)
+    measure: str  # p_value: drift below the threshold; distance: drift at or above it
 
 
 def ks(ref: np.ndarray, cur: np.ndarray, threshold: float, categorical: bool = False) -> TestResult:
     p = float(stats.ks_2samp(ref, cur).pvalue)
-    return TestResult("ks", p, threshold, p < threshold, True)
+    return TestResult("ks", p, threshold, p < threshold, "p_value")
 
 
 def chisquare(
@@ -41,16 +41,16 @@ def chisquare(
     """Pearson's chi-square test of independence on the 2-by-k table of category counts."""
     table = np.vstack(category_counts(ref, cur))
     if table.shape[1] < 2:
-        return TestResult("chisquare", 1.0, threshold, False, True)
+        return TestResult("chisquare", 1.0, threshold, False, "p_value")
     p = float(stats.chi2_contingency(table, correction=False).pvalue)
-    return TestResult("chisquare", p, threshold, p < threshold, True)
+    return TestResult("chisquare", p, threshold, p < threshold, "p_value")
 
 
 def z(ref: np.ndarray, cur: np.ndarray, threshold: float, categorical: bool = False) -> TestResult:
     """Two-proportion z-test (pooled variance, two-sided) for a column of at most two values."""
     a, b = category_counts(ref, cur)
     if len(a) < 2:
-        return TestResult("z", 1.0, threshold, False, True)
+        return TestResult("z", 1.0, threshold, False, "p_value")
     if len(a) > 2:
         raise ValueError("the z-test takes a column with two values; use chisquare")
     n1, n2 = a.sum(), b.sum()
@@ -58,7 +58,7 @@ def z(ref: np.ndarray, cur: np.ndarray, threshold: float, categorical: bool = Fa
     pooled = (a[0] + b[0]) / (n1 + n2)
     score = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     p = float(2 * stats.norm.sf(abs(score)))
-    return TestResult("z", p, threshold, p < threshold, True)
+    return TestResult("z", p, threshold, p < threshold, "p_value")
 
 
 def wasserstein(
@@ -67,7 +67,7 @@ def wasserstein(
     """Wasserstein distance in units of the reference's (population) standard deviation."""
     norm = max(float(np.std(ref)), 0.001)
     d = float(stats.wasserstein_distance(ref, cur)) / norm
-    return TestResult("wasserstein", d, threshold, d >= threshold, False)
+    return TestResult("wasserstein", d, threshold, d >= threshold, "distance")
 
 
 def jensenshannon(
@@ -75,7 +75,7 @@ def jensenshannon(
 ) -> TestResult:
     a, b = _shares(ref, cur, categorical)
     d = float(scipy_jensenshannon(a, b))
-    return TestResult("jensenshannon", d, threshold, d >= threshold, False)
+    return TestResult("jensenshannon", d, threshold, d >= threshold, "distance")
 
 
 def psi(
@@ -83,7 +83,7 @@ def psi(
 ) -> TestResult:
     a, b = (_patch_empty(s) for s in _shares(ref, cur, categorical))
     value = float(np.sum((a - b) * np.log(a / b)))
-    return TestResult("psi", value, threshold, value >= threshold, False)
+    return TestResult("psi", value, threshold, value >= threshold, "distance")
 
 
 Test = Callable[[np.ndarray, np.ndarray, float, bool], TestResult]
