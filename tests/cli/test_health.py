@@ -125,6 +125,17 @@ def test_path_at_rev_reads_the_tracked_version_and_profiles_it_once(repo: Path) 
     assert "profiles" not in git(repo, "status", "--porcelain")
 
 
+def test_path_at_rev_finds_a_pipeline_out_in_the_lock(repo: Path) -> None:
+    (repo / "solvent.yaml").write_text(
+        "stages:\n  make:\n    cmd: printf 'a,b\\n1,x\\n2,y\\n' > out.csv\n    outs: [out.csv]\n"
+    )
+    solvent_ok(repo, "repro")
+    commit_all(repo, "run")
+    (repo / "out.csv").unlink()
+    doc = json.loads(solvent_ok(repo, "profile", "out.csv@HEAD", "--json"))
+    assert doc["rows"] == 2 and doc["columns"][1]["domain"] == ["x", "y"]
+
+
 def test_path_at_rev_finds_a_file_inside_a_tracked_folder(repo: Path) -> None:
     (repo / "data").mkdir()
     table(300).to_parquet(repo / "data" / "part-0.parquet")
@@ -172,6 +183,15 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "other.csv").write_text("w\n1\n")
     commit_all(root, "inputs")
     return root
+
+
+def test_startup_loads_none_of_the_health_libraries() -> None:
+    code = (
+        "import sys, solvent.cli.app; "
+        "print(sorted({'numpy', 'pandas', 'pyarrow', 'scipy'} & set(sys.modules)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
 
 
 def test_missing_extra_says_how_to_install_it(files: Path) -> None:
