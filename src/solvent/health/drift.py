@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from solvent.errors import DataError, UsageError
 from solvent.health.profile import dtype_name, kind_of
-from solvent.health.read import Tabular, load
+from solvent.health.read import Tabular, columns_of
 from solvent.health.stattests import TESTS, TestResult, category_counts, psi
 
 SMALL_REFERENCE = 1000
@@ -109,8 +109,8 @@ class DriftReport:
 
 def drift(reference: Tabular, current: Tabular, options: DriftOptions | None = None) -> DriftReport:
     options = options or DriftOptions()
-    ref_label, ref = load(reference, "reference")
-    cur_label, cur = load(current, "current")
+    ref, cur = columns_of(reference, "reference"), columns_of(current, "current")
+    ref_label, cur_label = ref.label, cur.label
     common = [n for n in ref.column_names if n in cur.column_names]
     if not common:
         raise DataError(

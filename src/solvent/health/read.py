@@ -100,20 +100,57 @@ def read_table(source: Source, columns: list[str] | None = None) -> pa.Table:
 Tabular: TypeAlias = Source | pa.Table | pd.DataFrame | str | Path
 
 
-def load(data: Tabular, what: str = "data") -> tuple[str, pa.Table]:
-    """A label and the whole table, from a file, a ``Source``, a DataFrame or an Arrow table.
-    Refuses a table without rows or columns: nothing can be said about it."""
+class Columns:
+    """A table whose columns are read when asked for: a Parquet file one column at a time
+    (so drift holds two columns, not two tables), anything else from memory."""
+
+    def __init__(self, label: str, schema: pa.Schema, rows: int, table: pa.Table | None,
+                 parquet: Path | None = None) -> None:  # fmt: skip
+        self.label, self.schema, self.num_rows = label, schema, rows
+        self._table, self._parquet = table, parquet
+        if not schema.names or not rows:
+            empty = "columns" if not schema.names else "rows"
+            raise DataError(f"{label} has no {empty}", "name a file that holds data")
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+    @property
+    def num_columns(self) -> int:
+        return len(self.schema.names)
+
+    def table(self) -> pa.Table:
+        if self._table is not None:
+            return self._table
+        assert self._parquet is not None
+        return read_table(Source(self._parquet, "parquet", self.label))
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        if self._table is not None:
+            return self._table.column(name)
+        return pq.read_table(self._parquet, columns=[name]).column(0)
+
+
+def columns_of(data: Tabular, what: str = "data") -> Columns:
+    """The columns of a file, a ``Source``, a DataFrame or an Arrow table. Refuses a table
+    without rows or columns: nothing can be said about it."""
+    if isinstance(data, pd.DataFrame):
+        data = pa.Table.from_pandas(data, preserve_index=False)
     if isinstance(data, pa.Table):
-        label, table = what, data
-    elif isinstance(data, pd.DataFrame):
-        label, table = what, pa.Table.from_pandas(data, preserve_index=False)
-    else:
-        source = data if isinstance(data, Source) else Source.open(data)
-        label, table = source.label, read_table(source)
-    if table.num_columns == 0 or table.num_rows == 0:
-        empty = "columns" if table.num_columns == 0 else "rows"
-        raise DataError(f"{label} has no {empty}", "name a file that holds data")
-    return label, table
+        return Columns(what, data.schema, data.num_rows, data)
+    source = data if isinstance(data, Source) else Source.open(data)
+    if source.format == "parquet":
+        meta = _parquet(source)
+        return Columns(source.label, meta.schema_arrow, meta.metadata.num_rows, None, source.path)
+    table = read_table(source)
+    return Columns(source.label, table.schema, table.num_rows, table)
+
+
+def load(data: Tabular, what: str = "data") -> tuple[str, pa.Table]:
+    """A label and the whole table (refused when it has no rows or columns)."""
+    found = columns_of(data, what)
+    return found.label, found.table()
 
 
 def schema(source: Source) -> pa.Schema:
