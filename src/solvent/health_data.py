@@ -89,10 +89,15 @@ def resolve(spec: str) -> Data:
 
 def profile(spec: str) -> Profile:
     """The profile of a file or ``PATH@REV``; stored in the repo keyed by the data's id."""
+    return profile_data(resolve(spec))
+
+
+def profile_data(data: Data) -> Profile:
+    """The profile of ``data``, read back when this version was profiled before. (A caller
+    holding an object id, e.g. a lock entry, builds ``Data(store.path(id), name, ...)``.)"""
     from solvent.health.profile import PROFILE_VERSION, Profile, profile_file
     from solvent.health.read import detect_format
 
-    data = resolve(spec)
     stored = None
     if data.id is not None and data.layout is not None:
         fmt = detect_format(data.name, data.label)

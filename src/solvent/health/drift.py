@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from solvent.errors import DataError, UsageError
 from solvent.health.profile import dtype_name, kind_of
 from solvent.health.read import Tabular, columns_of
+from solvent.health.schema import SchemaDiff, schema_diff
 from solvent.health.stattests import TESTS, TestResult, category_counts, psi
 
 SMALL_REFERENCE = 1000
@@ -65,24 +66,6 @@ class ColumnDrift:
 
 
 @dataclass(frozen=True, slots=True)
-class Retyped:
-    name: str
-    reference: str
-    current: str
-
-
-@dataclass(frozen=True, slots=True)
-class SchemaDiff:
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-    retyped: tuple[Retyped, ...]
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.removed or self.retyped)
-
-
-@dataclass(frozen=True, slots=True)
 class Side:
     label: str
     rows: int
@@ -118,15 +101,9 @@ def drift(reference: Tabular, current: Tabular, options: DriftOptions | None = N
             f"columns are matched by name; {ref_label} has {', '.join(ref.column_names[:8])}",
         )
     _check_options(options, common)
-    schema = SchemaDiff(
-        added=tuple(n for n in cur.column_names if n not in ref.column_names),
-        removed=tuple(n for n in ref.column_names if n not in cur.column_names),
-        retyped=tuple(
-            Retyped(n, a, b)
-            for n in common
-            if (a := dtype_name(ref.schema.field(n).type))
-            != (b := dtype_name(cur.schema.field(n).type))
-        ),
+    schema = schema_diff(
+        [(f.name, dtype_name(f.type)) for f in ref.schema],
+        [(f.name, dtype_name(f.type)) for f in cur.schema],
     )
     small = ref.num_rows <= SMALL_REFERENCE
 
