@@ -68,9 +68,7 @@ def resolve(spec: str) -> Data:
     if path.exists() or "@" not in spec:
         oid = None
         if layout is not None and path.is_file() and _inside(layout, path):
-            from solvent.storage.hashing import hash_file
-
-            oid = hash_file(path)
+            oid = _file_id(layout, path)
         return Data(path, path.name, spec, oid, layout)
     name, _, rev = spec.rpartition("@")
     if layout is None:
@@ -138,6 +136,23 @@ def leakage(a: str, b: str, key: list[str] | None = None) -> LeakageReport:
     from solvent.health.leakage import leakage as run
 
     return run(first, second, key)
+
+
+def _file_id(layout: RepoLayout, path: Path) -> ObjectId:
+    """The file's content id, from the state cache when its stat is known (as ``status``)."""
+    import os
+    import time
+
+    from solvent.storage.hashing import hash_file
+
+    before = os.stat(path)
+    oid = layout.state.get(before)
+    if oid is None:
+        read_at = time.time_ns()
+        oid = hash_file(path)
+        if os.stat(path) == before:  # not rewritten while it was read
+            layout.state.put_many([(before, oid)], read_at)
+    return oid
 
 
 def _layout() -> RepoLayout | None:
