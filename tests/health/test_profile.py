@@ -100,3 +100,27 @@ def test_round_trips_through_json() -> None:
 
     p = profile_frame(sample_frame(200))
     assert Profile.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+
+
+def test_dates_times_decimals_dictionaries_lists_and_empty_columns() -> None:
+    import datetime
+    import decimal
+
+    table = pa.table(
+        {
+            "day": [datetime.date(2020, 1, d) for d in (3, 1, 2)],
+            "at": [datetime.time(1, m) for m in (5, 0, 5)],
+            "price": pa.array([decimal.Decimal("1.50"), decimal.Decimal("2.25"), None]),
+            "city": pa.array(["b", "a", None]).dictionary_encode(),
+            "tags": [[1], [], None],
+            "empty": pa.array([None, None, None], pa.float64()),
+        }
+    )
+    p = profile_batches(table.to_batches(), "t", "frame")
+    day, at, price, city = (p.column(n) for n in ("day", "at", "price", "city"))
+    assert (day.kind, day.min, day.max) == ("datetime", "2020-01-01", "2020-01-03")
+    assert at.top == (("01:05:00", 2), ("01:00:00", 1))
+    assert (price.kind, price.mean, price.missing) == ("numeric", 1.875, 1)
+    assert (city.dtype, city.domain, city.missing) == ("string", ("a", "b"), 1)
+    assert p.column("tags").kind == "other" and p.column("empty").missing == 3
+    assert Profile.from_dict(p.to_dict()) == p

@@ -10,6 +10,7 @@ categorical column with more than ``COUNT_LIMIT`` distinct values (counts are lo
 
 from __future__ import annotations
 
+import datetime
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -175,6 +176,8 @@ class _Column:
     def update(self, array: pa.Array) -> None:
         if pa.types.is_dictionary(array.type):
             array = array.dictionary_decode()
+        if pa.types.is_decimal(array.type):
+            array = array.cast(pa.float64())
         self.missing += array.null_count
         values = pc.drop_null(array)
         if self.kind == "numeric":
@@ -192,9 +195,9 @@ class _Column:
         elif self.kind == "other":
             return
         else:
-            if self.kind == "datetime":
-                values = values.cast(pa.int64()) if len(values) else values
             self._range(values)
+            if self.kind == "datetime":  # counted as the integers they are stored as
+                values = values.view(_int_of(self.type))
             found = pc.value_counts(values)
             uniques = np.asarray(found.field("values").to_numpy(zero_copy_only=False))
             counts = np.asarray(found.field("counts").to_numpy(zero_copy_only=False))
@@ -275,11 +278,18 @@ class _Column:
     def _plain(self, value: Any) -> Any:
         if value is None:
             return None
-        if self.kind == "datetime":
-            return pa.scalar(int(value), pa.int64()).cast(self.type).as_py().isoformat()
+        if self.kind == "datetime" and isinstance(value, int | np.integer):
+            value = pa.array([int(value)], _int_of(self.type)).view(self.type)[0].as_py()
+        if isinstance(value, datetime.date | datetime.time):
+            return value.isoformat()
         if isinstance(value, np.generic):
             return value.item()
         return value
+
+
+def _int_of(t: pa.DataType) -> pa.DataType:
+    """The integer type a temporal type is stored as."""
+    return pa.int64() if t.bit_width == 64 else pa.int32()
 
 
 class _Distinct:
