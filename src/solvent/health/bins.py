@@ -37,11 +37,12 @@ class StreamingHistogram:
             self.origin = vmin
             span = vmax - vmin
             self.width = span / MAX_BINS * (1 + 1e-9) if span > 0 else 1.0
+        lo_v, hi_v = vmin, vmax
         if len(self.counts):
-            vmin = min(vmin, self.origin + self.start * self.width)
-            vmax = max(vmax, self.origin + (self.start + len(self.counts) - 1) * self.width)
+            lo_v = min(lo_v, self.origin + self.start * self.width)
+            hi_v = max(hi_v, self.origin + (self.start + len(self.counts) - 1) * self.width)
         # Widen first by the doublings the span needs (in logs: a bin index may not fit int64).
-        span = vmax / 2 - vmin / 2  # halved: the difference of two huge floats may overflow
+        span = hi_v / 2 - lo_v / 2  # halved: the difference of two huge floats may overflow
         if span > 0:
             needed = np.log2(span) + 1 - np.log2(self.width) - np.log2(MAX_BINS)
             for _ in range(max(0, int(np.ceil(needed)) - 1)):

@@ -165,7 +165,10 @@ def _batches(
 ) -> Iterator[pa.RecordBatch]:
     try:
         if source.format == "parquet":
-            yield from _parquet(source).iter_batches(batch_size=BATCH_ROWS, columns=columns)
+            # One row group at a time: iter_batches keeps buffers of earlier groups alive.
+            parquet = _parquet(source)
+            for i in range(parquet.num_row_groups):
+                yield from parquet.read_row_group(i, columns=columns).to_batches(BATCH_ROWS)
         elif source.format == "csv":
             yield from _csv(source, columns, widened)
         else:
