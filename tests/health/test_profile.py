@@ -124,3 +124,26 @@ def test_dates_times_decimals_dictionaries_lists_and_empty_columns() -> None:
     assert (city.dtype, city.domain, city.missing) == ("string", ("a", "b"), 1)
     assert p.column("tags").kind == "other" and p.column("empty").missing == 3
     assert Profile.from_dict(p.to_dict()) == p
+
+
+def test_parquet_is_profiled_a_row_group_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow memory while profiling stays near one row group, not the file (3.2 MB here)."""
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    table = pa.table({"a": rng.normal(size=200_000), "b": rng.normal(size=200_000)})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=5_000)
+    del table
+    peak = [0]
+    update = profile_mod._Column.update
+
+    def watched(self: profile_mod._Column, array: pa.Array) -> None:
+        peak[0] = max(peak[0], pa.total_allocated_bytes())
+        update(self, array)
+
+    monkeypatch.setattr(profile_mod._Column, "update", watched)
+    before = pa.total_allocated_bytes()
+    assert profile_file(tmp_path / "t.parquet").rows == 200_000
+    assert peak[0] - before < 1_000_000, peak[0] - before
