@@ -56,6 +56,16 @@ class Data:
     id: ObjectId | None
     layout: RepoLayout | None
 
+    @classmethod
+    def of_object(cls, layout: RepoLayout, oid: ObjectId, name: str, label: str) -> Data:
+        """A version known by its id (a lock entry, a pointer), read from the cache."""
+        path = layout.store.path(oid)
+        if not path.exists():
+            raise CacheMissingError(
+                f"{label} ({oid.short}) is not in the cache", "fetch it with 'solvent pull'"
+            )
+        return cls(path, name, label, oid, layout)
+
     def source(self) -> Source:
         from solvent.health.read import Source
 
@@ -76,13 +86,7 @@ def resolve(spec: str) -> Data:
             f"{spec}: PATH@REV names a tracked version, but {Path.cwd()} is not in a Solvent repo",
             "run it inside the repo, or name a plain file",
         )
-    oid = _tracked_id(layout, name, rev)
-    obj = layout.store.path(oid)
-    if not obj.exists():
-        raise CacheMissingError(
-            f"{spec} ({oid.short}) is not in the cache", "fetch it with 'solvent pull'"
-        )
-    return Data(obj, name, spec, oid, layout)
+    return Data.of_object(layout, _tracked_id(layout, name, rev), name, spec)
 
 
 def profile(spec: str) -> Profile:
@@ -116,26 +120,30 @@ def profile_data(data: Data) -> Profile:
 
 
 def drift(
-    reference: str,
-    current: str,
+    reference: str | Data,
+    current: str | Data,
     tests: dict[str, str] | None = None,
     thresholds: dict[str, float] | None = None,
 ) -> DriftReport:
-    """Drift of ``current`` against ``reference`` (each a file or ``PATH@REV``); ``tests`` and
-    ``thresholds`` override the default test and threshold per column."""
-    ref, cur = resolve(reference).source(), resolve(current).source()
+    """Drift of ``current`` against ``reference`` (each a file, ``PATH@REV`` or ``Data``);
+    ``tests`` and ``thresholds`` override the default test and threshold per column."""
+    ref, cur = _data(reference).source(), _data(current).source()
     from solvent.health.drift import DriftOptions
     from solvent.health.drift import drift as run
 
     return run(ref, cur, DriftOptions(tests or {}, thresholds or {}))
 
 
-def leakage(a: str, b: str, key: list[str] | None = None) -> LeakageReport:
-    """Rows of ``a`` found in ``b`` and duplicates within each (files or ``PATH@REV``)."""
-    first, second = resolve(a).source(), resolve(b).source()
+def leakage(a: str | Data, b: str | Data, key: list[str] | None = None) -> LeakageReport:
+    """Rows of ``a`` found in ``b`` and duplicates within each (files, ``PATH@REV``, ``Data``)."""
+    first, second = _data(a).source(), _data(b).source()
     from solvent.health.leakage import leakage as run
 
     return run(first, second, key)
+
+
+def _data(spec: str | Data) -> Data:
+    return spec if isinstance(spec, Data) else resolve(spec)
 
 
 def _file_id(layout: RepoLayout, path: Path) -> ObjectId:
