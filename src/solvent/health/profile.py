@@ -252,7 +252,8 @@ class _Column:
                 ((self._plain(v), int(n)) for v, n in self.counts.items()),
                 key=lambda p: (-p[1], str(p[0])),
             )
-            top = tuple(ranked[:TOP])
+            # Lower bounds of 1 (an id-like column) say nothing about which values are common.
+            top = tuple(t for t in ranked[:TOP] if self.counts_exact or t[1] > 1)
             if self.counts_exact and len(ranked) <= DOMAIN_LIMIT:
                 domain = tuple(sorted((v for v, _ in ranked), key=str))
         numeric = self.kind == "numeric" and self.n > 0
