@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from solvent.errors import (
     CacheMissingError,
+    DataError,
     GitError,
     MissingExtraError,
     NotARepoError,
@@ -75,6 +76,8 @@ class Data:
 def resolve(spec: str) -> Data:
     path = Path(spec)
     layout = _layout()
+    if path.is_dir():
+        raise DataError(f"{spec} is a folder", "name a data file inside it")
     if path.exists() or "@" not in spec:
         oid = None
         if layout is not None and path.is_file() and _inside(layout, path):
@@ -191,7 +194,9 @@ def _tracked_id(layout: RepoLayout, name: str, rev: str) -> ObjectId:
         lock = parse_lock(git.git(layout.root, "show", f"{commit}:solvent.lock"), "solvent.lock")
         roots += [(o.path, o.id, o.files is not None) for s in lock.values() for o in s.outs]
     for path, oid, folder in roots:
-        if path == rel and not folder:
+        if path == rel:
+            if folder:
+                raise UsageError(f"{name} is a folder at {rev}", "name a data file inside it")
             return oid
         if folder and path in rel.parents:
             return _in_tree(layout, oid, rel.relative_to(path), f"{name}@{rev}")

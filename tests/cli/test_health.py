@@ -160,6 +160,7 @@ def test_path_at_rev_finds_a_file_inside_a_tracked_folder(repo: Path) -> None:
         (["leakage", "a.csv", "a.csv", "--key", "w"], "has no column 'w'"),
         (["drift", "data.csv@HEAD", "a.csv"], "data.csv is not tracked at HEAD"),
         (["drift", "a.csv@nosuchrev", "a.csv"], "unknown git revision"),
+        (["profile", "sub"], "sub is a folder"),
     ],
 )
 def test_bad_input_is_one_clear_error_and_changes_nothing(
@@ -181,6 +182,8 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "empty.csv").write_text("a,b\n")
     (root / "a.csv").write_text("v\n1\n2\n")
     (root / "other.csv").write_text("w\n1\n")
+    (root / "sub").mkdir()
+    (root / "sub" / "x.csv").write_text("v\n1\n")
     commit_all(root, "inputs")
     return root
 
