@@ -141,6 +141,8 @@ def test_large_reference_uses_normed_wasserstein_and_jensenshannon() -> None:
 
 def test_overrides_and_no_drift_on_the_same_data() -> None:
     ref, _ = frames(3000, 10, 0.0)
+    few = drift(ref, ref.copy(), DriftOptions(tests={"few": "ks"})).columns[3]
+    assert (few.name, few.kind, few.test) == ("few", "numeric", "ks")
     report = drift(ref, ref.copy(), DriftOptions(tests={"num": "ks"}, thresholds={"cat": 0.5}))
     by = {c.name: c for c in report.columns}
     assert by["num"].test == "ks" and by["num"].statistic == pytest.approx(1.0)

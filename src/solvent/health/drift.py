@@ -165,8 +165,10 @@ def _column(
         side = "reference" if not len(a) else "current"
         return _skipped(name, "numeric" if numeric else "categorical", missing,
                         f"no values in the {side}")  # fmt: skip
-    categorical = not numeric or _few_values(a, b)
-    test = options.tests.get(name) or _default_test(categorical, small, a, b)
+    chosen = options.tests.get(name)
+    # A numeric column of few values is categorical, unless a numeric-only test was asked for.
+    categorical = not numeric or (_few_values(a, b) and (chosen is None or TESTS[chosen][2]))
+    test = chosen or _default_test(categorical, small, a, b)
     run, default, takes_categories = TESTS[test]
     if categorical and not takes_categories:
         raise UsageError(
