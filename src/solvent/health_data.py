@@ -78,11 +78,8 @@ def resolve(spec: str) -> Data:
     layout = _layout()
     if path.is_dir():
         raise DataError(f"{spec} is a folder", "name a data file inside it")
-    if path.exists() or "@" not in spec:
-        oid = None
-        if layout is not None and path.is_file() and _inside(layout, path):
-            oid = _file_id(layout, path)
-        return Data(path, path.name, spec, oid, layout)
+    if path.exists() or "@" not in spec:  # its id is taken only if it is profiled
+        return Data(path, path.name, spec, None, layout)
     name, _, rev = spec.rpartition("@")
     if layout is None:
         raise NotARepoError(
@@ -98,16 +95,18 @@ def profile(spec: str) -> Profile:
 
 
 def profile_data(data: Data) -> Profile:
-    """The profile of ``data``, read back when this version was profiled before. (A caller
-    holding an object id, e.g. a lock entry, builds ``Data(store.path(id), name, ...)``.)"""
+    """The profile of ``data``, read back when this version was profiled before (a caller
+    holding an object id, e.g. a lock entry, passes ``Data.of_object(...)``)."""
     from solvent.health.profile import PROFILE_VERSION, Profile, profile_file
     from solvent.health.read import detect_format
 
     stored = None
-    if data.id is not None and data.layout is not None:
+    oid, layout = data.id, data.layout
+    if oid is None and layout is not None and data.path.is_file() and _inside(layout, data.path):
+        oid = _file_id(layout, data.path)
+    if oid is not None and layout is not None:
         fmt = detect_format(data.name, data.label)
-        stored = data.layout.dot / "cache" / "profiles" / data.id.digest[:2]
-        stored = stored / f"{data.id.digest[2:]}.{fmt}.json"
+        stored = layout.dot / "cache" / "profiles" / oid.digest[:2] / f"{oid.digest[2:]}.{fmt}.json"
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             doc = json.loads(stored.read_text(encoding="utf-8"))
             if doc.get("version") == PROFILE_VERSION:

@@ -122,6 +122,8 @@ def test_path_at_rev_reads_the_tracked_version_and_profiles_it_once(repo: Path) 
     stored[0].write_text(stored[0].read_text().replace('"rows": 2000', '"rows": 1999'))
     again = json.loads(solvent_ok(repo, "profile", "data.csv@HEAD~1", "--json"))
     assert first["rows"] == 2000 and again["rows"] == 1999  # read back, not recomputed
+    solvent_ok(repo, "profile", "data.csv")  # the workspace file: stored by its content id
+    assert len(list((repo / ".solvent" / "cache" / "profiles").rglob("*.json"))) == 2
     assert "profiles" not in git(repo, "status", "--porcelain")
 
 
