@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench compat clean
+.PHONY: demo test lint typecheck unit bench bench-health compat clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# solvent drift vs Evidently's DataDriftPreset (installs Evidently into bench/.venv-evidently).
+bench-health: $(STAMP)
+	$(BIN)/python bench/health.py $(BENCH_ARGS)
 
 # Installs DVC into bench/.venv-dvc, then checks stage names, commands and edges against it.
 compat: $(STAMP)

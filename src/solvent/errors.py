@@ -53,3 +53,19 @@ class UnsavedChangesError(SolventError):
 
 class GitError(SolventError):
     """A git command failed."""
+
+
+class DataError(UsageError):
+    """A data file cannot be read as a table: unreadable, unknown format, empty, or two tables
+    with nothing in common."""
+
+
+class MissingExtraError(SolventError):
+    """A command needs an optional dependency group that is not installed."""
+
+    exit_code = 2
+
+
+# Not an error: what 'solvent drift' and 'solvent leakage' exit with when they find something,
+# so cron and CI can tell "the data moved" (3) from "the command failed" (1, 2).
+FINDING_EXIT_CODE = 3

@@ -22,6 +22,7 @@ COMMANDS = {
     "stage": "stage",
     "dag": "dag",
     "remote": "remote", "push": "remote", "fetch": "remote", "pull": "remote", "get": "remote",
+    "profile": "health", "drift": "health", "leakage": "health",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
