@@ -38,6 +38,7 @@ class ObjectStore:
         self._made_dirs: set[str] = set()
         self._pending: list[tuple[str, str, ObjectId]] = []  # (temp, final name, id)
         self._pending_ids: set[ObjectId] = set()
+        self._unsynced = 0  # pending objects whose bytes are not yet known durable
         self._lock = threading.Lock()
         self._tag = f"{os.getpid()}-{os.urandom(4).hex()}"
         self._counter = itertools.count()
@@ -103,9 +104,10 @@ class ObjectStore:
         # Unique without a syscall per name (a random name costs a read of the kernel's pool).
         return f"{self._tmp}/{self._tag}-{next(self._counter)}"
 
-    def adopt(self, tmp: str, oid: ObjectId) -> None:
+    def adopt(self, tmp: str, oid: ObjectId, durable: bool = False) -> None:
         """Take a complete temp file whose bytes hash to ``oid``; like ``put_bytes`` it gets
-        its final name at the next ``flush``."""
+        its final name at the next ``flush``. ``durable``: its bytes are on disk already (a
+        link to a synced file), so only its name needs making durable."""
         final = self._final(oid)
         with self._lock:
             if oid in self._pending_ids:
@@ -113,7 +115,10 @@ class ObjectStore:
                 return
             self._pending.append((tmp, final, oid))
             self._pending_ids.add(oid)
-            full = len(self._pending) >= BATCH_LIMIT
+            if not durable:
+                self._unsynced += 1
+            # Written bytes pile up in temp files until a flush; links cost no space.
+            full = self._unsynced >= BATCH_LIMIT or len(self._pending) >= 8 * BATCH_LIMIT
         if full:
             self.flush()
 
@@ -172,9 +177,11 @@ class ObjectStore:
         """Make pending objects durable, then give them their final names."""
         with self._lock:
             pending, self._pending = self._pending, []
+            unsynced, self._unsynced = self._unsynced, 0
         if not pending:
             return
-        syncfs(self.tmp)
+        if unsynced:  # written bytes are made durable before any gets its final name
+            syncfs(self.tmp)
         for tmp, final, oid in pending:
             os.replace(tmp, final)
             self._placed(oid)

@@ -47,7 +47,7 @@ def push(
     progress.start("push", len(todo))
     # Creating files in a folder is kernel-bound and threads contend (see Identifier.ids);
     # requests to object storage wait on the network and gain from many.
-    workers = min(jobs, 2) if remote.local else jobs
+    workers = 1 if remote.local else jobs
     result = transfer(todo, lambda o: remote.upload(layout.store, o), workers, progress.advance)
     remote.finish()
     progress.stop()
@@ -70,7 +70,7 @@ def fetch(
         seen.update(level)
         missing = {o for o in level if not store.has(o)}
         report.already += len(level) - len(missing)
-        workers = min(jobs, 2) if remote.local else jobs  # as in push: local file creation contends
+        workers = 1 if remote.local else jobs  # as in push: local file creation contends
         result = transfer(missing, lambda o: remote.download(store, o), workers, progress.advance)
         store.flush()
         report.moved += len(result.sent)
