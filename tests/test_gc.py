@@ -63,3 +63,50 @@ def test_pipeline_outs_in_the_lock_are_kept(repo: Path) -> None:
     (repo / "out.txt").unlink()
     solvent_ok(repo, "checkout", "copy")
     assert (repo / "out.txt").read_text() == "x\n"
+
+
+def remote_objects(remote: Path) -> set[str]:
+    return {p.parent.name + p.name for p in (remote / "blake3").rglob("*") if p.is_file()}
+
+
+def test_cloud_gc_sweeps_the_remote_with_the_same_marking(repo: Path, tmp_path: Path) -> None:
+    remote = tmp_path / "remote"
+    solvent_ok(repo, "remote", "add", "--default", "origin", str(remote))
+    solvent_ok(repo, "remote", "modify", "origin", "link", "copy")  # the cache is swept apart
+    revs = []
+    for v in range(3):
+        make_folder(repo / "data", {f"f{j}.txt": f"v{v}-{j}\n" for j in range(3)})
+        solvent_ok(repo, "add", "data")
+        solvent_ok(repo, "push")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"v{v}")
+        revs.append(git(repo, "rev-parse", "HEAD").strip())
+    (remote / "runs").mkdir()
+    (remote / "runs" / "r1.json").write_text("{}")  # not an object: never touched
+    pushed = remote_objects(remote)
+
+    report = json.loads(solvent_ok(repo, "gc", "--cloud", "--all-commits", "--json"))
+    assert report["removable"] == []  # every version is needed by some commit
+    report = json.loads(solvent_ok(repo, "gc", "--cloud", "-r", "origin", "--json"))
+    assert report["removed"] is False and len(report["removable"]) == 2 * (3 + 1)
+    assert remote_objects(remote) == pushed  # a report deletes nothing
+
+    solvent_ok(repo, "gc", "--cloud", "--force")
+    kept = remote_objects(remote)
+    assert len(kept) == 3 + 1 and (remote / "runs" / "r1.json").exists()
+    assert count_objects(repo) == len(pushed)  # the cache is untouched
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    solvent_ok(clone, "pull")  # the current version is still whole on the remote
+    git(clone, "checkout", "-q", revs[0])
+    assert solvent(clone, "pull").returncode != 0  # an old one is gone
+
+
+def test_cloud_gc_options_that_do_not_fit(repo: Path) -> None:
+    for args, needle in [
+        (("gc", "-r", "origin"), "add --cloud"),
+        (("gc", "--cloud", "--keep-days", "3"), "not to a remote"),
+        (("gc", "--cloud"), "no default remote"),
+    ]:
+        proc = solvent(repo, *args)
+        assert proc.returncode != 0 and needle in proc.stderr

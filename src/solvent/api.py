@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
+    from solvent.gc import GcResult, GcScope
     from solvent.pipeline.execute import Events, ReproReport
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.plan import Plan
@@ -144,6 +145,18 @@ class Repo:
 
         found = get_remote(self.layout.dot, name)
         return RemoteStore(found.url, found.options, self.root)
+
+    def gc(self, scope: GcScope, *, force: bool, keep_days: float | None = None) -> GcResult:
+        """Cached objects the scope does not need; deleted with ``force``."""
+        from solvent.gc import gc
+
+        return gc(self.layout, scope, force=force, keep_days=keep_days)
+
+    def gc_remote(self, scope: GcScope, remote: str | None, *, force: bool) -> GcResult:
+        """Objects on a remote (the default one) the scope does not need."""
+        from solvent.gc import gc_remote
+
+        return gc_remote(self.layout, self._remote(remote), scope, force=force)
 
     def verify_cache(
         self, jobs: int | None = None, progress: Progress | None = None

@@ -4,6 +4,10 @@ Marking is conservative: every pointer file and every ``solvent.lock`` out in th
 (the workspace, branches, tags, or every commit) is walked down to its files, and run-cache
 entries keep their outs. A folder listing that is not in the cache cannot be walked, so gc
 refuses to run rather than guess. By default it only reports; ``--force`` deletes.
+
+``--cloud`` sweeps a remote instead of the cache, with the same marking: what the chosen
+scope does not need is deleted from the remote's objects (its other files, such as the run
+ledger, are left alone).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from solvent.errors import SolventError, UsageError
 from solvent.pipeline.lock import LOCK_FILE, parse_lock, read_lock
 from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
+from solvent.storage.remote import RemoteStore
 from solvent.storage.trees import TreeLoader, reachable
 from solvent.tracking.pointer import parse_pointer
 from solvent.tracking.select import all_pointers
@@ -92,16 +97,31 @@ def gc(layout: RepoLayout, scope: GcScope, *, force: bool, keep_days: float | No
         return _gc(layout, scope, True, keep_days)
 
 
-def _gc(layout: RepoLayout, scope: GcScope, force: bool, keep_days: float | None) -> GcResult:
-    store = layout.store
-    loader = TreeLoader(store.read_bytes)
+def _marked(layout: RepoLayout, scope: GcScope) -> set[ObjectId]:
     try:
-        keep = reachable(_roots(layout, scope), loader)
+        return reachable(_roots(layout, scope), TreeLoader(layout.store.read_bytes))
     except FileNotFoundError:
         raise UsageError(
             "a folder listing is not in the cache, so gc cannot tell what it needs",
             "fetch it first ('solvent fetch'), or narrow the scope",
         ) from None
+
+
+def gc_remote(layout: RepoLayout, remote: RemoteStore, scope: GcScope, *, force: bool) -> GcResult:
+    """Objects on ``remote`` that the scope does not need; deleted with ``force``."""
+    keep = _marked(layout, scope)
+    there = remote.list_objects()
+    removable = tuple(sorted(there.keys() - keep))
+    size = sum(there[oid] for oid in removable)
+    if force:
+        for oid in removable:
+            remote.remove(oid)
+    return GcResult(len(keep), removable, size, force and bool(removable))
+
+
+def _gc(layout: RepoLayout, scope: GcScope, force: bool, keep_days: float | None) -> GcResult:
+    store = layout.store
+    keep = _marked(layout, scope)
     cutoff = time.time() - keep_days * 86400 if keep_days is not None else None
     removable: list[ObjectId] = []
     size = 0

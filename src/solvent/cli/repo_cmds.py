@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from solvent.cli.render import DelayedProgress, command_group, console, print_json
+from solvent.errors import UsageError
 
 JOBS = Annotated[
     int | None, typer.Option("--jobs", "-j", help="Parallel workers (default: cores, at least 2).")
@@ -70,15 +71,28 @@ def gc(
     keep_days: Annotated[
         float | None, typer.Option("--keep-days", help="Keep objects written in the last N days.")
     ] = None,
+    cloud: Annotated[
+        bool, typer.Option("--cloud", "-c", help="Sweep a remote instead of the cache.")
+    ] = False,
+    remote: Annotated[
+        str | None, typer.Option("--remote", "-r", help="The remote --cloud sweeps (default one).")
+    ] = None,
     json: JSON = False,
 ) -> None:
     """Delete cached objects that neither the workspace nor the chosen revisions need."""
+    from solvent.api import Repo
     from solvent.gc import GcScope
-    from solvent.gc import gc as run_gc
-    from solvent.repo import RepoLayout
 
+    if remote is not None and not cloud:
+        raise UsageError("--remote names the remote that --cloud sweeps", "add --cloud")
+    if cloud and keep_days is not None:
+        raise UsageError("--keep-days applies to the cache, not to a remote", "drop it")
     scope = GcScope(True, all_branches, all_tags, all_commits)
-    result = run_gc(RepoLayout.find(), scope, force=force, keep_days=keep_days)
+    repo = Repo()
+    if cloud:
+        result = repo.gc_remote(scope, remote, force=force)
+    else:
+        result = repo.gc(scope, force=force, keep_days=keep_days)
     if json:
         print_json(result)
         return

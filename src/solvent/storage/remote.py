@@ -90,6 +90,26 @@ class RemoteStore:
                 found.add(ObjectId.from_digest(prefix + rest))
         return found & oids
 
+    def list_objects(self) -> dict[ObjectId, int]:
+        """Every object on the remote, with its size in bytes."""
+        base = f"{self.root}/{ALGORITHM}"
+        try:
+            listed = _retry(lambda: self.fs.find(base, detail=True))
+        except FileNotFoundError:
+            return {}
+        found: dict[ObjectId, int] = {}
+        for p, info in listed.items():
+            prefix, rest = p.rsplit("/", 2)[-2:]
+            if len(prefix) == 2 and len(rest) == 62:
+                try:
+                    found[ObjectId.parse(f"{ALGORITHM}:{prefix}{rest}")] = int(info.get("size", 0))
+                except ValueError:
+                    continue  # not an object (a stray file): never touched
+        return found
+
+    def remove(self, oid: ObjectId) -> None:
+        _retry(lambda: self.fs.rm_file(self.path(oid)))
+
     def _exists(self, oid: ObjectId) -> bool:
         return bool(_retry(lambda: self.fs.exists(self.path(oid))))
 
