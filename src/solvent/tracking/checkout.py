@@ -153,6 +153,7 @@ def _apply(
     layout: RepoLayout, plan: _Plan, mat: Materializer, jobs: int, progress: Progress
 ) -> CheckoutResult:
     root = plan.root
+    fresh = not os.path.lexists(root)  # nothing below it can be in the way
     if plan.replace_whole:
         if os.path.isdir(root) and not os.path.islink(root):
             shutil.rmtree(root)
@@ -167,11 +168,15 @@ def _apply(
     if dests:
         progress.start(f"checkout {plan.pointer.path}", len(dests))
 
+        stats: dict[str, os.stat_result] = {}
+
         def write(item: tuple[FileRecord, str]) -> None:
             rec, dest = item
-            if os.path.isdir(dest) and not os.path.islink(dest):
+            if not fresh and os.path.isdir(dest) and not os.path.islink(dest):
                 shutil.rmtree(dest)
-            mat.write(rec.id, dest, rec.executable)
+            st = mat.write(rec.id, dest, rec.executable)
+            if st is not None:
+                stats[dest] = st
             progress.advance()
 
         # Creating many small files is bound by the kernel, where threads contend (as in
@@ -186,7 +191,7 @@ def _apply(
             for item in dests:
                 write(item)
         progress.stop()
-        layout.state.put_many([(os.stat(dest), rec.id) for rec, dest in dests])
+        layout.state.put_many([(stats.get(dest) or os.stat(dest), rec.id) for rec, dest in dests])
     return CheckoutResult(str(plan.pointer.path), len(dests), len(plan.deletes))
 
 

@@ -40,19 +40,21 @@ class Materializer:
             with self._lock:
                 self._dirs.add(folder)
 
-    def write(self, oid: ObjectId, dest: str, executable: bool) -> None:
+    def write(self, oid: ObjectId, dest: str, executable: bool) -> os.stat_result | None:
+        """Place the object at ``dest``; the stat of a copied file (None for links)."""
         folder = os.path.dirname(dest)
         self._ensure_dir(folder)
         tmp = os.path.join(folder, f".{os.path.basename(dest)}.{self._tag}-{next(self._n)}.tmp")
         try:
-            self._place(oid, tmp, executable)
-            os.replace(tmp, dest)
+            st = self._place(oid, tmp, executable)
+            os.replace(tmp, dest)  # keeps the inode and times: ``st`` stays true
+            return st
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
 
-    def _place(self, oid: ObjectId, tmp: str, executable: bool) -> None:
+    def _place(self, oid: ObjectId, tmp: str, executable: bool) -> os.stat_result | None:
         src = str(self.store.path(oid))
         for kind in list(self.links):
             if kind in ("hardlink", "symlink") and executable:
@@ -63,8 +65,8 @@ class Materializer:
                 elif kind == "symlink":
                     os.symlink(src, tmp)
                 else:
-                    self._copy(src, tmp, executable, clone_only=kind == "reflink")
-                return
+                    return self._copy(src, tmp, executable, clone_only=kind == "reflink")
+                return None
             except _Unsupported:
                 pass
             except OSError:
@@ -73,9 +75,9 @@ class Materializer:
             with self._lock:
                 if kind in self.links and len(self.links) > 1:
                     self.links.remove(kind)
-        self._copy(src, tmp, executable, clone_only=False)
+        return self._copy(src, tmp, executable, clone_only=False)
 
-    def _copy(self, src: str, tmp: str, executable: bool, clone_only: bool) -> None:
+    def _copy(self, src: str, tmp: str, executable: bool, clone_only: bool) -> os.stat_result:
         # A new file (O_EXCL) gets exactly ``mode``: the umask is already applied to it.
         mode = self._exec_mode if executable else self._file_mode
         s = os.open(src, os.O_RDONLY)
@@ -88,11 +90,13 @@ class Materializer:
                     if clone_only:
                         raise _Unsupported
                     copy_fd(s, fd)
+                st = os.fstat(fd)
             except BaseException:
                 os.close(fd)
                 os.unlink(tmp)
                 raise
             os.close(fd)
+            return st
         finally:
             os.close(s)
 
