@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 OutKind = Literal["out", "metric", "plot"]
+CheckKind = Literal["schema", "drift", "rows", "no_duplicates", "disjoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,18 @@ class ParamRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """A data check that gates a stage (``checks:`` in solvent.yaml; see spec_checks)."""
+
+    kind: CheckKind
+    paths: tuple[PurePosixPath, ...]
+    limit: float | None = None  # drift: the share of drifted columns allowed
+    min_rows: int | None = None
+    max_rows: int | None = None
+    key: tuple[str, ...] = ()  # disjoint: columns that identify a row (default: all)
+
+
+@dataclass(frozen=True, slots=True)
 class Stage:
     name: str  # as DVC names it: "train", "train@lr-0.1", "train@0"
     cmd: tuple[str, ...]  # resolved commands, run one after another with the shell
@@ -53,6 +66,7 @@ class Stage:
     frozen: bool = False
     always_changed: bool = False
     desc: str | None = None
+    checks: tuple[Check, ...] = ()
     where: Location = field(default=Location(PurePosixPath("solvent.yaml")), compare=False)
 
 

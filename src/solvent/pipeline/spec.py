@@ -28,6 +28,7 @@ from solvent.pipeline.interpolate import (
     to_str,
 )
 from solvent.pipeline.model import Location, Out, OutKind, ParamRef, Pipeline, Stage
+from solvent.pipeline.spec_checks import ChecksParser
 from solvent.pipeline.spec_files import (
     Lines,
     line_of,
@@ -329,25 +330,31 @@ class _Loader:
         desc = resolved.get("desc")
         if desc is not None and not isinstance(desc, str):
             raise self.fail((*at, "desc"), f"{who}desc must be a string, got {kind_of(desc)}")
+        deps = tuple(
+            self.repo_path(
+                wdir, self.text(p, (*at, "deps", i), who + "dep"), (*at, "deps", i), who + "dep"
+            )
+            for i, p in enumerate(resolved.get("deps") or [])
+        )
+        outs = tuple(
+            out
+            for section, kind in OUT_SECTIONS
+            for out in self.outs(resolved.get(section) or [], kind, wdir, (*at, section), who)
+        )
+        checks = ChecksParser(self.repo_path, self.fail, wdir, (*at, "checks"), who).parse(
+            resolved.get("checks"), deps, tuple(o.path for o in outs)
+        )
         return Stage(
             name=name,
             cmd=self.cmd(resolved["cmd"], (*at, "cmd"), who),
             wdir=wdir,
-            deps=tuple(
-                self.repo_path(
-                    wdir, self.text(p, (*at, "deps", i), who + "dep"), (*at, "deps", i), who + "dep"
-                )
-                for i, p in enumerate(resolved.get("deps") or [])
-            ),
-            outs=tuple(
-                out
-                for section, kind in OUT_SECTIONS
-                for out in self.outs(resolved.get(section) or [], kind, wdir, (*at, section), who)
-            ),
+            deps=deps,
+            outs=outs,
             params=self.params(resolved.get("params") or [], wdir, (*at, "params"), who),
             frozen=bool(d.get("frozen", False)),
             always_changed=bool(d.get("always_changed", False)),
             desc=desc,
+            checks=checks,
             where=Location(self.file, line),
         )
 

@@ -29,7 +29,7 @@ OUT_SECTIONS: tuple[tuple[str, OutKind], ...] = (
     ("plots", "plot"),
 )
 # Keys whose values go through ${} (DVC resolves meta too; we ignore meta, so we skip it).
-RESOLVED_KEYS = frozenset({"cmd", "deps", "params", "outs", "metrics", "plots", "desc"})
+RESOLVED_KEYS = frozenset({"cmd", "deps", "params", "outs", "metrics", "plots", "desc", "checks"})
 
 
 def kind_of(value: Any) -> str:

@@ -1,0 +1,172 @@
+"""A stage's data checks (``checks:`` in solvent.yaml) and the data-health summary of its
+changed inputs, computed with the health package.
+
+This is the layer between the pipeline (which knows stages, the lock and ids) and ``health``
+(which knows tables): ``repro`` runs the dep checks before a stale stage starts and the out
+checks after it ran, and fails the stage with the evidence; ``status`` shows, for each
+changed tabular dep, its schema diff and drift against the version in the lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from solvent.errors import SolventError
+from solvent.health_data import Data, require_health
+from solvent.pipeline.model import Check, Stage
+from solvent.repo import RepoLayout
+from solvent.storage.ids import ObjectId
+
+if TYPE_CHECKING:
+    from solvent.health.drift import DriftReport
+    from solvent.health.schema import SchemaDiff
+
+TABULAR = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    stage: str
+    check: str  # what was checked, e.g. "drift data/raw.csv"
+    ok: bool
+    evidence: str  # one line a person can act on
+
+
+def is_tabular(path: PurePosixPath) -> bool:
+    return path.suffix.lower() in TABULAR
+
+
+def dep_checks(
+    layout: RepoLayout, stage: Stage, locked: dict[PurePosixPath, ObjectId]
+) -> list[CheckResult]:
+    """Checks on deps, before the stage runs. ``locked``: dep path → id in the lock (schema
+    and drift compare a changed dep with that version; the first run has nothing to compare)."""
+    deps = set(stage.deps)
+    return _run(layout, stage, [c for c in stage.checks if set(c.paths) <= deps], locked)
+
+
+def out_checks(layout: RepoLayout, stage: Stage) -> list[CheckResult]:
+    """Checks that name an out, after the stage ran."""
+    deps = set(stage.deps)
+    return _run(layout, stage, [c for c in stage.checks if not set(c.paths) <= deps], {})
+
+
+def _run(
+    layout: RepoLayout,
+    stage: Stage,
+    checks: list[Check],
+    locked: dict[PurePosixPath, ObjectId],
+) -> list[CheckResult]:
+    if not checks:
+        return []
+    require_health()
+    results = []
+    for check in checks:
+        label = f"{check.kind} {', '.join(map(str, check.paths))}"
+        try:
+            ok, evidence = _one(layout, check, locked)
+        except SolventError as e:  # unreadable data fails the check, with the reason
+            ok, evidence = False, e.message
+        results.append(CheckResult(stage.name, label, ok, evidence))
+    return results
+
+
+def _current(layout: RepoLayout, path: PurePosixPath) -> Data:
+    return Data(layout.root / path, path.name, str(path), None, layout)
+
+
+def _locked(layout: RepoLayout, path: PurePosixPath, oid: ObjectId) -> Data:
+    return Data.of_object(layout, oid, path.name, f"{path} (locked {oid.short})")
+
+
+def _one(
+    layout: RepoLayout, check: Check, locked: dict[PurePosixPath, ObjectId]
+) -> tuple[bool, str]:
+    from solvent.health_data import leakage, profile_data
+
+    path = check.paths[0]
+    if check.kind in ("schema", "drift"):
+        before = locked.get(path)
+        if before is None:
+            return True, "no locked version to compare with yet"
+        if check.kind == "schema":
+            diff = schema_change(layout, path, before)
+            return not diff.changed, describe_schema(diff) or "same columns and types"
+        report = _drift(layout, path, before)
+        limit = check.limit if check.limit is not None else 0.5
+        share = report.drift_share
+        names = ", ".join(report.drifted_columns) or "none"
+        ok = share < limit
+        verdict = "under" if ok else "at or over"
+        return ok, (
+            f"{report.drifted} of {report.tested} columns drifted ({share:.0%}, {verdict} "
+            f"the limit {limit:.0%}): {names}"
+        )
+    if check.kind == "rows":
+        rows = profile_data(_current(layout, path)).rows
+        low, high = check.min_rows, check.max_rows
+        ok = (low is None or rows >= low) and (high is None or rows <= high)
+        bounds = (
+            f"min {low}" if high is None else f"max {high}" if low is None else f"{low} to {high}"
+        )
+        return ok, f"{rows} rows (bounds: {bounds})"
+    if check.kind == "no_duplicates":
+        data = _current(layout, path)
+        dup = leakage(data, data).a
+        example = f", e.g. {dict(dup.examples[0])}" if dup.examples else ""
+        return dup.duplicated == 0, f"{dup.duplicated} duplicated row(s) of {dup.rows}{example}"
+    first = check.paths[0]
+    for other in check.paths[1:]:
+        found = leakage(_current(layout, first), _current(layout, other), list(check.key) or None)
+        if found.shared:
+            example = f", e.g. {dict(found.examples[0])}" if found.examples else ""
+            by = f" (by {', '.join(check.key)})" if check.key else ""
+            return False, f"{found.shared} row(s) of {first} also in {other}{by}{example}"
+    return True, "no row in more than one of them"
+
+
+def schema_change(layout: RepoLayout, path: PurePosixPath, before: ObjectId) -> SchemaDiff:
+    from solvent.health.schema import profile_schema_diff
+    from solvent.health_data import profile_data
+
+    return profile_schema_diff(
+        profile_data(_locked(layout, path, before)), profile_data(_current(layout, path))
+    )
+
+
+def _drift(layout: RepoLayout, path: PurePosixPath, before: ObjectId) -> DriftReport:
+    from solvent.health_data import drift
+
+    return drift(_locked(layout, path, before), _current(layout, path))
+
+
+def describe_schema(diff: SchemaDiff) -> str:
+    parts = []
+    if diff.added:
+        parts.append(f"added {', '.join(diff.added)}")
+    if diff.removed:
+        parts.append(f"removed {', '.join(diff.removed)}")
+    if diff.retyped:
+        parts.append(", ".join(f"{r.name} {r.reference} → {r.current}" for r in diff.retyped))
+    return "; ".join(parts)
+
+
+def input_summary(layout: RepoLayout, path: PurePosixPath, before: ObjectId) -> str:
+    """One line on how a changed tabular dep differs from its locked version (for status)."""
+    require_health()
+    try:
+        diff = describe_schema(schema_change(layout, path, before))
+        report = _drift(layout, path, before)
+    except SolventError as e:
+        return f"not compared: {e.message}"
+    drifted = ", ".join(report.drifted_columns)
+    rows = f"rows {report.reference.rows} → {report.current.rows}"
+    parts = [f"schema: {diff}" if diff else "same schema", rows]
+    parts.append(
+        f"{report.drifted} of {report.tested} columns drifted ({drifted})"
+        if report.drifted
+        else "no column drifted"
+    )
+    return "; ".join(parts)
