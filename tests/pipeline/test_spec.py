@@ -65,7 +65,7 @@ def test_full_stage(tmp_path: Path) -> None:
             always_changed: true
             desc: Train the model
             meta: {owner: me, anything: [1, 2]}
-            checks: {whatever: 1}
+            checks: {schema: [data/train.csv], rows: {curve.csv: {min: 1}}}
             resources: {cpus: 2}
             type: python
             env: {A: b}
@@ -83,6 +83,7 @@ def test_full_stage(tmp_path: Path) -> None:
     )
     assert stage.frozen and stage.always_changed
     assert stage.desc == "Train the model"
+    assert [c.kind for c in stage.checks] == ["schema", "rows"]
     assert stage.where.line == 2
 
 
