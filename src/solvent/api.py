@@ -10,8 +10,9 @@ from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
     from solvent.gc import GcResult, GcScope
-    from solvent.pipeline.execute import Events, ReproReport
+    from solvent.pipeline.execute import Events, Ids, ReproReport
     from solvent.pipeline.graph import Graph
+    from solvent.pipeline.model import Stage
     from solvent.pipeline.plan import Plan
     from solvent.progress import Progress
     from solvent.storage.remote import RemoteStore
@@ -236,8 +237,24 @@ class Repo:
             force=frozenset(s.name for s in stages) if force else frozenset(),
             run_cache=run_cache,
             dry=dry,
+            inspect=self._inspect_data,
         )
         return repro(self.layout, graph, stages, options, events or (lambda kind, text: None))
+
+    def _inspect_data(
+        self, stage: Stage, phase: str, locked: Ids, current: Ids
+    ) -> tuple[list[str], list[str]]:
+        """For a stale stage: how its changed tabular deps differ from the locked versions
+        (when the health extra is installed), and which of its ``checks`` fail."""
+        from solvent.stage_checks import changed_inputs, dep_checks, out_checks
+
+        notes = changed_inputs(self.layout, stage, locked, current) if phase == "deps" else []
+        if phase == "deps":
+            results = dep_checks(self.layout, stage, locked)
+        else:
+            results = out_checks(self.layout, stage)
+        failures = [f"check {r.check} failed: {r.evidence}" for r in results if not r.ok]
+        return notes, failures
 
 
 def _names_stage_or_out(graph: Graph, target: str) -> bool:

@@ -9,6 +9,7 @@ changed tabular dep, its schema diff and drift against the version in the lock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -39,7 +40,7 @@ def is_tabular(path: PurePosixPath) -> bool:
 
 
 def dep_checks(
-    layout: RepoLayout, stage: Stage, locked: dict[PurePosixPath, ObjectId]
+    layout: RepoLayout, stage: Stage, locked: Mapping[PurePosixPath, ObjectId]
 ) -> list[CheckResult]:
     """Checks on deps, before the stage runs. ``locked``: dep path → id in the lock (schema
     and drift compare a changed dep with that version; the first run has nothing to compare)."""
@@ -57,7 +58,7 @@ def _run(
     layout: RepoLayout,
     stage: Stage,
     checks: list[Check],
-    locked: dict[PurePosixPath, ObjectId],
+    locked: Mapping[PurePosixPath, ObjectId],
 ) -> list[CheckResult]:
     if not checks:
         return []
@@ -82,7 +83,7 @@ def _locked(layout: RepoLayout, path: PurePosixPath, oid: ObjectId) -> Data:
 
 
 def _one(
-    layout: RepoLayout, check: Check, locked: dict[PurePosixPath, ObjectId]
+    layout: RepoLayout, check: Check, locked: Mapping[PurePosixPath, ObjectId]
 ) -> tuple[bool, str]:
     from solvent.health_data import leakage, profile_data
 
@@ -153,8 +154,34 @@ def describe_schema(diff: SchemaDiff) -> str:
     return "; ".join(parts)
 
 
+def changed_inputs(
+    layout: RepoLayout,
+    stage: Stage,
+    locked: Mapping[PurePosixPath, ObjectId],
+    current: Mapping[PurePosixPath, ObjectId],
+) -> list[str]:
+    """A line per tabular dep whose id moved since the lock: schema diff and drift against
+    the locked version. Nothing without the health extra (checks say so when they need it)."""
+    changed = [
+        (p, locked[p])
+        for p in stage.deps
+        if is_tabular(p) and p in locked and p in current and locked[p] != current[p]
+    ]
+    if not changed or not health_installed():
+        return []
+    return [f"{p} changed since the lock: {input_summary(layout, p, was)}" for p, was in changed]
+
+
+def health_installed() -> bool:
+    try:
+        require_health()
+    except SolventError:
+        return False
+    return True
+
+
 def input_summary(layout: RepoLayout, path: PurePosixPath, before: ObjectId) -> str:
-    """One line on how a changed tabular dep differs from its locked version (for status)."""
+    """How a changed tabular dep differs from its locked version, in one line."""
     require_health()
     try:
         diff = describe_schema(schema_change(layout, path, before))

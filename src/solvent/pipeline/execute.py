@@ -16,7 +16,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from enum import Enum
@@ -32,6 +32,7 @@ from solvent.pipeline.runcache import RunCache
 from solvent.pipeline.state import ParamReader, path_state, stage_state
 from solvent.repo import RepoLayout
 from solvent.storage.fsutil import atomic_write_text
+from solvent.storage.ids import ObjectId
 from solvent.tracking.add import ignore_in_git
 from solvent.tracking.checkout import checkout_pointers
 from solvent.tracking.pointer import Pointer, pointer_path_for
@@ -68,6 +69,10 @@ class ReproReport:
 
 
 Events = Callable[[str, str], None]  # (kind, text): "start", "skip", "done", "fail", "line"
+Ids = Mapping[PurePosixPath, ObjectId]
+# Looks at a stale stage's data ("deps" before it runs: locked and current dep ids; "outs"
+# after): notes to show and failed checks. Supplied by the API (the data-health layer).
+Inspector = Callable[[Stage, str, Ids, Ids], tuple[list[str], list[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,7 @@ class ReproOptions:
     force: frozenset[str] = frozenset()
     run_cache: bool = True
     dry: bool = False
+    inspect: Inspector | None = None
 
 
 class StageFailed(Exception):
@@ -180,8 +186,10 @@ class Scheduler:
         for out in stage.outs:
             if not os.path.lexists(self.layout.abs(out.path)):
                 raise StageFailed(f"the command did not write its out {out.path}")
+        # Deps that checks compare with their locked version are kept in the cache.
+        kept = {p for c in stage.checks if c.kind in ("schema", "drift") for p in c.paths}
         for dep, was in before.deps.items():
-            now = path_state(self.layout, dep)
+            now = path_state(self.layout, dep, save=dep in kept)
             if (was and was.id) != (now and now.id):
                 raise StageFailed(f"dep {dep} changed while the command ran")
         outs = tuple(
@@ -193,9 +201,23 @@ class Scheduler:
             if o is not None
         )
         entry = self._locked(stage, before, outs)
+        self._inspect(stage, "outs", before)
         self._record(stage, entry)
         if self.options.run_cache and _run_cacheable(stage):
             self.runcache.put(entry)
+
+    def _inspect(self, stage: Stage, phase: str, state: StageState) -> None:
+        """Show what changed in the stage's data and fail it when one of its checks fails."""
+        if self.options.inspect is None:
+            return
+        entry = self.lock.get(stage.name)
+        locked = {d.path: d.id for d in entry.deps} if entry is not None else {}
+        current = {p: s.id for p, s in state.deps.items() if s is not None}
+        notes, failures = self.options.inspect(stage, phase, locked, current)
+        for note in notes:
+            self.events("line", f"{stage.name}: {note}")
+        if failures:
+            raise StageFailed("; ".join(failures))
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -301,6 +323,7 @@ class Scheduler:
                 outcome[name] = StageReport(name, Outcome.WOULD_RUN, why)
                 self.events("start", f"{name}: would run ({'; '.join(why)})")
                 return False
+            self._inspect(stage, "deps", state)  # before a restore: checks gate that too
             if name not in self.options.force and self._restore(stage, state):
                 outcome[name] = StageReport(name, Outcome.RESTORED, why)
                 self.events("skip", f"{name}: restored from run-cache ({'; '.join(why)})")
