@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import PurePosixPath
 
 from solvent.errors import SolventError
+from solvent.pipeline.codedeps import CodeDeps
 from solvent.pipeline.executors import Executor, Job, JobResult, LocalExecutor
 from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import LockedPath, StageLock, read_lock, write_lock
@@ -113,6 +114,7 @@ class Scheduler:
         self.executor = executor or LocalExecutor(options.jobs, self._line)
         self.lock = read_lock(layout.root)
         self.params = ParamReader(layout.root)
+        self.code = CodeDeps(layout)
         self.runcache = RunCache(layout.dot / "runcache")
 
     def _line(self, stage: str, line: str) -> None:
@@ -122,7 +124,7 @@ class Scheduler:
     # -- one stage -----------------------------------------------------------------------
 
     def _check(self, stage: Stage) -> tuple[StageState, tuple[StaleReason, ...]]:
-        state = stage_state(self.layout, stage, self.params, self.options.jobs)
+        state = stage_state(self.layout, stage, self.params, self.options.jobs, self.code)
         reasons = stage_reasons(
             stage, self.lock.get(stage.name), state, stage.name in self.options.force
         )
@@ -130,7 +132,8 @@ class Scheduler:
 
     def _locked(self, stage: Stage, state: StageState, outs: tuple[LockedPath, ...]) -> StageLock:
         deps = tuple(d for d in state.deps.values() if d is not None)
-        return StageLock(stage.cmd, deps, state.params, outs)
+        code = tuple(c for c in state.code.values() if c is not None)
+        return StageLock(stage.cmd, deps, state.params, outs, code, state.env or {})
 
     def _restore(self, stage: Stage, state: StageState) -> bool:
         """Put the outs of an identical earlier run in place, if they are all cached."""

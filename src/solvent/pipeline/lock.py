@@ -46,6 +46,8 @@ class StageLock:
     deps: tuple[LockedPath, ...] = ()
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # file → key → value
     outs: tuple[LockedPath, ...] = ()
+    code: tuple[LockedPath, ...] = ()  # implicit deps: the scripts and modules cmd runs
+    env: dict[str, str] | None = None  # None: locked before environments were recorded
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"cmd": self.cmd[0] if len(self.cmd) == 1 else list(self.cmd)}
@@ -55,6 +57,10 @@ class StageLock:
             doc["params"] = {f: dict(sorted(v.items())) for f, v in sorted(self.params.items())}
         if self.outs:
             doc["outs"] = [o.to_doc() for o in sorted(self.outs, key=lambda o: o.path)]
+        if self.code:
+            doc["code"] = [c.to_doc() for c in sorted(self.code, key=lambda c: c.path)]
+        if self.env is not None:
+            doc["env"] = dict(sorted(self.env.items()))
         return doc
 
 
@@ -124,4 +130,14 @@ def _stage(body: dict[str, Any], where: str) -> StageLock:
         _paths(body.get("deps"), where),
         {str(f): dict(v) for f, v in params.items()},
         _paths(body.get("outs"), where),
+        _paths(body.get("code"), where),
+        _env(body.get("env")),
     )
+
+
+def _env(doc: Any) -> dict[str, str] | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise ValueError("env must map names to values")
+    return {str(k): str(v) for k, v in doc.items()}

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 OutKind = Literal["out", "metric", "plot"]
+EnvPolicy = Literal["strict", "warn", "ignore"]  # what a changed environment does to a stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class Stage:
     frozen: bool = False
     always_changed: bool = False
     desc: str | None = None
+    env: EnvPolicy = "warn"
     where: Location = field(default=Location(PurePosixPath("solvent.yaml")), compare=False)
 
 

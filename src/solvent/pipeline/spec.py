@@ -339,6 +339,7 @@ class _Loader:
             frozen=bool(d.get("frozen", False)),
             always_changed=bool(d.get("always_changed", False)),
             desc=desc,
+            env=d.get("env", "warn"),
             where=Location(self.file, line),
         )
 
