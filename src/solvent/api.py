@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from solvent.repo import RepoLayout
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.plan import Plan
     from solvent.progress import Progress
+    from solvent.runs.ledger import Ledger, RunRecord
     from solvent.storage.remote import RemoteStore
     from solvent.storage.verify import VerifyResult
     from solvent.tracking.add import AddResult
@@ -21,6 +23,8 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
     from solvent.tracking.sync import RemoteState, SyncReport
+
+T = TypeVar("T")
 
 
 def default_jobs() -> int:
@@ -112,22 +116,32 @@ class Repo:
         self, targets: list[str] | None = None, *, remote: str | None = None,
         jobs: int | None = None, progress: Progress | None = None,
     ) -> SyncReport:  # fmt: skip
-        """Send the objects of tracked data and pipeline outs that the remote lacks."""
+        """Send the objects of tracked data and pipeline outs that the remote lacks, and the
+        runs the remote's ledger lacks."""
+        from solvent.runs.sync import push_runs
         from solvent.tracking.sync import push
 
         pointers = self._data_pointers(targets or [])
-        return push(self.layout, self._remote(remote), pointers, jobs or 8, progress)
+        store = self._remote(remote)
+        report = push(self.layout, store, pointers, jobs or 8, progress)
+        report.runs = self._with_ledger(lambda ledger: push_runs(ledger, store))
+        return report
 
     def fetch(
         self, targets: list[str] | None = None, *, remote: str | None = None,
         jobs: int | None = None, progress: Progress | None = None,
     ) -> SyncReport:  # fmt: skip
-        """Download into the cache the objects the local cache lacks (re-hashed on arrival)."""
+        """Download into the cache the objects the local cache lacks (re-hashed on arrival),
+        and merge the remote's runs into the ledger."""
+        from solvent.runs.sync import fetch_runs
         from solvent.tracking.sync import fetch
 
         pointers = self._data_pointers(targets or [])
+        store = self._remote(remote)
         with self.layout.writing():
-            return fetch(self.layout, self._remote(remote), pointers, jobs or 8, progress)
+            report = fetch(self.layout, store, pointers, jobs or 8, progress)
+            report.runs = self._with_ledger(lambda ledger: fetch_runs(ledger, store))
+            return report
 
     def remote_status(
         self, targets: list[str] | None = None, *, remote: str | None = None
@@ -225,6 +239,21 @@ class Repo:
             dry=dry,
         )
         return repro(self.layout, graph, stages, options, events or (lambda kind, text: None))
+
+    # -- run ledger ----------------------------------------------------------------------
+
+    def runs(self, stage: str | None = None) -> list[RunRecord]:
+        """Recorded stage runs, oldest first; ``stage`` may be a glob."""
+        return self._with_ledger(lambda ledger: ledger.runs(stage))
+
+    def _with_ledger(self, use: Callable[[Ledger], T]) -> T:
+        from solvent.runs.ledger import Ledger
+
+        ledger = Ledger(self.layout.dot)
+        try:
+            return use(ledger)
+        finally:
+            ledger.close()
 
 
 def _names_stage_or_out(graph: Graph, target: str) -> bool:

@@ -23,6 +23,7 @@ DOT_GITIGNORE = """\
 /cache/
 /tmp/
 /state.db*
+/runs.db*
 /lock
 /config.local.toml
 """

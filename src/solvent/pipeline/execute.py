@@ -29,6 +29,7 @@ from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import LockedPath, StageLock, read_lock, write_lock
 from solvent.pipeline.model import Stage
 from solvent.pipeline.plan import StageState, StaleReason, stage_reasons
+from solvent.pipeline.recording import Recorder
 from solvent.pipeline.runcache import RunCache
 from solvent.pipeline.state import ParamReader, path_state, stage_state
 from solvent.repo import RepoLayout
@@ -115,6 +116,7 @@ class Scheduler:
         self.lock = read_lock(layout.root)
         self.params = ParamReader(layout.root)
         self.code = CodeDeps(layout)
+        self.recorder = Recorder(layout)
         self.runcache = RunCache(layout.dot / "runcache")
 
     def _line(self, stage: str, line: str) -> None:
@@ -153,7 +155,10 @@ class Scheduler:
             checkout_pointers(self.layout, pointers, force=True, relink=False, jobs=1)
         except Exception:
             return False  # an incomplete entry (object gone) is a miss, the stage just runs
-        self._record(stage, self._locked(stage, state, outs))
+        entry = self._locked(stage, state, outs)
+        self._record(stage, entry)
+        now = time.time()
+        self.recorder.record(stage, state, entry, "restored", now, now)
         return True
 
     def _record(self, stage: Stage, entry: StageLock) -> None:
@@ -176,6 +181,15 @@ class Scheduler:
             path.parent.mkdir(parents=True, exist_ok=True)
 
     def _finish(self, stage: Stage, before: StageState, result: JobResult) -> None:
+        try:
+            entry = self._finish_run(stage, before, result)
+        except StageFailed as e:
+            self.recorder.record(stage, before, None, "failed", result.started, result.ended,
+                                 str(e))  # fmt: skip
+            raise
+        self.recorder.record(stage, before, entry, "ran", result.started, result.ended)
+
+    def _finish_run(self, stage: Stage, before: StageState, result: JobResult) -> StageLock:
         if result.returncode != 0:
             raise StageFailed(
                 f"command failed with exit code {result.returncode}: {result.failed_cmd}"
@@ -199,6 +213,7 @@ class Scheduler:
         self._record(stage, entry)
         if self.options.run_cache and _run_cacheable(stage):
             self.runcache.put(entry)
+        return entry
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -268,6 +283,7 @@ class Scheduler:
                                                   "interrupted")  # fmt: skip
         finally:
             self.executor.shutdown()
+            self.recorder.close()
         for stage in stages:
             found = outcome.get(stage.name)
             report.stages.append(found or StageReport(stage.name, Outcome.NOT_RUN))
@@ -308,6 +324,7 @@ class Scheduler:
                 outcome[name] = StageReport(name, Outcome.RESTORED, why)
                 self.events("skip", f"{name}: restored from run-cache ({'; '.join(why)})")
                 return False
+            self.recorder.begin()
             self._prepare_outs(stage)
         except (StageFailed, SolventError, OSError) as e:  # this stage fails, not the run
             outcome[name] = StageReport(name, Outcome.FAILED, error=str(e))

@@ -1,0 +1,190 @@
+"""The run ledger, ``.solvent/runs.db``: one row per stage run, never rewritten.
+
+A run is an immutable record (its id is random, so records from two machines never collide);
+the remote holds one small JSON document per run and a fetch merges the ones this ledger lacks.
+Every data path a run read or wrote is also indexed by (path, id) so lineage questions ("what
+produced this version?", "what used it?") are index lookups, not scans.
+
+SQLite in WAL mode, one transaction per run: two ``repro`` processes append concurrently.
+``PRAGMA user_version`` holds the schema version, so a later release can migrate.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+RUNS_DB = "runs.db"
+SCHEMA_VERSION = 1
+RunStatus = Literal["ran", "failed", "restored"]
+Role = Literal["dep", "out", "code"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, stage TEXT NOT NULL, started REAL NOT NULL, ended REAL NOT NULL,
+    status TEXT NOT NULL, experiment TEXT, doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_stage ON runs (stage, started);
+CREATE TABLE IF NOT EXISTS run_paths (
+    run_id TEXT NOT NULL REFERENCES runs (run_id), role TEXT NOT NULL,
+    path TEXT NOT NULL, id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS run_paths_id ON run_paths (id, role);
+CREATE INDEX IF NOT EXISTS run_paths_path ON run_paths (path, role);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """Everything needed to say what produced an output. Paths are repo-relative strings,
+    ids are ``blake3:<hex>`` strings: the ledger is plain data, independent of the pipeline."""
+
+    run_id: str
+    stage: str
+    cmd: tuple[str, ...]
+    status: RunStatus
+    started: float
+    ended: float
+    deps: dict[str, str] = field(default_factory=dict)  # path → id
+    outs: dict[str, str] = field(default_factory=dict)
+    code: dict[str, str] = field(default_factory=dict)  # implicit code deps: path → id
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # file → key → value
+    metrics: dict[str, Any] = field(default_factory=dict)  # metrics file → its values
+    env: dict[str, str] = field(default_factory=dict)
+    git_commit: str | None = None
+    git_dirty: bool = False
+    host: str = ""
+    experiment: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> bytes:
+        """Canonical bytes: what the remote stores under ``runs/<run_id>.json``."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> RunRecord:
+        doc = json.loads(data)
+        if not isinstance(doc, dict):
+            raise ValueError("a run record is a JSON object")
+        known = set(cls.__dataclass_fields__)
+        doc = {k: v for k, v in doc.items() if k in known}  # newer writers may add fields
+        doc["cmd"] = tuple(doc.get("cmd", ()))
+        record = cls(**doc)
+        if not isinstance(record.run_id, str) or not _safe_id(record.run_id):
+            raise ValueError(f"bad run id {record.run_id!r}")
+        if record.status not in ("ran", "failed", "restored"):
+            raise ValueError(f"bad run status {record.status!r}")
+        return record
+
+    def paths(self) -> Iterator[tuple[Role, str, str]]:
+        for role, mapping in (("dep", self.deps), ("out", self.outs), ("code", self.code)):
+            for path, oid in mapping.items():
+                yield role, path, oid  # type: ignore[misc]
+
+
+def _safe_id(run_id: str) -> bool:
+    return 0 < len(run_id) <= 64 and all(c.isalnum() or c in "-_" for c in run_id)
+
+
+class Ledger:
+    """Reads and appends runs. Opening is cheap; the file is created on the first write."""
+
+    def __init__(self, dot: Path) -> None:
+        self.path = dot / RUNS_DB
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                db.close()
+                from solvent.errors import MalformedFileError
+
+                raise MalformedFileError(
+                    f"{self.path}: run ledger schema {version} is newer than this Solvent "
+                    f"understands ({SCHEMA_VERSION})",
+                    "upgrade Solvent",
+                )
+            if version < SCHEMA_VERSION:
+                with db:
+                    db.execute("BEGIN IMMEDIATE")
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._db = db
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def add(self, records: Iterable[RunRecord]) -> int:
+        """Append runs in one transaction; a run already present is left as it is. Returns
+        how many were new."""
+        db = self._conn()
+        added = 0
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            for r in records:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO runs VALUES (?,?,?,?,?,?,?)",
+                    (r.run_id, r.stage, r.started, r.ended, r.status, r.experiment,
+                     r.to_json().decode()),
+                )  # fmt: skip
+                if cur.rowcount:
+                    added += 1
+                    db.executemany(
+                        "INSERT INTO run_paths VALUES (?,?,?,?)",
+                        [(r.run_id, role, path, oid) for role, path, oid in r.paths()],
+                    )
+        return added
+
+    def _exists(self) -> bool:
+        return self._db is not None or self.path.exists()
+
+    def _select(self, where: str = "", args: tuple[Any, ...] = ()) -> list[RunRecord]:
+        if not self._exists():
+            return []
+        rows = (
+            self._conn()
+            .execute(f"SELECT doc FROM runs {where} ORDER BY started, run_id", args)
+            .fetchall()
+        )
+        return [RunRecord.from_json(row[0]) for row in rows]
+
+    def runs(self, stage: str | None = None) -> list[RunRecord]:
+        """Runs, oldest first; ``stage`` may be a glob (``train@*``)."""
+        if stage is None:
+            return self._select()
+        return self._select("WHERE stage GLOB ?", (stage,))
+
+    def run_ids(self) -> set[str]:
+        if not self._exists():
+            return set()
+        return {row[0] for row in self._conn().execute("SELECT run_id FROM runs")}
+
+    def with_path(self, role: Role, oid: str, path: str | None = None) -> list[RunRecord]:
+        """Runs that read (``dep``/``code``) or wrote (``out``) the object ``oid``, at
+        ``path`` when given; oldest first."""
+        sql = "WHERE run_id IN (SELECT run_id FROM run_paths WHERE id=? AND role=?"
+        args: tuple[Any, ...] = (oid, role)
+        if path is not None:
+            sql += " AND path=?"
+            args = (*args, path)
+        return self._select(sql + ")", args)
+
+    def ids_at(self, path: str) -> list[str]:
+        """Every id the ledger has seen at ``path`` (read or written)."""
+        if not self._exists():
+            return []
+        rows = self._conn().execute("SELECT DISTINCT id FROM run_paths WHERE path=?", (path,))
+        return [row[0] for row in rows]
