@@ -111,3 +111,14 @@ def test_the_ledger_travels_with_the_data_and_teammates_merge(
     assert len(mine) == 4 and {r["run_id"] for r in mine} == {r["run_id"] for r in theirs}
     assert len(list((remote / "runs").glob("*.json"))) == 4
     assert "0 run(s)" not in solvent_ok(project, "push")
+
+
+def test_the_ledger_travels_through_s3(project: Path, tmp_path: Path, s3_bucket: str) -> None:
+    solvent_ok(project, "remote", "add", "--default", "origin", f"{s3_bucket}/store")
+    solvent_ok(project, "repro")
+    commit_all(project, "ran")
+    assert "2 run(s)" in solvent_ok(project, "push")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(project), str(clone)], check=True)
+    assert "2 run(s)" in solvent_ok(clone, "fetch")
+    assert {r["run_id"] for r in runs(clone)} == {r["run_id"] for r in runs(project)}
