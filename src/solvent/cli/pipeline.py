@@ -101,11 +101,27 @@ def _summary(report: ReproReport, targets: list[str]) -> None:
         console.print("Pipeline is up to date.")
 
 
-def print_plan(plan: Plan) -> bool:
-    """Print stale stages with their reasons; True when everything is up to date."""
+def print_plan(plan: Plan, verbose: bool = False) -> bool:
+    """Print stale stages with their reasons (``verbose``: every stage, with its implicit
+    code deps); True when everything is up to date. Environment warnings come last, grouped."""
     stale = plan.stale
-    for p in stale:
-        console.print(f"[yellow]{escape(p.stage.name)}[/]: stale", soft_wrap=True)
-        for r in p.reasons:
+    for p in plan.stages if verbose else stale:
+        state = "[yellow]stale[/]" if p.stale else "frozen" if p.stage.frozen else "up to date"
+        console.print(f"[yellow]{escape(p.stage.name)}[/]: {state}", soft_wrap=True)
+        for r in p.reasons if p.stale else ():
             console.print(f"    {escape(str(r))}", soft_wrap=True)
+        if verbose and p.code:
+            code = ", ".join(map(str, p.code))
+            console.print(f"    [dim]implicit deps: {escape(code)}[/]", soft_wrap=True)
+    warned: dict[str, list[str]] = {}
+    for p in plan.stages:
+        for w in p.warnings:
+            warned.setdefault(str(w), []).append(p.stage.name)
+    for what, names in warned.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        console.print(
+            f"[dim]warning: {escape(shown)} last ran in another environment ({escape(what)}); "
+            "not rerun (env: warn; set env: strict to rerun)[/]",
+            soft_wrap=True,
+        )
     return not stale

@@ -28,7 +28,7 @@ from solvent.pipeline.executors import Executor, Job, JobResult, LocalExecutor
 from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import LockedPath, StageLock, read_lock, write_lock
 from solvent.pipeline.model import Stage
-from solvent.pipeline.plan import StageState, StaleReason, stage_reasons
+from solvent.pipeline.plan import StageState, StaleReason, env_warnings, stage_reasons
 from solvent.pipeline.recording import Recorder
 from solvent.pipeline.runcache import RunCache
 from solvent.pipeline.state import ParamReader, path_state, stage_state
@@ -314,7 +314,9 @@ class Scheduler:
             why = tuple(str(r) for r in reasons)
             if not reasons:
                 outcome[name] = StageReport(name, Outcome.UP_TO_DATE)
-                self.events("skip", f"{name}: up to date")
+                warn = env_warnings(self.lock.get(name), state) if stage.env == "warn" else ()
+                note = f" (warning: {warn[0]}; env: warn)" if warn else ""
+                self.events("skip", f"{name}: up to date{note}")
                 return False
             if self.options.dry:
                 outcome[name] = StageReport(name, Outcome.WOULD_RUN, why)

@@ -80,6 +80,7 @@ class StagePlan:
     stage: Stage
     reasons: tuple[StaleReason, ...] = ()
     warnings: tuple[StaleReason, ...] = ()  # changes that do not make it stale (env: warn)
+    code: tuple[PurePosixPath, ...] = ()  # implicit code deps found in its commands
 
     @property
     def stale(self) -> bool:
@@ -205,5 +206,6 @@ def plan(
             reasons = tuple(StaleReason(Why.UPSTREAM_STALE, u) for u in stale_up)
         warn = stage.env == "warn" and not reasons
         warnings = env_warnings(lock.get(stage.name), states[stage.name]) if warn else ()
-        result[stage.name] = StagePlan(stage, reasons, warnings)
+        code = tuple(states[stage.name].code)
+        result[stage.name] = StagePlan(stage, reasons, warnings, code)
     return Plan(tuple(result.values()))
