@@ -7,9 +7,7 @@ the lock file the repro itself rewrites does not count as a local change.
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import uuid
 from typing import Any
 
 from solvent.pipeline.lock import StageLock
@@ -20,6 +18,8 @@ from solvent.runs.ledger import Ledger, RunRecord, RunStatus
 
 
 def new_run_id() -> str:
+    import uuid  # here: a no-op repro records nothing and need not import it
+
     return uuid.uuid4().hex[:20]
 
 
@@ -39,6 +39,8 @@ class Recorder:
         self, stage: Stage, state: StageState, entry: StageLock | None, status: RunStatus,
         started: float, ended: float, error: str | None = None,
     ) -> RunRecord:  # fmt: skip
+        import socket
+
         self.begin()
         assert self._git is not None
         outs = entry.outs if entry is not None else ()
