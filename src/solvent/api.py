@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
 from solvent.repo import RepoLayout
@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.pipeline.plan import Plan
     from solvent.progress import Progress
     from solvent.runs.ledger import Ledger, RunRecord
+    from solvent.runs.lineage import Lineage
     from solvent.storage.remote import RemoteStore
     from solvent.storage.verify import VerifyResult
     from solvent.tracking.add import AddResult
@@ -245,6 +246,30 @@ class Repo:
     def runs(self, stage: str | None = None) -> list[RunRecord]:
         """Recorded stage runs, oldest first; ``stage`` may be a glob."""
         return self._with_ledger(lambda ledger: ledger.runs(stage))
+
+    def lineage(self, target: str, *, used_by: bool = False) -> Lineage:
+        """Backward (what produced ``PATH`` or ``PATH@REV``) or, with ``used_by``, forward
+        (what used it), from the run ledger."""
+        from solvent.errors import UsageError
+        from solvent.pipeline.versions import tracked_in, version_of
+        from solvent.runs.lineage import backward, forward
+
+        version = version_of(self.layout, target)
+        path = str(version.path)
+        if used_by:
+            return self._with_ledger(lambda ledger: forward(ledger, path, version.id))
+
+        def commit_of(p: str, oid: str) -> str | None:
+            return tracked_in(self.layout, PurePosixPath(p), oid)
+
+        found = self._with_ledger(lambda ledger: backward(ledger, path, version.id, commit_of))
+        if found is None:
+            raise UsageError(
+                f"{target}: this version ({version.id[:17]}) was not produced by any recorded run",
+                f"'solvent lineage --used-by {target}' shows what used it; "
+                "'solvent runs' lists the recorded runs",
+            )
+        return found
 
     def _with_ledger(self, use: Callable[[Ledger], T]) -> T:
         from solvent.runs.ledger import Ledger

@@ -64,10 +64,14 @@ def test_bad_documents_are_refused() -> None:
 
 
 def _writer(folder: str, prefix: str, n: int) -> None:
-    ledger = Ledger(Path(folder))
-    for i in range(n):
-        ledger.add([record(f"{prefix}{i}", outs={f"o{i}": f"blake3:{prefix}{i}"})])
-    ledger.close()
+    try:
+        ledger = Ledger(Path(folder))
+        for i in range(n):
+            ledger.add([record(f"{prefix}{i}", outs={f"o{i}": f"blake3:{prefix}{i}"})])
+        ledger.close()
+    except Exception as e:  # the parent shows it: a child's traceback is easy to lose
+        Path(folder, f"error-{prefix}").write_text(f"{type(e).__name__}: {e}")
+        raise
 
 
 def test_two_processes_append_at_once_without_losing_a_run(tmp_path: Path) -> None:
@@ -76,11 +80,19 @@ def test_two_processes_append_at_once_without_losing_a_run(tmp_path: Path) -> No
     for p in procs:
         p.start()
     for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+        p.join(120)
+    errors = [e.read_text() for e in tmp_path.glob("error-*")]
+    assert [p.exitcode for p in procs] == [0, 0], errors
     ledger = Ledger(tmp_path)
     assert len(ledger.runs()) == 300
     assert len(ledger.with_path("out", "blake3:b149")) == 1
     db = sqlite3.connect(tmp_path / "runs.db")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT count(*) FROM run_paths").fetchone()[0] == 300
+
+
+def test_a_repo_made_before_the_ledger_learns_to_ignore_it(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("/cache/\n/state.db*")
+    Ledger(tmp_path).add([record("x")])
+    Ledger(tmp_path).add([record("y")])
+    assert (tmp_path / ".gitignore").read_text() == "/cache/\n/state.db*\n/runs.db*\n"

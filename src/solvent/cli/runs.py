@@ -13,10 +13,12 @@ from solvent.cli.repo_cmds import JSON
 
 if TYPE_CHECKING:
     from solvent.runs.ledger import RunRecord
+    from solvent.runs.lineage import Lineage
 
 
 def register(app: typer.Typer) -> None:
     app.command("runs")(runs)
+    app.command("lineage")(lineage)
 
 
 def runs(
@@ -50,3 +52,62 @@ def _row(r: RunRecord) -> list[str]:
     env = f"py{r.env.get('python', '?')}" if r.env else "-"
     return [r.run_id[:8], r.stage, r.status, started, f"{r.ended - r.started:.1f}s", commit,
             str(len(r.outs)), env]  # fmt: skip
+
+
+def lineage(
+    path: Annotated[str, typer.Argument(help="A path, or PATH@REV for its version at a commit.")],
+    used_by: Annotated[
+        bool, typer.Option("--used-by", help="Forward: what used this version of PATH.")
+    ] = False,
+    mermaid: Annotated[bool, typer.Option("--mermaid", help="Print a Mermaid flowchart.")] = False,
+    json: JSON = False,
+) -> None:
+    """Which runs, params, code and data produced PATH; with --used-by, what it went into."""
+    from solvent.api import Repo
+    from solvent.runs.lineage import to_mermaid
+
+    found = Repo().lineage(path, used_by=used_by)
+    if json:
+        print_json(found)
+    elif mermaid:
+        print(to_mermaid(found), end="")
+    else:
+        _print_tree(found)
+
+
+def _print_tree(found: Lineage) -> None:
+    from rich.tree import Tree
+
+    seen: set[str] = set()
+
+    def label(key: str) -> str:
+        if key in found.runs:
+            r = found.runs[key]
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
+            commit = (r.git_commit or "no commit")[:8] + ("+" if r.git_dirty else "")
+            params = ", ".join(
+                f"{k}={v}" for values in r.params.values() for k, v in values.items()
+            )
+            extra = f"  params: {params}" if params else ""
+            return (
+                f"[bold]{escape(r.stage)}[/]  run {r.run_id[:8]}  {when}  {commit}{escape(extra)}"
+            )
+        d = found.data[key]
+        note = {"code": "  (code)", "raw": "  raw data", "target": "", "produced": ""}[d.role]
+        if d.tracked_in:
+            note += f", tracked in commit {d.tracked_in[:8]}"
+        return f"[cyan]{escape(d.path)}[/]  {d.id[:17]}{note}"
+
+    def grow(tree: Tree, key: str) -> None:
+        for child in found.children(key):
+            branch = tree.add(label(child) + ("  (see above)" if child in seen else ""))
+            if child not in seen:
+                seen.add(child)
+                grow(branch, child)
+
+    root = Tree(label(found.target.key))
+    seen.add(found.target.key)
+    grow(root, found.target.key)
+    console.print(root, soft_wrap=True)
+    if not found.runs:
+        console.print("No recorded run used this version.")

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -86,6 +87,31 @@ class RunRecord:
                 yield role, path, oid  # type: ignore[misc]
 
 
+def _retry_locked(call: Callable[[], object]) -> None:
+    """Switching a new database to WAL can fail at once with "database is locked" while
+    another process does the same (SQLite skips the busy handler there): wait and retry."""
+    for attempt in range(50):
+        try:
+            call()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == 49:
+                raise
+            time.sleep(0.01 * (1 + attempt % 10))
+
+
+def _ignore_in_git(dot: Path) -> None:
+    """Repos made before the ledger existed do not ignore it yet: it is local, never committed."""
+    ignore = dot / ".gitignore"
+    try:
+        text = ignore.read_text()
+    except FileNotFoundError:
+        return
+    if f"/{RUNS_DB}*" not in text.splitlines():
+        with ignore.open("a") as f:
+            f.write(("" if text.endswith("\n") or not text else "\n") + f"/{RUNS_DB}*\n")
+
+
 def _safe_id(run_id: str) -> bool:
     return 0 < len(run_id) <= 64 and all(c.isalnum() or c in "-_" for c in run_id)
 
@@ -99,8 +125,11 @@ class Ledger:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
+            created = not self.path.exists()
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
+            _retry_locked(lambda: db.execute("PRAGMA journal_mode=WAL"))
+            if created:
+                _ignore_in_git(self.path.parent)
             db.execute("PRAGMA synchronous=NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
