@@ -35,6 +35,8 @@ Import = tuple[str, int]  # (dotted name, relative level); "a.b" for ``from a im
 
 def entry_points(command: str) -> list[tuple[str, str]]:
     """``[("script", "train.py"), ("module", "pkg.mod")]`` for each python call in a command."""
+    if "python" not in command:
+        return []  # most commands: no need to tokenise them
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True

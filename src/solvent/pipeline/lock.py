@@ -59,8 +59,8 @@ class StageLock:
             doc["outs"] = [o.to_doc() for o in sorted(self.outs, key=lambda o: o.path)]
         if self.code:
             doc["code"] = [c.to_doc() for c in sorted(self.code, key=lambda c: c.path)]
-        if self.env is not None:
-            doc["env"] = dict(sorted(self.env.items()))
+        if self.env is not None:  # one line per stage: the lock is parsed by every status
+            doc["env"] = ", ".join(f"{k} {v}" for k, v in sorted(self.env.items()))
         return doc
 
 
@@ -136,8 +136,10 @@ def _stage(body: dict[str, Any], where: str) -> StageLock:
 
 
 def _env(doc: Any) -> dict[str, str] | None:
+    """``packages installed:9e17…, platform linux-x86_64, python 3.11.7`` → a dict."""
     if doc is None:
         return None
-    if not isinstance(doc, dict):
-        raise ValueError("env must map names to values")
-    return {str(k): str(v) for k, v in doc.items()}
+    if not isinstance(doc, str):
+        raise ValueError("env must be a string of 'name value' pairs")
+    pairs = [part.strip().partition(" ") for part in doc.split(",") if part.strip()]
+    return {k: v for k, _, v in pairs}
