@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.plan import Plan
     from solvent.progress import Progress
+    from solvent.runs.experiments import Experiment
     from solvent.runs.ledger import Ledger, RunRecord
     from solvent.runs.lineage import Lineage
     from solvent.storage.remote import RemoteStore
@@ -270,6 +271,80 @@ class Repo:
                 "'solvent runs' lists the recorded runs",
             )
         return found
+
+    # -- experiments ---------------------------------------------------------------------
+
+    def exp_run(
+        self, sets: list[str] | None = None, *, name: str | None = None, queue: bool = False,
+        jobs: int = 1,
+    ) -> list[Experiment]:  # fmt: skip
+        """Queue the cartesian product of ``sets`` (``key=v1,v2``) and, unless ``queue``,
+        run them ``jobs`` at a time, each in an isolated workspace."""
+        from solvent.runs import experiments as ex
+
+        combos = ex.parse_sets(sets or [])
+        ex.project_files(self.root)  # refuses early outside git
+        baseline = self._head()
+        made = self._with_ledger(lambda ledger: ex.queue(ledger, combos, name, baseline))
+        return made if queue else ex.run_many(self.root, made, jobs, self._save_exp)
+
+    def exp_run_all(self, jobs: int = 1) -> list[Experiment]:
+        """Run every queued experiment."""
+        from solvent.runs import experiments as ex
+
+        queued = [e for e in self.experiments() if e.status == "queued"]
+        return ex.run_many(self.root, queued, jobs, self._save_exp)
+
+    def experiments(self) -> list[Experiment]:
+        from solvent.runs.experiments import all_experiments
+
+        return self._with_ledger(all_experiments)
+
+    def experiment(self, ref: str) -> Experiment:
+        from solvent.runs.experiments import find
+
+        return self._with_ledger(lambda ledger: find(ledger, ref))
+
+    def exp_apply(self, ref: str) -> Experiment:
+        """Bring an experiment's params, lock and outputs into the workspace."""
+        from solvent.errors import UsageError
+        from solvent.storage.fsutil import atomic_write_text
+
+        exp = self.experiment(ref)
+        if exp.status != "done":
+            raise UsageError(f"experiment {exp.name} is {exp.status}, not done", None)
+        with self.layout.writing():
+            for rel in ("solvent.lock", *sorted(set(exp.files) - {"solvent.lock"})):
+                if rel in exp.files:
+                    path = self.layout.abs(self.layout.rel(self.root / rel))
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    atomic_write_text(path, exp.files[rel])
+        self._graph_loaded = False
+        graph = self.graph()
+        stages = [s.name for s in graph.pipeline.stages] if graph else []
+        if stages:
+            self.checkout(stages, force=True)
+        return exp
+
+    def exp_remove(self, refs: list[str]) -> list[Experiment]:
+        gone = [self.experiment(r) for r in refs]
+        self._with_ledger(lambda ledger: ledger.delete_experiments(e.exp_id for e in gone))
+        return gone
+
+    def _save_exp(self, exp: Experiment) -> None:
+        def save(ledger: Ledger) -> None:
+            ledger.put_experiment(exp.exp_id, exp.name, exp.created, exp.to_json())
+
+        self._with_ledger(save)
+
+    def _head(self) -> str | None:
+        from solvent import git
+        from solvent.errors import GitError
+
+        try:
+            return git.git(self.root, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip()
+        except GitError:
+            return None
 
     def _with_ledger(self, use: Callable[[Ledger], T]) -> T:
         from solvent.runs.ledger import Ledger

@@ -24,6 +24,7 @@ DOT_GITIGNORE = """\
 /tmp/
 /state.db*
 /runs.db*
+/exps/
 /lock
 /config.local.toml
 """

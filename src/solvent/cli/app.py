@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from solvent import __version__
-from solvent.cli import dag, data, metrics, pipeline, remote, repo_cmds, runs, stage
+from solvent.cli import dag, data, exp, metrics, pipeline, remote, repo_cmds, runs, stage
 from solvent.cli.render import command_group, err_console, escape
 from solvent.errors import SolventError
 
@@ -45,6 +45,7 @@ stage.register(app)
 dag.register(app)
 remote.register(app)
 runs.register(app)
+exp.register(app)
 
 
 def run(argv: list[str]) -> int:

@@ -38,7 +38,7 @@ def runs(
     if not records:
         console.print("No runs recorded" + (f" for stage {escape(stage)}." if stage else "."))
         return
-    table = _table("run", "stage", "status", "started", "took", "commit", "outs", "env")
+    table = _table("run", "stage", "status", "started", "took", "commit", "outs", "env", "exp")
     for r in records[-limit:] if limit > 0 else records:
         table.add_row(*(escape(cell) for cell in _row(r)))
     console.print(table)
@@ -51,7 +51,7 @@ def _row(r: RunRecord) -> list[str]:
     commit = (r.git_commit or "-")[:8] + ("+" if r.git_dirty else "")
     env = f"py{r.env.get('python', '?')}" if r.env else "-"
     return [r.run_id[:8], r.stage, r.status, started, f"{r.ended - r.started:.1f}s", commit,
-            str(len(r.outs)), env]  # fmt: skip
+            str(len(r.outs)), env, (r.experiment or "-")[:8]]  # fmt: skip
 
 
 def lineage(

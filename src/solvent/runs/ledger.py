@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 RUNS_DB = "runs.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: experiments
 RunStatus = Literal["ran", "failed", "restored"]
 Role = Literal["dep", "out", "code"]
 
@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS run_paths (
 );
 CREATE INDEX IF NOT EXISTS run_paths_id ON run_paths (id, role);
 CREATE INDEX IF NOT EXISTS run_paths_path ON run_paths (path, role);
+CREATE TABLE IF NOT EXISTS experiments (
+    exp_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created REAL NOT NULL, doc TEXT NOT NULL
+);
 """
 
 
@@ -100,16 +103,17 @@ def _retry_locked(call: Callable[[], object]) -> None:
             time.sleep(0.01 * (1 + attempt % 10))
 
 
-def _ignore_in_git(dot: Path) -> None:
-    """Repos made before the ledger existed do not ignore it yet: it is local, never committed."""
+def ensure_ignored(dot: Path, entry: str) -> None:
+    """Repos made before the ledger (or experiments) existed do not ignore it yet: both are
+    local, never committed."""
     ignore = dot / ".gitignore"
     try:
         text = ignore.read_text()
     except FileNotFoundError:
         return
-    if f"/{RUNS_DB}*" not in text.splitlines():
+    if entry not in text.splitlines():
         with ignore.open("a") as f:
-            f.write(("" if text.endswith("\n") or not text else "\n") + f"/{RUNS_DB}*\n")
+            f.write(("" if text.endswith("\n") or not text else "\n") + f"{entry}\n")
 
 
 def _safe_id(run_id: str) -> bool:
@@ -129,7 +133,7 @@ class Ledger:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             _retry_locked(lambda: db.execute("PRAGMA journal_mode=WAL"))
             if created:
-                _ignore_in_git(self.path.parent)
+                ensure_ignored(self.path.parent, f"/{RUNS_DB}*")
             db.execute("PRAGMA synchronous=NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -217,3 +221,28 @@ class Ledger:
             return []
         rows = self._conn().execute("SELECT DISTINCT id FROM run_paths WHERE path=?", (path,))
         return [row[0] for row in rows]
+
+    # -- experiments (their runs are rows above, tagged with the experiment id) ------------
+
+    def put_experiment(self, exp_id: str, name: str, created: float, doc: str) -> None:
+        """Insert or update one experiment; a name another experiment holds is refused."""
+        db = self._conn()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "INSERT INTO experiments VALUES (?,?,?,?) ON CONFLICT (exp_id) DO UPDATE "
+                "SET doc=excluded.doc",
+                (exp_id, name, created, doc),
+            )
+
+    def experiment_docs(self) -> list[str]:
+        if not self._exists():
+            return []
+        rows = self._conn().execute("SELECT doc FROM experiments ORDER BY created, exp_id")
+        return [row[0] for row in rows]
+
+    def delete_experiments(self, exp_ids: Iterable[str]) -> None:
+        db = self._conn()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("DELETE FROM experiments WHERE exp_id=?", [(i,) for i in exp_ids])
