@@ -252,7 +252,7 @@ class Repo:
         """Backward (what produced ``PATH`` or ``PATH@REV``) or, with ``used_by``, forward
         (what used it), from the run ledger."""
         from solvent.errors import UsageError
-        from solvent.pipeline.versions import tracked_in, version_of
+        from solvent.pipeline.versions import is_data, tracked_in, version_of
         from solvent.runs.lineage import backward, forward
 
         version = version_of(self.layout, target)
@@ -260,10 +260,11 @@ class Repo:
         if used_by:
             return self._with_ledger(lambda ledger: forward(ledger, path, version.id))
 
-        def commit_of(p: str, oid: str) -> str | None:
-            return tracked_in(self.layout, PurePosixPath(p), oid)
+        def origin(p: str, oid: str) -> tuple[str | None, bool]:
+            rel = PurePosixPath(p)
+            return tracked_in(self.layout, rel, oid), is_data(self.layout, rel)
 
-        found = self._with_ledger(lambda ledger: backward(ledger, path, version.id, commit_of))
+        found = self._with_ledger(lambda ledger: backward(ledger, path, version.id, origin))
         if found is None:
             raise UsageError(
                 f"{target}: this version ({version.id[:17]}) was not produced by any recorded run",

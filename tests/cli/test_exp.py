@@ -107,7 +107,7 @@ def test_show_sorts_filters_and_exports(project: Path) -> None:
     assert [(r["name"], r["columns"]["score"]) for r in rows] == [
         ("grid-1", 1.0), ("same", 1.0), ("grid-2", 0.5)]  # fmt: skip
     table = solvent_ok(project, "exp", "show")
-    assert "train.lr" in table and "score" in table and "grid-2" in table
+    assert " lr " in table and "score" in table and "grid-2" in table
     csv = solvent_ok(project, "exp", "show", "--csv").splitlines()
     assert csv[0] == "name,id,status,train.depth,train.lr,score" and len(csv) == 4
     assert "train.depth" not in show(project, "--only-changed")[0]["columns"]  # all 2

@@ -115,7 +115,7 @@ def test_without_a_revision_it_is_the_workspace_version(
     assert ask(root, "model.txt")["target"]["id"] == versions[2]["model"]
     assert ids(ask(root, "--used-by", "raw.txt"), "model.txt") == {versions[2]["model"]}
     text = solvent_ok(root, "lineage", "model.txt")
-    assert "train  run" in text and "raw data, tracked in commit" in text
+    assert "train  run" in text and "raw data, commit" in text
     assert versions[2]["commit"][:8] in text
     mermaid = solvent_ok(root, "lineage", "--mermaid", "model.txt")
     assert mermaid.startswith("flowchart LR\n") and "raw.txt<br/>" in mermaid
@@ -151,3 +151,22 @@ def test_bad_questions_are_user_errors_that_change_nothing(
     else:
         assert proc.returncode == 0, proc.stderr
     assert disk_state(root, with_state=False) == before
+
+
+def test_a_file_inside_a_tracked_folder_is_raw_data_with_its_commit(repo: Path) -> None:
+    write(repo / "data/raw/a.csv", "x\n1\n")
+    write(repo / "data/raw/b.csv", "x\n2\n")
+    write(repo / "solvent.yaml", "stages:\n  count:\n    cmd: wc -l data/raw/a.csv > n.txt\n"
+                                 "    deps: [data/raw/a.csv]\n    outs: [n.txt]\n")  # fmt: skip
+    solvent_ok(repo, "add", "data")
+    solvent_ok(repo, "repro")
+    commit_all(repo, "v1")
+    first = git(repo, "rev-parse", "HEAD").strip()
+    write(repo / "data/raw/b.csv", "x\n3\n")  # the folder changes, a.csv does not
+    solvent_ok(repo, "add", "data")
+    commit_all(repo, "v2")
+    found = ask(repo, "n.txt")
+    (raw,) = [d for d in found["data"].values() if d["path"] == "data/raw/a.csv"]
+    assert raw["role"] == "raw" and raw["tracked_in"] == first
+    used = ask(repo, "--used-by", f"data/raw/a.csv@{first}")
+    assert stages(used) == {"count"}

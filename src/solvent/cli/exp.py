@@ -101,10 +101,26 @@ def show(
     elif not rows:
         console.print("No experiments. Run one with 'solvent exp run -S key=value'.")
     else:
-        out = _table(*headers)
+        out = _table(*short_names(headers))
         for r in rows:
             out.add_row(*(escape("-" if v is None else str(v)) for v in r))
         console.print(out)
+
+
+def short_names(headers: list[str]) -> list[str]:
+    """``models.forest.max_depth`` → ``max_depth`` where no other column ends the same way:
+    a table of long dotted names does not fit a terminal."""
+    shown = []
+    for h in headers:
+        parts = h.split(".")
+        for i in range(len(parts) - 1, -1, -1):
+            tail = ".".join(parts[i:])
+            if sum(1 for o in headers if o == tail or o.endswith("." + tail)) == 1:
+                shown.append(tail)
+                break
+        else:
+            shown.append(h)
+    return shown
 
 
 @exp_app.command("diff")

@@ -38,7 +38,7 @@ def runs(
     if not records:
         console.print("No runs recorded" + (f" for stage {escape(stage)}." if stage else "."))
         return
-    table = _table("run", "stage", "status", "started", "took", "commit", "outs", "env", "exp")
+    table = _table("run", "stage", "status", "started", "took", "commit", "exp")
     for r in records[-limit:] if limit > 0 else records:
         table.add_row(*(escape(cell) for cell in _row(r)))
     console.print(table)
@@ -47,11 +47,10 @@ def runs(
 
 
 def _row(r: RunRecord) -> list[str]:
-    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started))
+    started = time.strftime("%m-%d %H:%M", time.localtime(r.started))
     commit = (r.git_commit or "-")[:8] + ("+" if r.git_dirty else "")
-    env = f"py{r.env.get('python', '?')}" if r.env else "-"
     return [r.run_id[:8], r.stage, r.status, started, f"{r.ended - r.started:.1f}s", commit,
-            str(len(r.outs)), env, (r.experiment or "-")[:8]]  # fmt: skip
+            (r.experiment or "-")[:8]]  # fmt: skip
 
 
 def lineage(
@@ -83,24 +82,26 @@ def _print_tree(found: Lineage) -> None:
     def label(key: str) -> str:
         if key in found.runs:
             r = found.runs[key]
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started))
+            when = time.strftime("%m-%d %H:%M", time.localtime(r.started))
             commit = (r.git_commit or "no commit")[:8] + ("+" if r.git_dirty else "")
             params = ", ".join(
                 f"{k}={v}" for values in r.params.values() for k, v in values.items()
             )
-            extra = f"  params: {params}" if params else ""
-            return (
-                f"[bold]{escape(r.stage)}[/]  run {r.run_id[:8]}  {when}  {commit}{escape(extra)}"
-            )
+            extra = f"\n[dim]params: {escape(params)}[/]" if params else ""
+            return f"[bold]{escape(r.stage)}[/]  run {r.run_id[:8]}  {when}  {commit}{extra}"
         d = found.data[key]
-        note = {"code": "  (code)", "raw": "  raw data", "target": "", "produced": ""}[d.role]
+        note = {"code": "  (code)", "raw": "  raw data", "source": "  source", "target": "",
+                "produced": ""}[d.role]  # fmt: skip
         if d.tracked_in:
-            note += f", tracked in commit {d.tracked_in[:8]}"
+            note += f", commit {d.tracked_in[:8]}"
         return f"[cyan]{escape(d.path)}[/]  {d.id[:17]}{note}"
 
     def grow(tree: Tree, key: str) -> None:
         for child in found.children(key):
-            branch = tree.add(label(child) + ("  (see above)" if child in seen else ""))
+            text = label(child)
+            if child in seen:  # once in full; after that by name
+                text = text.split("\n")[0] + "  (see above)"
+            branch = tree.add(text)
             if child not in seen:
                 seen.add(child)
                 grow(branch, child)

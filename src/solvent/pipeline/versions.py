@@ -15,6 +15,8 @@ from solvent.errors import GitError, MalformedFileError, UsageError
 from solvent.pipeline.lock import LOCK_FILE, parse_lock
 from solvent.repo import RepoLayout
 from solvent.storage.hashing import hash_bytes
+from solvent.storage.ids import ObjectId
+from solvent.storage.trees import TreeLoader
 from solvent.tracking.pointer import parse_pointer, pointer_path_for
 
 MAX_HISTORY = 500  # commits searched for the one that tracked a version
@@ -93,7 +95,39 @@ def _tracked_id(layout: RepoLayout, path: PurePosixPath, commit: str) -> str | N
         except (MalformedFileError, ValueError):
             return None
     blob = _show(layout, commit, path)
-    return str(hash_bytes(blob)) if blob is not None else None
+    if blob is not None:
+        return str(hash_bytes(blob))
+    for folder in path.parents:  # a file inside a tracked folder: walk the folder's tree
+        if folder == PurePosixPath("."):
+            break
+        where = pointer_path_for(folder)
+        text = _show(layout, commit, where)
+        if text is not None:
+            try:
+                return _inside(layout, parse_pointer(where, text).id, path.relative_to(folder))
+            except (MalformedFileError, ValueError):
+                return None
+    return None
+
+
+def _inside(layout: RepoLayout, tree_id: ObjectId, rel: PurePosixPath) -> str | None:
+    """The id of ``rel`` inside the tree ``tree_id`` (None when a listing is not cached)."""
+    load = TreeLoader(layout.store.read_bytes)
+    oid = tree_id
+    for part in rel.parts:
+        try:
+            entries = {e.name: e for e in load(oid).entries}
+        except (OSError, ValueError):
+            return None
+        if part not in entries:
+            return None
+        oid = entries[part].id
+    return str(oid)
+
+
+def is_data(layout: RepoLayout, path: PurePosixPath) -> bool:
+    """Whether Solvent tracks ``path`` (its own pointer file or a folder's), not git."""
+    return any(layout.abs(pointer_path_for(p)).is_file() for p in (path, *path.parents) if p.name)
 
 
 def tracked_in(layout: RepoLayout, path: PurePosixPath, oid: str) -> str | None:
@@ -102,8 +136,9 @@ def tracked_in(layout: RepoLayout, path: PurePosixPath, oid: str) -> str | None:
     if not layout.uses_git:
         return None
     try:
+        pointers = [str(pointer_path_for(p)) for p in (path, *path.parents) if p.name]
         log = git.git(layout.root, "log", f"-{MAX_HISTORY}", "--format=%H", "--",
-                      str(pointer_path_for(path)), str(path))  # fmt: skip
+                      *pointers, str(path))  # fmt: skip
     except GitError:
         return None  # no commits yet
     found = None

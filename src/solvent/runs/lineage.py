@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from solvent.runs.ledger import Ledger, RunRecord
 
-DataRole = Literal["target", "produced", "raw", "code"]
+DataRole = Literal["target", "produced", "raw", "source", "code"]  # source: a git file
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class DataNode:
     path: str
     id: str
     role: DataRole
-    tracked_in: str | None = None  # raw data: the git commit that tracked this version
+    tracked_in: str | None = None  # raw data, source: the git commit that tracked this version
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +71,11 @@ def _latest(runs: list[RunRecord]) -> RunRecord | None:
 
 
 def backward(
-    ledger: Ledger, path: str, oid: str, tracked_in: Callable[[str, str], str | None]
+    ledger: Ledger, path: str, oid: str, origin: Callable[[str, str], tuple[str | None, bool]]
 ) -> Lineage | None:
-    """None when no recorded run wrote this version of ``path``."""
+    """None when no recorded run wrote this version of ``path``. ``origin(path, id)`` says
+    which commit tracked a version no run wrote, and whether Solvent tracks it (raw data) or
+    git does (a source file)."""
     first = _latest(ledger.with_path("out", oid, path))
     if first is None:
         return None
@@ -96,7 +98,10 @@ def backward(
                     _latest(ledger.with_path("out", dep_id, dep_path)) if role == "dep" else None
                 )
                 kind: DataRole = "code" if role == "code" else "produced" if producer else "raw"
-                commit = tracked_in(dep_path, dep_id) if kind == "raw" else None
+                commit = None
+                if kind == "raw":
+                    commit, is_data = origin(dep_path, dep_id)
+                    kind = "raw" if is_data else "source"
                 lineage.data[dep_key] = DataNode(dep_key, dep_path, dep_id, kind, commit)
                 if producer is not None:
                     todo.append((dep_key, producer))
