@@ -22,6 +22,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from solvent.pipeline.lock import LockedPath
 from solvent.pipeline.model import Stage
 from solvent.repo import RepoLayout
 
@@ -123,33 +124,63 @@ class ImportMemo:
 class CodeDeps:
     """Finds a stage's implicit code deps; one per command, sharing what it parsed."""
 
-    def __init__(self, layout: RepoLayout) -> None:
+    def __init__(self, layout: RepoLayout, still: bool = False) -> None:
         self.layout = layout
         self.root = layout.root
+        # ``still``: nothing writes files while this command runs (status, not repro), so a
+        # stage that runs the same script as another gets the answer already found.
+        self.still = still
         self.memo = ImportMemo(layout.dot / "state.db")
         self._imports: dict[PurePosixPath, list[Import]] = {}
+        self._found: dict[object, tuple[PurePosixPath, ...]] = {}
+        self._states: dict[PurePosixPath, LockedPath | None] = {}
         roots = [self.root, self.root / "src"]
         self._roots = [r for r in roots if r.is_dir()]
 
     def for_stage(self, stage: Stage) -> tuple[PurePosixPath, ...]:
         """The files, repo-relative and sorted; explicit deps (and files under them) left out."""
-        wdir = self.layout.abs(stage.wdir)
+        points = tuple(p for command in _commands(stage) for p in entry_points(command))
+        if not points:
+            return ()
+        key = (stage.wdir, points)
+        found = self._found.get(key) if self.still else None
+        if found is None:
+            found = self._scripts(self.layout.abs(stage.wdir), points)
+            self._found[key] = found
+        if not stage.deps:
+            return found
+        explicit = [str(d) for d in stage.deps]
+        return tuple(
+            p for p in found
+            if not any(str(p) == d or str(p).startswith(d + "/") for d in explicit)
+        )  # fmt: skip
+
+    def _scripts(
+        self, wdir: Path, points: tuple[tuple[str, str], ...]
+    ) -> tuple[PurePosixPath, ...]:
+        """Every project file the entry points run, sorted."""
         starts: list[tuple[Path, Path]] = []  # (file, the folder its imports start from)
-        for command in _commands(stage):
-            for kind, target in entry_points(command):
-                if kind == "script":
-                    script = Path(os.path.normpath(wdir / target))
-                    if script.is_file():
-                        starts.append((script, script.parent))
-                else:
-                    starts.extend((f, wdir) for f in self._module(target, [wdir, *self._roots]))
+        for kind, target in points:
+            if kind == "script":
+                script = Path(os.path.normpath(wdir / target))
+                if script.is_file():
+                    starts.append((script, script.parent))
+            else:
+                starts.extend((f, wdir) for f in self._module(target, [wdir, *self._roots]))
         found: set[PurePosixPath] = set()
         for file, first in starts:
             self._walk(file, first, found)
-        explicit = stage.deps
-        return tuple(
-            sorted(p for p in found if not any(p == d or d in p.parents for d in explicit))
-        )
+        return tuple(sorted(found))
+
+    def state(self, rel: PurePosixPath) -> LockedPath | None:
+        """The id of a code file (remembered for the command when ``still``)."""
+        from solvent.pipeline.state import path_state
+
+        if not self.still:
+            return path_state(self.layout, rel)
+        if rel not in self._states:
+            self._states[rel] = path_state(self.layout, rel)
+        return self._states[rel]
 
     def _walk(self, start: Path, first: Path, found: set[PurePosixPath]) -> None:
         todo = [start]
@@ -172,9 +203,7 @@ class CodeDeps:
 
     def _parsed(self, rel: PurePosixPath) -> list[Import]:
         if rel not in self._imports:
-            from solvent.pipeline.state import path_state
-
-            state = path_state(self.layout, rel)
+            state = self.state(rel)
             oid = str(state.id) if state is not None else None
             names = self.memo.get(oid) if oid else None
             if names is None:

@@ -57,8 +57,8 @@ class StageLock:
             doc["params"] = {f: dict(sorted(v.items())) for f, v in sorted(self.params.items())}
         if self.outs:
             doc["outs"] = [o.to_doc() for o in sorted(self.outs, key=lambda o: o.path)]
-        if self.code:
-            doc["code"] = [c.to_doc() for c in sorted(self.code, key=lambda c: c.path)]
+        if self.code:  # path → id, one line each: every status parses the lock
+            doc["code"] = {str(c.path): str(c.id) for c in sorted(self.code, key=lambda c: c.path)}
         if self.env is not None:  # one line per stage: the lock is parsed by every status
             doc["env"] = ", ".join(f"{k} {v}" for k, v in sorted(self.env.items()))
         return doc
@@ -130,8 +130,18 @@ def _stage(body: dict[str, Any], where: str) -> StageLock:
         _paths(body.get("deps"), where),
         {str(f): dict(v) for f, v in params.items()},
         _paths(body.get("outs"), where),
-        _paths(body.get("code"), where),
+        _code(body.get("code"), where),
         _env(body.get("env")),
+    )
+
+
+def _code(doc: Any, where: str) -> tuple[LockedPath, ...]:
+    if doc is None:
+        return ()
+    if not isinstance(doc, dict):
+        raise ValueError("code must map paths to ids")
+    return tuple(
+        LockedPath(check_relative(str(p), where), ObjectId.parse(str(i)), 0) for p, i in doc.items()
     )
 
 

@@ -83,11 +83,12 @@ def stage_state(
     """``code`` finds implicit code deps (pass one per command: it memoises what it parsed)."""
     from solvent.runs.envprint import fingerprint
 
-    code_deps = (code or CodeDeps(layout)).for_stage(stage)
+    code = code or CodeDeps(layout)
+    code_deps = code.for_stage(stage)
     return StageState(
         deps={d: path_state(layout, d, jobs=jobs) for d in stage.deps},
         outs={o.path: path_state(layout, o.path, jobs=jobs) for o in stage.outs},
         params=params.values(stage),
-        code={c: path_state(layout, c) for c in code_deps},
+        code={c: code.state(c) for c in code_deps},
         env=None if stage.env == "ignore" else fingerprint(layout.root),
     )

@@ -15,7 +15,7 @@ def pipeline_plan(
     layout: RepoLayout, graph: Graph, stages: list[Stage], forced: set[str] | None = None,
     jobs: int = 1,
 ) -> Plan:  # fmt: skip
-    params, code = ParamReader(layout.root), CodeDeps(layout)
+    params, code = ParamReader(layout.root), CodeDeps(layout, still=True)
     states: dict[str, StageState] = {
         s.name: stage_state(layout, s, params, jobs, code) for s in stages
     }
