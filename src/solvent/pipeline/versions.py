@@ -7,6 +7,7 @@ file itself when git tracks it (hashed as Solvent hashes files).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -40,6 +41,8 @@ def split_target(text: str) -> tuple[str, str | None]:
 def version_of(layout: RepoLayout, text: str) -> Version:
     """The version ``PATH`` or ``PATH@REV`` names; a user error when there is none."""
     raw_path, rev = split_target(text)
+    if rev is not None and os.path.lexists(layout.root / text):
+        raw_path, rev = text, None  # a file whose name holds an @ is just that file
     if rev is None:
         path = layout.rel(raw_path)
         from solvent.pipeline.state import path_state
