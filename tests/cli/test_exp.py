@@ -150,3 +150,10 @@ def test_bad_input_is_a_user_error(repo: Path, args: list[str], needle: str) -> 
     before = disk_state(repo, with_state=False)
     assert_user_error(solvent(repo, "exp", *args), needle)
     assert disk_state(repo, with_state=False) == before
+
+
+def test_gc_keeps_what_experiments_made_so_apply_still_works(project: Path) -> None:
+    solvent_ok(project, "exp", "run", "-S", "train.lr=0.7", "-n", "kept")
+    solvent_ok(project, "gc", "--force")
+    solvent_ok(project, "exp", "apply", "kept")
+    assert (project / "model.txt").read_text() == "raw lr=0.7 depth=3\n"

@@ -123,6 +123,17 @@ def all_experiments(ledger: Ledger) -> list[Experiment]:
     return [Experiment.from_json(doc) for doc in ledger.experiment_docs()]
 
 
+def experiment_locks(dot: Path) -> list[tuple[str, str]]:
+    """(where, lock text) of every experiment that finished: what gc must keep."""
+    ledger = Ledger(dot)
+    try:
+        exps = all_experiments(ledger)
+    finally:
+        ledger.close()
+    return [(f"experiment {e.name}", e.files["solvent.lock"]) for e in exps
+            if "solvent.lock" in e.files]  # fmt: skip
+
+
 def find(ledger: Ledger, ref: str) -> Experiment:
     """An experiment by name, id or unique id prefix."""
     known = all_experiments(ledger)
