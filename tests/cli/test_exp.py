@@ -157,3 +157,23 @@ def test_gc_keeps_what_experiments_made_so_apply_still_works(project: Path) -> N
     solvent_ok(project, "gc", "--force")
     solvent_ok(project, "exp", "apply", "kept")
     assert (project / "model.txt").read_text() == "raw lr=0.7 depth=3\n"
+
+
+def test_two_processes_running_experiments_share_one_sound_ledger(project: Path) -> None:
+    """Two 'solvent exp run' processes at once: both repro in their own workspaces and write
+    the one ledger (runs and experiments) concurrently."""
+    import sqlite3
+    import subprocess
+
+    procs = [
+        subprocess.Popen([PY, "-m", "solvent", "exp", "run", "-S", f"train.lr={lr}", "-n", name],
+                         cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for lr, name in ((0.5, "left"), (0.25, "right"))
+    ]  # fmt: skip
+    for p in procs:
+        out, _ = p.communicate(timeout=120)
+        assert p.returncode == 0, out.decode()
+    assert {e["name"]: e["status"] for e in show(project)} == {"left": "done", "right": "done"}
+    assert len(model_by_params(project, {"left", "right"})) == 2
+    db = sqlite3.connect(project / ".solvent" / "runs.db")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

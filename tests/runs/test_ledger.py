@@ -96,3 +96,14 @@ def test_a_repo_made_before_the_ledger_learns_to_ignore_it(tmp_path: Path) -> No
     Ledger(tmp_path).add([record("x")])
     Ledger(tmp_path).add([record("y")])
     assert (tmp_path / ".gitignore").read_text() == "/cache/\n/state.db*\n/runs.db*\n"
+
+
+def test_an_experiment_name_is_taken_once(tmp_path: Path) -> None:
+    from solvent.errors import UsageError
+
+    ledger = Ledger(tmp_path)
+    ledger.put_experiment("a", "best", 1.0, "{}")
+    ledger.put_experiment("a", "best", 1.0, '{"x": 1}')  # the same experiment, updated
+    with pytest.raises(UsageError, match="'best' exists"):
+        ledger.put_experiment("b", "best", 2.0, "{}")
+    assert ledger.experiment_docs() == ['{"x": 1}']

@@ -227,13 +227,20 @@ class Ledger:
     def put_experiment(self, exp_id: str, name: str, created: float, doc: str) -> None:
         """Insert or update one experiment; a name another experiment holds is refused."""
         db = self._conn()
-        with db:
-            db.execute("BEGIN IMMEDIATE")
-            db.execute(
-                "INSERT INTO experiments VALUES (?,?,?,?) ON CONFLICT (exp_id) DO UPDATE "
-                "SET doc=excluded.doc",
-                (exp_id, name, created, doc),
-            )
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute(
+                    "INSERT INTO experiments VALUES (?,?,?,?) ON CONFLICT (exp_id) DO UPDATE "
+                    "SET doc=excluded.doc",
+                    (exp_id, name, created, doc),
+                )
+        except sqlite3.IntegrityError:  # another process took the name a moment ago
+            from solvent.errors import UsageError
+
+            raise UsageError(
+                f"an experiment named {name!r} exists", "choose another --name"
+            ) from None
 
     def experiment_docs(self) -> list[str]:
         if not self._exists():
