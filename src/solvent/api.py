@@ -330,6 +330,8 @@ class Repo:
     def exp_remove(self, refs: list[str]) -> list[Experiment]:
         gone = [self.experiment(r) for r in refs]
         self._with_ledger(lambda ledger: ledger.delete_experiments(e.exp_id for e in gone))
+        for e in gone:
+            (self.layout.dot / "exps" / f"{e.exp_id}.log").unlink(missing_ok=True)
         return gone
 
     def _save_exp(self, exp: Experiment) -> None:

@@ -116,6 +116,7 @@ def test_show_sorts_filters_and_exports(project: Path) -> None:
     assert "the same params and metrics" in solvent_ok(project, "exp", "diff", "grid-1", "same")
     solvent_ok(project, "exp", "remove", "same", "grid-1")
     assert [r["name"] for r in show(project)] == ["grid-2"]
+    assert len(list((project / ".solvent/exps").glob("*.log"))) == 1
 
 
 def test_apply_brings_back_byte_identical_outputs_and_params(project: Path) -> None:
