@@ -252,19 +252,24 @@ class Repo:
         """Backward (what produced ``PATH`` or ``PATH@REV``) or, with ``used_by``, forward
         (what used it), from the run ledger."""
         from solvent.errors import UsageError
-        from solvent.pipeline.versions import is_data, tracked_in, version_of
+        from solvent.pipeline.versions import id_inside, is_data, tracked_in, version_of
         from solvent.runs.lineage import backward, forward
+        from solvent.storage.ids import ObjectId
 
         version = version_of(self.layout, target)
         path = str(version.path)
+
+        def inside(folder: str, folder_id: str, rel: str) -> str | None:
+            return id_inside(self.layout, ObjectId.parse(folder_id), PurePosixPath(rel))
+
         if used_by:
-            return self._with_ledger(lambda ledger: forward(ledger, path, version.id))
+            return self._with_ledger(lambda ledger: forward(ledger, path, version.id, inside))
 
         def origin(p: str, oid: str) -> tuple[str | None, bool]:
             rel = PurePosixPath(p)
             return tracked_in(self.layout, rel, oid), is_data(self.layout, rel)
 
-        found = self._with_ledger(lambda ledger: backward(ledger, path, version.id, origin))
+        found = self._with_ledger(lambda ledger: backward(ledger, path, version.id, origin, inside))
         if found is None:
             raise UsageError(
                 f"{target}: this version ({version.id[:17]}) was not produced by any recorded run",

@@ -170,3 +170,21 @@ def test_a_file_inside_a_tracked_folder_is_raw_data_with_its_commit(repo: Path) 
     assert raw["role"] == "raw" and raw["tracked_in"] == first
     used = ask(repo, "--used-by", f"data/raw/a.csv@{first}")
     assert stages(used) == {"count"}
+
+
+def test_files_inside_folders_that_stages_read_and_write(repo: Path) -> None:
+    """A stage that reads data/ read data/a.csv; a file inside a produced folder was made by
+    the stage that wrote the folder."""
+    write(repo / "data/a.csv", "1\n")
+    write(repo / "data/b.csv", "2\n")
+    write(repo / "solvent.yaml", "stages:\n  split:\n    cmd: mkdir -p parts && cp data/* parts/\n"
+                                 "    deps: [data]\n    outs: [parts]\n")  # fmt: skip
+    solvent_ok(repo, "add", "data")
+    solvent_ok(repo, "repro")
+    used = ask(repo, "--used-by", "data/a.csv")
+    assert stages(used) == {"split"} and ids(used, "parts")
+    made = ask(repo, "parts/b.csv")
+    assert stages(made) == {"split"} and ids(made, "data")
+    write(repo / "data/a.csv", "changed\n")  # another version of a.csv: no run read it
+    assert "No recorded run used this version." in solvent_ok(repo, "lineage", "--used-by",
+                                                             "data/a.csv")  # fmt: skip

@@ -107,13 +107,13 @@ def _tracked_id(layout: RepoLayout, path: PurePosixPath, commit: str) -> str | N
         text = _show(layout, commit, where)
         if text is not None:
             try:
-                return _inside(layout, parse_pointer(where, text).id, path.relative_to(folder))
+                return id_inside(layout, parse_pointer(where, text).id, path.relative_to(folder))
             except (MalformedFileError, ValueError):
                 return None
     return None
 
 
-def _inside(layout: RepoLayout, tree_id: ObjectId, rel: PurePosixPath) -> str | None:
+def id_inside(layout: RepoLayout, tree_id: ObjectId, rel: PurePosixPath) -> str | None:
     """The id of ``rel`` inside the tree ``tree_id`` (None when a listing is not cached)."""
     load = TreeLoader(layout.store.read_bytes)
     oid = tree_id

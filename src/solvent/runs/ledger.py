@@ -215,6 +215,12 @@ class Ledger:
             args = (*args, path)
         return self._select(sql + ")", args)
 
+    def at_path(self, role: Role, path: str) -> list[RunRecord]:
+        """Runs that read or wrote any version of ``path``; oldest first."""
+        return self._select(
+            "WHERE run_id IN (SELECT run_id FROM run_paths WHERE path=? AND role=?)", (path, role)
+        )
+
     def ids_at(self, path: str) -> list[str]:
         """Every id the ledger has seen at ``path`` (read or written)."""
         if not self._exists():

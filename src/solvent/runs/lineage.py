@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from solvent.runs.ledger import Ledger, RunRecord
+from solvent.runs.ledger import Ledger, Role, RunRecord
 
+# (folder, the folder's id, a path inside it) → that path's id in that version of the folder
+Inside = Callable[[str, str, str], str | None]
 DataRole = Literal["target", "produced", "raw", "source", "code"]  # source: a git file
 
 
@@ -70,13 +73,33 @@ def _latest(runs: list[RunRecord]) -> RunRecord | None:
     return ok[-1] if ok else None
 
 
+def _runs_with(
+    ledger: Ledger, role: Role, path: str, oid: str, inside: Inside | None
+) -> list[RunRecord]:
+    """Runs that read (or wrote) this version of ``path``: by name, or as part of a folder
+    whose version holds it (a stage that reads ``data/`` read ``data/a.csv``)."""
+    found = ledger.with_path(role, oid, path)
+    if inside is None:
+        return found
+    p = PurePosixPath(path)
+    for folder in (f for f in p.parents if f.name):
+        rel = str(p.relative_to(folder))
+        for run in ledger.at_path(role, str(folder)):
+            paths = {"dep": run.deps, "out": run.outs, "code": run.code}[role]
+            folder_id = paths.get(str(folder))
+            if folder_id and inside(str(folder), folder_id, rel) == oid:
+                found.append(run)
+    return sorted({r.run_id: r for r in found}.values(), key=lambda r: (r.started, r.run_id))
+
+
 def backward(
-    ledger: Ledger, path: str, oid: str, origin: Callable[[str, str], tuple[str | None, bool]]
-) -> Lineage | None:
+    ledger: Ledger, path: str, oid: str, origin: Callable[[str, str], tuple[str | None, bool]],
+    inside: Inside | None = None,
+) -> Lineage | None:  # fmt: skip
     """None when no recorded run wrote this version of ``path``. ``origin(path, id)`` says
     which commit tracked a version no run wrote, and whether Solvent tracks it (raw data) or
     git does (a source file)."""
-    first = _latest(ledger.with_path("out", oid, path))
+    first = _latest(_runs_with(ledger, "out", path, oid, inside))
     if first is None:
         return None
     target = DataNode(_key(path, oid), path, oid, "target")
@@ -108,14 +131,15 @@ def backward(
     return lineage
 
 
-def forward(ledger: Ledger, path: str, oid: str) -> Lineage:
+def forward(ledger: Ledger, path: str, oid: str, inside: Inside | None = None) -> Lineage:
     """Every run that read this version (as a dep or as code), and what they wrote, onward."""
     target = DataNode(_key(path, oid), path, oid, "target")
     lineage = Lineage("forward", target, {target.key: target})
     todo = [target]
     while todo:
         node = todo.pop()
-        users = ledger.with_path("dep", node.id, node.path) + ledger.with_path(
+        folders = inside if node is target else None  # outputs are recorded by name
+        users = _runs_with(ledger, "dep", node.path, node.id, folders) + ledger.with_path(
             "code", node.id, node.path
         )
         for run in users:
