@@ -153,13 +153,18 @@ def test_bad_questions_are_user_errors_that_change_nothing(
     assert disk_state(root, with_state=False) == before
 
 
-def test_a_file_inside_a_tracked_folder_is_raw_data_with_its_commit(repo: Path) -> None:
-    write(repo / "data/raw/a.csv", "x\n1\n")
-    write(repo / "data/raw/b.csv", "x\n2\n")
-    write(repo / "solvent.yaml", "stages:\n  count:\n    cmd: wc -l data/raw/a.csv > n.txt\n"
-                                 "    deps: [data/raw/a.csv]\n    outs: [n.txt]\n")  # fmt: skip
+def tracked_folder_and_stage(repo: Path, folder: str, stage: str) -> None:
+    """``folder``/a.csv and b.csv tracked as one folder (data/), then a one-stage pipeline."""
+    write(repo / folder / "a.csv", "x\n1\n")
+    write(repo / folder / "b.csv", "x\n2\n")
+    write(repo / "solvent.yaml", f"stages:\n  {stage}\n")
     solvent_ok(repo, "add", "data")
     solvent_ok(repo, "repro")
+
+
+def test_a_file_inside_a_tracked_folder_is_raw_data_with_its_commit(repo: Path) -> None:
+    stage = "count: {cmd: wc -l data/raw/a.csv > n.txt, deps: [data/raw/a.csv], outs: [n.txt]}"
+    tracked_folder_and_stage(repo, "data/raw", stage)
     commit_all(repo, "v1")
     first = git(repo, "rev-parse", "HEAD").strip()
     write(repo / "data/raw/b.csv", "x\n3\n")  # the folder changes, a.csv does not
@@ -175,12 +180,8 @@ def test_a_file_inside_a_tracked_folder_is_raw_data_with_its_commit(repo: Path) 
 def test_files_inside_folders_that_stages_read_and_write(repo: Path) -> None:
     """A stage that reads data/ read data/a.csv; a file inside a produced folder was made by
     the stage that wrote the folder."""
-    write(repo / "data/a.csv", "1\n")
-    write(repo / "data/b.csv", "2\n")
-    write(repo / "solvent.yaml", "stages:\n  split:\n    cmd: mkdir -p parts && cp data/* parts/\n"
-                                 "    deps: [data]\n    outs: [parts]\n")  # fmt: skip
-    solvent_ok(repo, "add", "data")
-    solvent_ok(repo, "repro")
+    tracked_folder_and_stage(repo, "data", "split: {cmd: mkdir -p parts && cp data/* parts/, "
+                                           "deps: [data], outs: [parts]}")  # fmt: skip
     used = ask(repo, "--used-by", "data/a.csv")
     assert stages(used) == {"split"} and ids(used, "parts")
     made = ask(repo, "parts/b.csv")
