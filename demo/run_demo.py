@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -319,6 +320,40 @@ def tune_param(state: State) -> None:
     run("git", "commit", "-q", "-m", "Tune the forest: 200 trees")
 
 
+def sweep(state: State) -> None:
+    say("four forests side by side, two at a time, each in its own workspace: the")
+    say("workspace, params.yaml and the committed results are not touched")
+    run("solvent", "exp", "run", "-S", "models.forest.n_estimators=3,30",
+        "-S", "models.forest.max_depth=1,4", "--name", "forest", "-j", "2")  # fmt: skip
+    run("solvent", "exp", "show", "--only-changed", "--sort-by", "forest.accuracy", "--desc")
+
+
+def apply_best(state: State) -> None:
+    shown = subprocess.run(
+        [str(SOLVENT), "exp", "show", "--json", "--sort-by", "forest.accuracy", "--desc"],
+        cwd=PROJECT, env=ENV, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    best = json.loads(shown.stdout)[0]["name"]
+    say(f"the best forest is {best}: bring its params and model into the workspace")
+    run("solvent", "exp", "apply", best)
+    run("solvent", "params", "diff")
+    run("solvent", "status")
+    run("git", "add", "-A")
+    run("git", "commit", "-q", "-m", f"Apply experiment {best}")
+
+
+def ask_lineage(state: State) -> None:
+    say("which data, code and params trained this model?")
+    run("solvent", "lineage", "models/forest.pkl")
+    say("and the other way: what did this version of the raw data go into?")
+    run("solvent", "lineage", "--used-by", "data/raw/wine.csv")
+    say("an older version: the 20-tree forest, as committed before the tuning")
+    run("solvent", "lineage", "models/forest.pkl@HEAD~2")
+    say("v1 of the data (HEAD~4) predates the pipeline: no run used it")
+    run("solvent", "lineage", "--used-by", "data/raw/wine.csv@HEAD~4")
+    run("solvent", "runs", "--stage", "train_forest")
+
+
 STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Create a project: git init, solvent init", create_project),
     ("Write v1 of the data: scikit-learn's wine data set as CSV", write_v1),
@@ -332,6 +367,9 @@ STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Declare a pipeline on the tracked data", build_pipeline),
     ("Run it: independent stages in parallel", run_pipeline),
     ("Change one param: only the affected stages rerun", tune_param),
+    ("Sweep the forest's params in parallel experiments", sweep),
+    ("Apply the best experiment", apply_best),
+    ("Ask the run ledger: what trained this model, what used this data?", ask_lineage),
 ]
 
 
@@ -341,13 +379,15 @@ def summary() -> None:
     console.print(
         f"The demo project is in {where}/: a git repo with two versions of data/ (the round "
         "trip to v1 and back restored both byte for byte) and a pipeline that trained two "
-        "models on it, then retrained one after a param change. Try:"
+        "models on it, retrained one after a param change, swept its params in parallel "
+        "experiments and applied the best. Try:"
     )
     if shutil.which("solvent") != str(SOLVENT):
         console.print("  source .venv/bin/activate   # puts solvent on PATH")
     console.print(f"  cd {where} && solvent status")
     console.print("  solvent dag --html dag.html   # the pipeline, coloured by state")
-    console.print("  solvent metrics diff HEAD~1   # what the tuning changed")
+    console.print("  solvent metrics diff HEAD~1   # what applying the best experiment changed")
+    console.print("  solvent lineage --mermaid models/forest.pkl   # its lineage as a diagram")
 
 
 def preflight() -> None:

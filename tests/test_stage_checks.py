@@ -102,3 +102,12 @@ def test_too_few_rows(repo: Path) -> None:
     assert proc.returncode == 1
     assert "check rows train.csv failed: 20 rows (bounds: min 50)" in proc.stdout
     assert not (repo / "solvent.lock").exists()
+
+
+def test_status_says_when_a_changed_input_cannot_be_compared(repo: Path) -> None:
+    project(repo)
+    write(repo / "solvent.yaml", SPEC.split("    checks:")[0])  # no checks: raw.csv not kept
+    write(repo / "raw.csv", raw(shift=0.5))
+    solvent_ok(repo, "repro")
+    write(repo / "raw.csv", raw(shift=1.0))
+    assert "locked version is not in the cache" in solvent_ok(repo, "status")

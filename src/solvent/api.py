@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, TypeVar
 
 from solvent.repo import RepoLayout
 
@@ -15,6 +16,9 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.pipeline.model import Stage
     from solvent.pipeline.plan import Plan
     from solvent.progress import Progress
+    from solvent.runs.experiments import Experiment
+    from solvent.runs.ledger import Ledger, RunRecord
+    from solvent.runs.lineage import Lineage
     from solvent.storage.remote import RemoteStore
     from solvent.storage.verify import VerifyResult
     from solvent.tracking.add import AddResult
@@ -23,6 +27,8 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
     from solvent.tracking.sync import RemoteState, SyncReport
+
+T = TypeVar("T")
 
 
 def default_jobs() -> int:
@@ -114,22 +120,32 @@ class Repo:
         self, targets: list[str] | None = None, *, remote: str | None = None,
         jobs: int | None = None, progress: Progress | None = None,
     ) -> SyncReport:  # fmt: skip
-        """Send the objects of tracked data and pipeline outs that the remote lacks."""
+        """Send the objects of tracked data and pipeline outs that the remote lacks, and the
+        runs the remote's ledger lacks."""
+        from solvent.runs.sync import push_runs
         from solvent.tracking.sync import push
 
         pointers = self._data_pointers(targets or [])
-        return push(self.layout, self._remote(remote), pointers, jobs or 8, progress)
+        store = self._remote(remote)
+        report = push(self.layout, store, pointers, jobs or 8, progress)
+        report.runs = self._with_ledger(lambda ledger: push_runs(ledger, store))
+        return report
 
     def fetch(
         self, targets: list[str] | None = None, *, remote: str | None = None,
         jobs: int | None = None, progress: Progress | None = None,
     ) -> SyncReport:  # fmt: skip
-        """Download into the cache the objects the local cache lacks (re-hashed on arrival)."""
+        """Download into the cache the objects the local cache lacks (re-hashed on arrival),
+        and merge the remote's runs into the ledger."""
+        from solvent.runs.sync import fetch_runs
         from solvent.tracking.sync import fetch
 
         pointers = self._data_pointers(targets or [])
+        store = self._remote(remote)
         with self.layout.writing():
-            return fetch(self.layout, self._remote(remote), pointers, jobs or 8, progress)
+            report = fetch(self.layout, store, pointers, jobs or 8, progress)
+            report.runs = self._with_ledger(lambda ledger: fetch_runs(ledger, store))
+            return report
 
     def remote_status(
         self, targets: list[str] | None = None, *, remote: str | None = None
@@ -241,6 +257,25 @@ class Repo:
         )
         return repro(self.layout, graph, stages, options, events or (lambda kind, text: None))
 
+    def data_notes(self, plan: Plan) -> dict[str, list[str]]:
+        """Per stale stage: how its changed tabular deps differ from their locked versions
+        (schema and drift; empty without the health extra or a cached locked version)."""
+        from solvent.pipeline.lock import read_lock
+        from solvent.pipeline.state import path_state
+        from solvent.stage_checks import changed_inputs, is_tabular
+
+        lock = read_lock(self.root)
+        notes: dict[str, list[str]] = {}
+        for p in plan.stale:
+            entry = lock.get(p.stage.name)
+            locked = {d.path: d.id for d in entry.deps} if entry is not None else {}
+            tabular = [d for d in p.stage.deps if is_tabular(d) and d in locked]
+            current = {d: s.id for d in tabular if (s := path_state(self.layout, d)) is not None}
+            lines = changed_inputs(self.layout, p.stage, locked, current) if current else []
+            if lines:
+                notes[p.stage.name] = lines
+        return notes
+
     def _inspect_data(
         self, stage: Stage, phase: str, locked: Ids, current: Ids
     ) -> tuple[list[str], list[str]]:
@@ -255,6 +290,127 @@ class Repo:
             results = out_checks(self.layout, stage)
         failures = [f"check {r.check} failed: {r.evidence}" for r in results if not r.ok]
         return notes, failures
+
+    # -- run ledger ----------------------------------------------------------------------
+
+    def runs(self, stage: str | None = None) -> list[RunRecord]:
+        """Recorded stage runs, oldest first; ``stage`` may be a glob."""
+        return self._with_ledger(lambda ledger: ledger.runs(stage))
+
+    def lineage(self, target: str, *, used_by: bool = False) -> Lineage:
+        """Backward (what produced ``PATH`` or ``PATH@REV``) or, with ``used_by``, forward
+        (what used it), from the run ledger."""
+        from solvent.errors import UsageError
+        from solvent.pipeline.versions import id_inside, is_data, tracked_in, version_of
+        from solvent.runs.lineage import backward, forward
+        from solvent.storage.ids import ObjectId
+
+        version = version_of(self.layout, target)
+        path = str(version.path)
+
+        def inside(folder: str, folder_id: str, rel: str) -> str | None:
+            return id_inside(self.layout, ObjectId.parse(folder_id), PurePosixPath(rel))
+
+        if used_by:
+            return self._with_ledger(lambda ledger: forward(ledger, path, version.id, inside))
+
+        def origin(p: str, oid: str) -> tuple[str | None, bool]:
+            rel = PurePosixPath(p)
+            return tracked_in(self.layout, rel, oid), is_data(self.layout, rel)
+
+        found = self._with_ledger(lambda ledger: backward(ledger, path, version.id, origin, inside))
+        if found is None:
+            raise UsageError(
+                f"{target}: this version ({version.id[:17]}) was not produced by any recorded run",
+                f"'solvent lineage --used-by {target}' shows what used it; "
+                "'solvent runs' lists the recorded runs",
+            )
+        return found
+
+    # -- experiments ---------------------------------------------------------------------
+
+    def exp_run(
+        self, sets: list[str] | None = None, *, name: str | None = None, queue: bool = False,
+        jobs: int = 1,
+    ) -> list[Experiment]:  # fmt: skip
+        """Queue the cartesian product of ``sets`` (``key=v1,v2``) and, unless ``queue``,
+        run them ``jobs`` at a time, each in an isolated workspace."""
+        from solvent.runs import experiments as ex
+
+        combos = ex.parse_sets(sets or [])
+        ex.project_files(self.root)  # refuses early outside git
+        baseline = self._head()
+        made = self._with_ledger(lambda ledger: ex.queue(ledger, combos, name, baseline))
+        return made if queue else ex.run_many(self.root, made, jobs, self._save_exp)
+
+    def exp_run_all(self, jobs: int = 1) -> list[Experiment]:
+        """Run every queued experiment."""
+        from solvent.runs import experiments as ex
+
+        queued = [e for e in self.experiments() if e.status == "queued"]
+        return ex.run_many(self.root, queued, jobs, self._save_exp)
+
+    def experiments(self) -> list[Experiment]:
+        from solvent.runs.experiments import all_experiments
+
+        return self._with_ledger(all_experiments)
+
+    def experiment(self, ref: str) -> Experiment:
+        from solvent.runs.experiments import find
+
+        return self._with_ledger(lambda ledger: find(ledger, ref))
+
+    def exp_apply(self, ref: str) -> Experiment:
+        """Bring an experiment's params, lock and outputs into the workspace."""
+        from solvent.errors import UsageError
+        from solvent.storage.fsutil import atomic_write_text
+
+        exp = self.experiment(ref)
+        if exp.status != "done":
+            raise UsageError(f"experiment {exp.name} is {exp.status}, not done", None)
+        with self.layout.writing():
+            for rel in ("solvent.lock", *sorted(set(exp.files) - {"solvent.lock"})):
+                if rel in exp.files:
+                    path = self.layout.abs(self.layout.rel(self.root / rel))
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    atomic_write_text(path, exp.files[rel])
+        self._graph_loaded = False
+        graph = self.graph()
+        stages = [s.name for s in graph.pipeline.stages] if graph else []
+        if stages:
+            self.checkout(stages, force=True)
+        return exp
+
+    def exp_remove(self, refs: list[str]) -> list[Experiment]:
+        gone = [self.experiment(r) for r in refs]
+        self._with_ledger(lambda ledger: ledger.delete_experiments(e.exp_id for e in gone))
+        for e in gone:
+            (self.layout.dot / "exps" / f"{e.exp_id}.log").unlink(missing_ok=True)
+        return gone
+
+    def _save_exp(self, exp: Experiment) -> None:
+        def save(ledger: Ledger) -> None:
+            ledger.put_experiment(exp.exp_id, exp.name, exp.created, exp.to_json())
+
+        self._with_ledger(save)
+
+    def _head(self) -> str | None:
+        from solvent import git
+        from solvent.errors import GitError
+
+        try:
+            return git.git(self.root, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip()
+        except GitError:
+            return None
+
+    def _with_ledger(self, use: Callable[[Ledger], T]) -> T:
+        from solvent.runs.ledger import Ledger
+
+        ledger = Ledger(self.layout.dot)
+        try:
+            return use(ledger)
+        finally:
+            ledger.close()
 
 
 def _names_stage_or_out(graph: Graph, target: str) -> bool:

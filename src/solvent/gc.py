@@ -21,6 +21,7 @@ from solvent import git
 from solvent.errors import SolventError, UsageError
 from solvent.pipeline.lock import LOCK_FILE, parse_lock, read_lock
 from solvent.repo import RepoLayout
+from solvent.runs.experiments import experiment_locks
 from solvent.storage.ids import ObjectId
 from solvent.storage.remote import RemoteStore
 from solvent.storage.trees import TreeLoader, reachable
@@ -87,6 +88,9 @@ def _roots(layout: RepoLayout, scope: GcScope) -> dict[ObjectId, bool]:
             for entry in parse_lock(path.read_bytes(), str(path)).values():
                 for out in entry.outs:
                     roots[out.id] = out.files is not None
+    for where, lock in experiment_locks(layout.dot):  # so 'solvent exp apply' still works
+        for entry in parse_lock(lock.encode(), where).values():
+            roots.update((out.id, out.files is not None) for out in entry.outs)
     return roots
 
 

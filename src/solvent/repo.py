@@ -23,6 +23,8 @@ DOT_GITIGNORE = """\
 /cache/
 /tmp/
 /state.db*
+/runs.db*
+/exps/
 /lock
 /config.local.toml
 """

@@ -183,6 +183,11 @@ def health_installed() -> bool:
 def input_summary(layout: RepoLayout, path: PurePosixPath, before: ObjectId) -> str:
     """How a changed tabular dep differs from its locked version, in one line."""
     require_health()
+    if not layout.store.has(before):
+        return (
+            "its locked version is not in the cache to compare with (track the file with "
+            "'solvent add', or name it under checks: drift)"
+        )
     try:
         diff = describe_schema(schema_change(layout, path, before))
         report = _drift(layout, path, before)

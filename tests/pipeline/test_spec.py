@@ -68,7 +68,7 @@ def test_full_stage(tmp_path: Path) -> None:
             checks: {schema: [data/train.csv], rows: {curve.csv: {min: 1}}}
             resources: {cpus: 2}
             type: python
-            env: {A: b}
+            env: strict
         """,
     ).stage("train")
     assert stage.cmd == ("python train.py",)
@@ -84,6 +84,7 @@ def test_full_stage(tmp_path: Path) -> None:
     assert stage.frozen and stage.always_changed
     assert stage.desc == "Train the model"
     assert [c.kind for c in stage.checks] == ["schema", "rows"]
+    assert stage.env == "strict"
     assert stage.where.line == 2
 
 

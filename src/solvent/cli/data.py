@@ -70,6 +70,10 @@ def status(
     remote_name: Annotated[
         str | None, typer.Option("--remote-name", "-r", help="Compare with this remote.")
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Every stage, with its implicit code deps."),
+    ] = False,
 ) -> None:
     """What changed: tracked data against its pointer files, and stale pipeline stages."""
     from solvent.api import Repo
@@ -92,7 +96,7 @@ def status(
         return
     clean = _print_data(data)
     if plan is not None:
-        clean = print_plan(plan) and clean
+        clean = print_plan(plan, verbose, repo.data_notes(plan)) and clean
     if plan is None:
         if not data:
             console.print("No tracked data. Track some with 'solvent add PATH'.")

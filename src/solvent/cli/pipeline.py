@@ -103,11 +103,33 @@ def _summary(report: ReproReport, targets: list[str]) -> None:
         console.print("Pipeline is up to date.")
 
 
-def print_plan(plan: Plan) -> bool:
-    """Print stale stages with their reasons; True when everything is up to date."""
+def print_plan(
+    plan: Plan, verbose: bool = False, notes: dict[str, list[str]] | None = None
+) -> bool:
+    """Print stale stages with their reasons (``verbose``: every stage, with its implicit
+    code deps) and ``notes`` (how changed data differs); True when everything is up to date.
+    Environment warnings come last, grouped."""
     stale = plan.stale
-    for p in stale:
-        styled((p.stage.name, "yellow"), (": stale", ""))
-        for r in p.reasons:
+    for p in plan.stages if verbose else stale:
+        state = "stale" if p.stale else "frozen" if p.stage.frozen else "up to date"
+        styled((p.stage.name, "yellow"), (": ", ""), (state, "yellow" if p.stale else ""))
+        for r in p.reasons if p.stale else ():
             styled((f"    {r}", ""))
+        for note in (notes or {}).get(p.stage.name, []):
+            styled((f"    {note}", "cyan"))
+        if verbose and p.code:
+            styled((f"    implicit deps: {', '.join(map(str, p.code))}", "dim"))
+    warned: dict[str, list[str]] = {}
+    for p in plan.stages:
+        for w in p.warnings:
+            warned.setdefault(str(w), []).append(p.stage.name)
+    for what, names in warned.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        styled(
+            (
+                f"warning: {shown} last ran in another environment ({what}); "
+                "not rerun (env: warn; set env: strict to rerun)",
+                "dim",
+            )
+        )
     return not stale

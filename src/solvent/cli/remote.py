@@ -125,7 +125,9 @@ SYNC_JOBS = typer.Option("--jobs", "-j", help="Parallel transfers (default 8).")
 def _print_sync(verb: str, report: SyncReport) -> None:
     console.print(
         f"{verb} {report.moved} object(s), {report.already} already there "
-        f"({report.objects} needed) — {escape(report.remote)}",
+        f"({report.objects} needed)"
+        + (f", {report.runs} run(s)" if report.runs else "")
+        + f" — {escape(report.remote)}",
         soft_wrap=True,
     )
     for oid, why in list(report.failed.items())[:10]:

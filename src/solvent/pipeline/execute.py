@@ -23,11 +23,13 @@ from enum import Enum
 from pathlib import PurePosixPath
 
 from solvent.errors import SolventError
+from solvent.pipeline.codedeps import CodeDeps
 from solvent.pipeline.executors import Executor, Job, JobResult, LocalExecutor
 from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import LockedPath, StageLock, read_lock, write_lock
 from solvent.pipeline.model import Stage
-from solvent.pipeline.plan import StageState, StaleReason, stage_reasons
+from solvent.pipeline.plan import StageState, StaleReason, env_warnings, stage_reasons
+from solvent.pipeline.recording import Recorder
 from solvent.pipeline.runcache import RunCache
 from solvent.pipeline.state import ParamReader, path_state, stage_state
 from solvent.repo import RepoLayout
@@ -119,6 +121,8 @@ class Scheduler:
         self.executor = executor or LocalExecutor(options.jobs, self._line)
         self.lock = read_lock(layout.root)
         self.params = ParamReader(layout.root)
+        self.code = CodeDeps(layout)
+        self.recorder = Recorder(layout)
         self.runcache = RunCache(layout.dot / "runcache")
 
     def _line(self, stage: str, line: str) -> None:
@@ -128,7 +132,7 @@ class Scheduler:
     # -- one stage -----------------------------------------------------------------------
 
     def _check(self, stage: Stage) -> tuple[StageState, tuple[StaleReason, ...]]:
-        state = stage_state(self.layout, stage, self.params, self.options.jobs)
+        state = stage_state(self.layout, stage, self.params, self.options.jobs, self.code)
         reasons = stage_reasons(
             stage, self.lock.get(stage.name), state, stage.name in self.options.force
         )
@@ -136,7 +140,8 @@ class Scheduler:
 
     def _locked(self, stage: Stage, state: StageState, outs: tuple[LockedPath, ...]) -> StageLock:
         deps = tuple(d for d in state.deps.values() if d is not None)
-        return StageLock(stage.cmd, deps, state.params, outs)
+        code = tuple(c for c in state.code.values() if c is not None)
+        return StageLock(stage.cmd, deps, state.params, outs, code, state.env or {})
 
     def _restore(self, stage: Stage, state: StageState) -> bool:
         """Put the outs of an identical earlier run in place, if they are all cached."""
@@ -156,7 +161,10 @@ class Scheduler:
             checkout_pointers(self.layout, pointers, force=True, relink=False, jobs=1)
         except Exception:
             return False  # an incomplete entry (object gone) is a miss, the stage just runs
-        self._record(stage, self._locked(stage, state, outs))
+        entry = self._locked(stage, state, outs)
+        self._record(stage, entry)
+        now = time.time()
+        self.recorder.record(stage, state, entry, "restored", now, now)
         return True
 
     def _record(self, stage: Stage, entry: StageLock) -> None:
@@ -179,6 +187,15 @@ class Scheduler:
             path.parent.mkdir(parents=True, exist_ok=True)
 
     def _finish(self, stage: Stage, before: StageState, result: JobResult) -> None:
+        try:
+            entry = self._finish_run(stage, before, result)
+        except StageFailed as e:
+            self.recorder.record(stage, before, None, "failed", result.started, result.ended,
+                                 str(e))  # fmt: skip
+            raise
+        self.recorder.record(stage, before, entry, "ran", result.started, result.ended)
+
+    def _finish_run(self, stage: Stage, before: StageState, result: JobResult) -> StageLock:
         if result.returncode != 0:
             raise StageFailed(
                 f"command failed with exit code {result.returncode}: {result.failed_cmd}"
@@ -205,6 +222,7 @@ class Scheduler:
         self._record(stage, entry)
         if self.options.run_cache and _run_cacheable(stage):
             self.runcache.put(entry)
+        return entry
 
     def _inspect(self, stage: Stage, phase: str, state: StageState) -> None:
         """Show what changed in the stage's data and fail it when one of its checks fails."""
@@ -287,6 +305,7 @@ class Scheduler:
                                                   "interrupted")  # fmt: skip
         finally:
             self.executor.shutdown()
+            self.recorder.close()
         for stage in stages:
             found = outcome.get(stage.name)
             report.stages.append(found or StageReport(stage.name, Outcome.NOT_RUN))
@@ -317,7 +336,9 @@ class Scheduler:
             why = tuple(str(r) for r in reasons)
             if not reasons:
                 outcome[name] = StageReport(name, Outcome.UP_TO_DATE)
-                self.events("skip", f"{name}: up to date")
+                warn = env_warnings(self.lock.get(name), state) if stage.env == "warn" else ()
+                note = f" (warning: {warn[0]}; env: warn)" if warn else ""
+                self.events("skip", f"{name}: up to date{note}")
                 return False
             if self.options.dry:
                 outcome[name] = StageReport(name, Outcome.WOULD_RUN, why)
@@ -328,6 +349,7 @@ class Scheduler:
                 outcome[name] = StageReport(name, Outcome.RESTORED, why)
                 self.events("skip", f"{name}: restored from run-cache ({'; '.join(why)})")
                 return False
+            self.recorder.begin()
             self._prepare_outs(stage)
         except (StageFailed, SolventError, OSError) as e:  # this stage fails, not the run
             outcome[name] = StageReport(name, Outcome.FAILED, error=str(e))

@@ -43,6 +43,8 @@ class StageLock:
     deps: tuple[LockedPath, ...] = ()
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # file → key → value
     outs: tuple[LockedPath, ...] = ()
+    code: tuple[LockedPath, ...] = ()  # implicit deps: the scripts and modules cmd runs
+    env: dict[str, str] | None = None  # None: locked before environments were recorded
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"cmd": self.cmd[0] if len(self.cmd) == 1 else list(self.cmd)}
@@ -52,6 +54,10 @@ class StageLock:
             doc["params"] = {f: dict(sorted(v.items())) for f, v in sorted(self.params.items())}
         if self.outs:
             doc["outs"] = [o.to_doc() for o in sorted(self.outs, key=lambda o: o.path)]
+        if self.code:  # path → id, one line each: every status parses the lock
+            doc["code"] = {str(c.path): str(c.id) for c in sorted(self.code, key=lambda c: c.path)}
+        if self.env is not None:  # one line per stage: the lock is parsed by every status
+            doc["env"] = ", ".join(f"{k} {v}" for k, v in sorted(self.env.items()))
         return doc
 
 
@@ -152,4 +158,26 @@ def _stage(body: dict[str, Any], where: str) -> StageLock:
         _paths(body.get("deps"), where),
         {str(f): dict(v) for f, v in params.items()},
         _paths(body.get("outs"), where),
+        _code(body.get("code"), where),
+        _env(body.get("env")),
     )
+
+
+def _code(doc: Any, where: str) -> tuple[LockedPath, ...]:
+    if doc is None:
+        return ()
+    if not isinstance(doc, dict):
+        raise ValueError("code must map paths to ids")
+    return tuple(
+        LockedPath(check_relative(str(p), where), ObjectId.parse(str(i)), 0) for p, i in doc.items()
+    )
+
+
+def _env(doc: Any) -> dict[str, str] | None:
+    """``packages installed:9e17…, platform linux-x86_64, python 3.11.7`` → a dict."""
+    if doc is None:
+        return None
+    if not isinstance(doc, str):
+        raise ValueError("env must be a string of 'name value' pairs")
+    pairs = [part.strip().partition(" ") for part in doc.split(",") if part.strip()]
+    return {k: v for k, _, v in pairs}

@@ -12,6 +12,7 @@ from typing import Literal
 
 OutKind = Literal["out", "metric", "plot"]
 CheckKind = Literal["schema", "drift", "rows", "no_duplicates", "disjoint"]
+EnvPolicy = Literal["strict", "warn", "ignore"]  # what a changed environment does to a stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class Stage:
     always_changed: bool = False
     desc: str | None = None
     checks: tuple[Check, ...] = ()
+    env: EnvPolicy = "warn"
     where: Location = field(default=Location(PurePosixPath("solvent.yaml")), compare=False)
 
 

@@ -26,6 +26,8 @@ class Why(Enum):
     ALWAYS_CHANGED = "always changed"
     FORCED = "forced"
     UPSTREAM_STALE = "upstream stale"
+    CODE_CHANGED = "code changed"
+    ENV_CHANGED = "env changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +71,16 @@ class StageState:
     deps: dict[PurePosixPath, LockedPath | None]
     outs: dict[PurePosixPath, LockedPath | None]
     params: dict[str, dict[str, Any]]  # file → key → value, as the lock stores them
+    code: dict[PurePosixPath, LockedPath | None] = field(default_factory=dict)  # implicit deps
+    env: dict[str, str] | None = None  # None: the stage ignores its environment
 
 
 @dataclass(frozen=True, slots=True)
 class StagePlan:
     stage: Stage
     reasons: tuple[StaleReason, ...] = ()
+    warnings: tuple[StaleReason, ...] = ()  # changes that do not make it stale (env: warn)
+    code: tuple[PurePosixPath, ...] = ()  # implicit code deps found in its commands
 
     @property
     def stale(self) -> bool:
@@ -117,6 +123,10 @@ def stage_reasons(
         if now is not None and old is not None and old.id != now.id:
             reasons.append(StaleReason(Why.DEP_CHANGED, str(path)))
     reasons.extend(_param_reasons(locked.params, state.params))
+    if locked.env is not None:  # a lock from before code and env were recorded: no opinion
+        reasons.extend(_code_reasons(locked.code, state.code))
+        if stage.env == "strict":
+            reasons.extend(env_warnings(locked, state))
     old_outs = {o.path: o for o in locked.outs}
     if set(old_outs) != set(state.outs):
         reasons.append(StaleReason(Why.OUTS_CHANGED))
@@ -127,6 +137,27 @@ def stage_reasons(
         elif old is not None and (old.id, old.executable) != (now.id, now.executable):
             reasons.append(StaleReason(Why.OUT_MODIFIED, str(path)))
     return tuple(reasons)
+
+
+def _code_reasons(
+    old: tuple[LockedPath, ...], new: dict[PurePosixPath, LockedPath | None]
+) -> list[StaleReason]:
+    was = {c.path: c.id for c in old}
+    now = {p: (c.id if c else None) for p, c in new.items()}
+    return [
+        StaleReason(Why.CODE_CHANGED, str(p))
+        for p in sorted(set(was) | set(now))
+        if was.get(p) != now.get(p)
+    ]
+
+
+def env_warnings(locked: StageLock | None, state: StageState) -> tuple[StaleReason, ...]:
+    """The environment the stage last ran in, if it differs from this one."""
+    if locked is None or locked.env is None or state.env is None or locked.env == state.env:
+        return ()
+    from solvent.runs.envprint import describe_change
+
+    return (StaleReason(Why.ENV_CHANGED, describe_change(locked.env, state.env)),)
 
 
 def _param_reasons(
@@ -173,5 +204,8 @@ def plan(
         stale_up = sorted(u for u in graph.upstream(stage.name) if u in result and result[u].stale)
         if not reasons and stale_up:
             reasons = tuple(StaleReason(Why.UPSTREAM_STALE, u) for u in stale_up)
-        result[stage.name] = StagePlan(stage, reasons)
+        warn = stage.env == "warn" and not reasons
+        warnings = env_warnings(lock.get(stage.name), states[stage.name]) if warn else ()
+        code = tuple(states[stage.name].code)
+        result[stage.name] = StagePlan(stage, reasons, warnings, code)
     return Plan(tuple(result.values()))

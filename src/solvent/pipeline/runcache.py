@@ -19,6 +19,8 @@ def run_key(lock: StageLock) -> str:
         "deps": sorted([str(d.path), str(d.id)] for d in lock.deps),
         "params": {f: dict(sorted(v.items())) for f, v in sorted(lock.params.items())},
     }
+    if lock.code:  # an edited helper module must not restore the outs its old version made
+        doc["code"] = sorted([str(c.path), str(c.id)] for c in lock.code)
     return blake3(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -355,6 +355,7 @@ class _Loader:
             always_changed=bool(d.get("always_changed", False)),
             desc=desc,
             checks=checks,
+            env=d.get("env", "warn"),
             where=Location(self.file, line),
         )
 

@@ -19,8 +19,9 @@ STAGE_KEYS = (
     *("cmd", "wdir", "deps", "params", "outs", "metrics", "plots"),
     *("frozen", "always_changed", "desc", "meta", "vars"),
 )
-# Reserved for Solvent's own additions: accepted, not used yet.
+# Solvent's own additions (checks, resources, type: reserved, accepted, not used yet).
 SOLVENT_KEYS = ("checks", "resources", "type", "env")
+ENV_POLICIES = ("strict", "warn", "ignore")
 OUT_FLAGS = ("cache", "persist", "checkpoint", "remote", "push", "desc", "type", "labels", "meta")
 PLOT_PROPS = ("template", "x", "y", "x_label", "y_label", "title", "header")
 OUT_SECTIONS: tuple[tuple[str, OutKind], ...] = (
@@ -106,6 +107,7 @@ def check_stage(d: dict[Any, Any], at: DataPath, name: str, *, matrix: bool) -> 
     for flag in ("frozen", "always_changed"):
         expect(flag, isinstance(d.get(flag), bool), "true or false")
     expect("desc", isinstance(d.get("desc"), str), "a string")
+    expect("env", d.get("env") in ENV_POLICIES, "one of strict, warn, ignore")
 
 
 def _strings(v: Any) -> bool:

@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from solvent.errors import UsageError
+from solvent.pipeline.codedeps import CodeDeps
 from solvent.pipeline.interpolate import ResolveError
 from solvent.pipeline.lock import LockedPath
 from solvent.pipeline.model import ParamRef, Stage
@@ -75,9 +76,19 @@ def _load(root: Path, rel: PurePosixPath, stage: str) -> dict[str, Any]:
         raise UsageError(f"stage '{stage}': params file {e.message}", e.hint) from None
 
 
-def stage_state(layout: RepoLayout, stage: Stage, params: ParamReader, jobs: int = 1) -> StageState:
+def stage_state(
+    layout: RepoLayout, stage: Stage, params: ParamReader, jobs: int = 1,
+    code: CodeDeps | None = None,
+) -> StageState:  # fmt: skip
+    """``code`` finds implicit code deps (pass one per command: it memoises what it parsed)."""
+    from solvent.runs.envprint import fingerprint
+
+    code = code or CodeDeps(layout)
+    code_deps = code.for_stage(stage)
     return StageState(
         deps={d: path_state(layout, d, jobs=jobs) for d in stage.deps},
         outs={o.path: path_state(layout, o.path, jobs=jobs) for o in stage.outs},
         params=params.values(stage),
+        code={c: code.state(c) for c in code_deps},
+        env=None if stage.env == "ignore" else fingerprint(layout.root),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from solvent.pipeline.codedeps import CodeDeps
 from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import read_lock
 from solvent.pipeline.model import Stage
@@ -14,6 +15,8 @@ def pipeline_plan(
     layout: RepoLayout, graph: Graph, stages: list[Stage], forced: set[str] | None = None,
     jobs: int = 1,
 ) -> Plan:  # fmt: skip
-    params = ParamReader(layout.root)
-    states: dict[str, StageState] = {s.name: stage_state(layout, s, params, jobs) for s in stages}
+    params, code = ParamReader(layout.root), CodeDeps(layout, still=True)
+    states: dict[str, StageState] = {
+        s.name: stage_state(layout, s, params, jobs, code) for s in stages
+    }
     return plan(graph, stages, read_lock(layout.root), states, forced)

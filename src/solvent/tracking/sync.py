@@ -20,6 +20,7 @@ class SyncReport:
     moved: int = 0
     already: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # object id → why
+    runs: int = 0  # run records moved (the ledger travels with the data)
 
 
 def push(

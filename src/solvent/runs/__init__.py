@@ -1,0 +1,1 @@
+"""The run ledger, lineage queries and (later) experiments. Imports only ``storage``."""
