@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from blake3 import blake3
+
 from solvent.errors import SolventError, UsageError
 from solvent.storage.fsutil import copy_fd, syncfs
 from solvent.storage.hashing import hash_bytes, hash_file, read_small
@@ -31,6 +33,8 @@ from solvent.storage.ids import ALGORITHM, ObjectId
 from solvent.storage.objects import ObjectStore
 
 RETRIES = 4
+STREAM_SIZE = 16 * 1024 * 1024  # objects at least this big are downloaded block by block
+STREAM_BLOCK = 4 * 1024 * 1024
 T = TypeVar("T")
 
 
@@ -174,12 +178,44 @@ class RemoteStore:
         path = self.path(oid)
         if self.local and self._links and self._link_in(store, path, oid):
             return
+        size = os.stat(path).st_size if self.local else None
+        if size is None or size >= STREAM_SIZE:
+            if size is None:
+                size = int(_retry(lambda: self.fs.info(path))["size"])
+            if size >= STREAM_SIZE:
+                self._download_streaming(store, path, oid)
+                return
         # A folder remote is read with plain descriptors (fsspec's file objects cost more
         # system calls than a small object's bytes take to read).
         data = read_small(path, 1 << 16) if self.local else self.fs.cat_file(path)
         if hash_bytes(data) != oid:
             raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
         store.put_bytes(data, oid)
+
+    def _download_streaming(self, store: ObjectStore, path: str, oid: ObjectId) -> None:
+        """A large object goes to a temp file block by block, hashed on the way: memory stays
+        at one block whatever the object's size."""
+        tmp = store.new_tmp()
+        hasher = blake3()
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+            try:
+                with self.fs.open(path, "rb", block_size=STREAM_BLOCK, cache_type="none") as src:
+                    while block := src.read(STREAM_BLOCK):
+                        hasher.update(block)
+                        view = memoryview(block)
+                        while view:
+                            view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if ObjectId.from_digest(hasher.hexdigest()) != oid:
+                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            store.adopt(tmp, oid, durable=True)  # fsynced above
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
 
     def _link_in(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
         """Link a remote object into the cache's temp folder, hash what was linked, and hand
