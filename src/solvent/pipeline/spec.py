@@ -45,6 +45,7 @@ from solvent.pipeline.spec_schema import (
     check_keys,
     check_stage,
     kind_of,
+    parse_resources,
     suggest,
 )
 from solvent.storage.memo import memo_entry
@@ -348,6 +349,11 @@ class _Loader:
             frozen=bool(d.get("frozen", False)),
             always_changed=bool(d.get("always_changed", False)),
             desc=desc,
+            resources=(
+                parse_resources(d["resources"], (*at, "resources"), name)
+                if "resources" in d
+                else None
+            ),
             where=Location(self.file, line),
         )
 
