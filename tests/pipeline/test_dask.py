@@ -29,8 +29,12 @@ PY = sys.executable
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[str]:
     """The scheduler's address. Workers are spawned after the S3 endpoint and its credentials
-    are in the environment, with this venv's python first on PATH (the demo says `python`)."""
-    with pytest.MonkeyPatch.context() as mp:
+    are in the environment, with this venv's python first on PATH (the demo says `python`).
+    The scheduler gives up on a task at the first dead worker: Solvent's retry takes over."""
+    import dask
+
+    no_retry = {"distributed.scheduler.allowed-failures": 0}
+    with pytest.MonkeyPatch.context() as mp, dask.config.set(no_retry):
         mp.setenv("PATH", f"{Path(PY).parent}{os.pathsep}{os.environ.get('PATH', '')}")
         with distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -139,8 +143,9 @@ def test_a_worker_killed_during_a_stage_the_run_still_completes_with_nothing_par
             cmd: echo partial > out.txt && if [ ! -e {mark} ]; then touch {mark}; kill -9 $PPID; sleep 5; exit 1; fi; echo whole > out.txt
             outs: [out.txt]
         """)  # fmt: skip  # noqa: E501
-    dask(chain, cluster)
+    out = dask(chain, cluster)
     assert mark.exists(), "the stage never killed its worker"
+    assert "fragile: [solvent] its worker died; retry 1 of 2 on another worker" in out
     assert (chain / "out.txt").read_text() == "whole\n"
     assert "fragile" in (chain / "solvent.lock").read_text()
     remote = tmp_path / "remote"
@@ -261,3 +266,30 @@ def test_the_cli_does_not_import_dask_for_other_commands(repo: Path) -> None:
 
     proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"
+
+
+def test_without_an_address_a_local_cluster_runs_the_stages_outside_the_repo(
+    chain: Path,
+) -> None:
+    out = solvent_ok(chain, "repro", "--executor", "dask", "--jobs", "2")
+    assert "split: split done" in out
+    assert (chain / "count.txt").read_text().strip() == "3"
+    assert "# on Dask worker tcp://127.0.0.1:" in (chain / ".solvent/logs/split.log").read_text()
+    assert not list(chain.glob("dask-*"))  # the workers' folders were elsewhere
+
+
+def test_a_stage_that_keeps_killing_its_worker_fails_after_the_retries(
+    chain: Path, cluster: str
+) -> None:
+    write(chain, "solvent.yaml", """\
+        stages:
+          doomed:
+            cmd: echo partial > out.txt && kill -9 $PPID && sleep 5
+            outs: [out.txt]
+        """)  # fmt: skip
+    proc = solvent(chain, "repro", "--executor", "dask", "--scheduler-address", cluster,
+                   "--retries", "0")  # fmt: skip
+    assert proc.returncode == 1
+    assert "the Dask worker running it died 1 time(s)" in proc.stderr
+    assert not (chain / "solvent.lock").exists()
+    assert not (chain / "out.txt").exists()
