@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench compat clean
+.PHONY: demo test lint typecheck unit bench bench-dask compat clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# solvent repro on a local Dask cluster against the local executor (demo and an 8-stage fan-out).
+bench-dask: $(STAMP)
+	$(BIN)/python bench/dask.py $(BENCH_ARGS)
 
 # Installs DVC into bench/.venv-dvc, then checks stage names, commands and edges against it.
 compat: $(STAMP)

@@ -7,16 +7,19 @@ connects to it with ``--scheduler-address``.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from blake3 import blake3
 
+from solvent.pipeline.lock import read_lock
 from tests.helpers import assert_user_error, commit_all, disk_state, solvent, solvent_ok
 from tests.pipeline.test_execute import write
 
@@ -40,6 +43,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Itera
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
             dashboard_address=None, local_directory=str(tmp_path_factory.mktemp("workers")),
             resources={"cpus": 1, "memory": 2e9}, silence_logs=40,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # health routes: any port
         ) as c:  # fmt: skip
             yield str(c.scheduler_address)
 
@@ -97,15 +101,11 @@ def test_stages_run_on_workers_and_the_lock_matches_a_local_run(
 def test_the_demo_pipeline_gives_the_same_lock_on_dask_as_locally(
     repo: Path, cluster: str, tmp_path: Path
 ) -> None:
-    from sklearn.datasets import load_wine
+    from demo.run_demo import load_wine_rows, write_csv
 
     for item in DEMO.iterdir():
         shutil.copy(item, repo / item.name)
-    wine = load_wine()
-    (repo / "data" / "raw").mkdir(parents=True)
-    with (repo / "data" / "raw" / "wine.csv").open("w", newline="") as f:
-        rows = [[*map(str, x), str(y)] for x, y in zip(wine.data, wine.target, strict=True)]
-        csv.writer(f, lineterminator="\n").writerows([[*wine.feature_names, "class"], *rows])
+    write_csv(repo / "data" / "raw" / "wine.csv", *load_wine_rows())
     solvent_ok(repo, "remote", "add", "--default", "store", str(tmp_path / "remote"))
     commit_all(repo, "demo")
     local = tmp_path / "local"
@@ -262,8 +262,6 @@ def test_the_executor_can_come_from_the_config(chain: Path, cluster: str) -> Non
 
 def test_the_cli_does_not_import_dask_for_other_commands(repo: Path) -> None:
     code = "import sys; from solvent.cli import app; print('distributed' in sys.modules)"
-    import subprocess
-
     proc = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"
 
@@ -293,3 +291,38 @@ def test_a_stage_that_keeps_killing_its_worker_fails_after_the_retries(
     assert "the Dask worker running it died 1 time(s)" in proc.stderr
     assert not (chain / "solvent.lock").exists()
     assert not (chain / "out.txt").exists()
+
+
+def test_ctrl_c_stops_the_run_and_its_local_cluster_with_a_valid_lock(chain: Path) -> None:
+    write(chain, "solvent.yaml", """\
+        stages:
+          fast:
+            cmd: echo x > a.txt
+            outs: [a.txt]
+          slow:
+            cmd: sleep 29.75 && echo y > b.txt
+            outs: [b.txt]
+        """)  # fmt: skip
+    proc = subprocess.Popen(
+        [PY, "-m", "solvent", "repro", "--executor", "dask", "--jobs", "2"], cwd=chain,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, as a terminal would give it
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (chain / "solvent.lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert "Traceback" not in out  # the workers left Ctrl-C to Solvent
+    assert sorted(read_lock(chain)) == ["fast"]
+    still = [p for p in Path("/proc").glob("[0-9]*/cmdline") if b"29.75" in _read(p)]
+    assert not still, "the stage's command outlived the run"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""

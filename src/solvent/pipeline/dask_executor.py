@@ -13,12 +13,15 @@ Dask is imported only here, and only when this executor is used.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -314,16 +317,38 @@ def _local_cluster(distributed: Any, workers: int, scratch: str) -> Any:
     the machine's cores and memory are shared out among them as worker resources."""
     cpus = os.cpu_count() or 1
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return distributed.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, local_directory=scratch, silence_logs=40,
-        resources={"cpus": max(1, cpus // workers), "memory": memory // workers, "gpus": 0},
-    )  # fmt: skip
+    try:
+        with _children_ignore_sigint():  # Ctrl-C is ours to handle: we close the cluster
+            return distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, local_directory=scratch, silence_logs=40,
+                # No dashboard; its HTTP health routes on any free loopback port, not on 8787.
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                resources={"cpus": max(1, cpus // workers), "memory": memory // workers, "gpus": 0},
+            )  # fmt: skip
+    except Exception as e:
+        raise UsageError(
+            f"could not start a local Dask cluster ({_describe(e)})",
+            "from a Python script, call Repo.repro under 'if __name__ == \"__main__\":' (Dask "
+            "starts workers by importing the main module again); or pass --scheduler-address",
+        ) from None
+
+
+@contextlib.contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Processes started in this block ignore Ctrl-C (a terminal sends it to the whole process
+    group); this one still gets it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _close(client: Any, cluster: Any, scratch: str | None) -> None:
-    import contextlib
-
     with contextlib.suppress(Exception):
         if client is not None:
             client.close()

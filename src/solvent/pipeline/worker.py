@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -112,7 +113,7 @@ def _run(
         log += f"$ {cmd}\n".encode()
         proc = subprocess.Popen(
             cmd, shell=True, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_sigint_back(),
         )  # fmt: skip
         assert proc.stdout is not None
         for raw in proc.stdout:
@@ -123,6 +124,18 @@ def _run(
         if code != 0:
             return code, cmd, bytes(log), lines
     return 0, None, bytes(log), lines
+
+
+def _sigint_back() -> Callable[[], None] | None:
+    """The workers of a LocalCluster that Solvent started ignore Ctrl-C (Solvent closes them);
+    the commands they run get it again, as they would from a terminal."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        return None
+    return _default_sigint
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def worker_dir() -> str | None:
