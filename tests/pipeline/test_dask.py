@@ -192,12 +192,17 @@ def test_resources_map_to_worker_resources(chain: Path, cluster: str) -> None:
     write(chain, "solvent.yaml", """\
         stages:
           heavy:
-            cmd: echo ran > heavy.txt
+            cmd: echo "threads $OMP_NUM_THREADS" > heavy.txt
             outs: [heavy.txt]
             resources: {cpus: 1, memory: 1GB}
+          light:
+            cmd: echo "threads $OMP_NUM_THREADS" > light.txt
+            outs: [light.txt]
         """)  # fmt: skip
     dask(chain, cluster)
-    assert (chain / "heavy.txt").read_text() == "ran\n"
+    assert (chain / "heavy.txt").read_text() == "threads 1\n"  # as many as it asked for
+    if "OMP_NUM_THREADS" not in os.environ:  # not the one thread Dask gives its own tasks
+        assert (chain / "light.txt").read_text() == "threads \n"
 
 
 def test_a_stage_no_worker_can_hold_is_an_error_before_anything_runs(

@@ -204,6 +204,7 @@ class DaskExecutor:
         return StageTask(
             job.stage, job.cmds, stage.wdir, (*sent, *remote), tuple(o.path for o in stage.outs),
             self._url, self._options, self._topic,
+            cpus=stage.resources.cpus if stage.resources is not None else None,
         )  # fmt: skip
 
     def _await(self, job: Job, task: StageTask, resources: Resources | None) -> JobResult:

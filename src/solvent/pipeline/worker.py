@@ -44,6 +44,7 @@ class StageTask:
     remote_options: dict[str, str]
     topic: str = LOG_TOPIC  # where log lines go, as {"stage", "attempt", "line"} events
     attempt: int = 0
+    cpus: int | None = None  # resources: cpus, the thread count numeric libraries may use
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ def _run(
     task: StageTask, cwd: Path, emit: Callable[[str], None]
 ) -> tuple[int, str | None, bytes, int]:
     """Run the commands one shell each, as the local executor does; stop at the first failure."""
-    env = {**os.environ, "SOLVENT_STAGE": task.stage}
+    env = stage_env(task.stage, task.cpus)
     log = bytearray()
     lines = 0
     for cmd in task.cmds:
@@ -124,6 +125,28 @@ def _run(
         if code != 0:
             return code, cmd, bytes(log), lines
     return 0, None, bytes(log), lines
+
+
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def stage_env(stage: str, cpus: int | None) -> dict[str, str]:
+    """The worker's environment, less what a Dask nanny sets for its own tasks (one thread
+    for numeric libraries, a malloc setting): a stage's command runs as it would locally, with
+    ``cpus`` threads when it asked for them."""
+    env = {**os.environ, "SOLVENT_STAGE": stage}
+    try:
+        import dask.config
+
+        imposed = dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {}
+    except ImportError:
+        imposed = {}
+    for key, value in imposed.items():
+        if env.get(key) == str(value):
+            del env[key]
+    if cpus:
+        env.update(dict.fromkeys(THREAD_VARS, str(cpus)))
+    return env
 
 
 def _sigint_back() -> Callable[[], None] | None:
