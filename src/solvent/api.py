@@ -216,6 +216,8 @@ class Repo:
         one), moving data through ``remote``; outs are checked out here unless ``download``
         is False. The defaults come from the config's ``[repro]`` table.
         """
+        from dataclasses import replace
+
         from solvent.errors import UsageError
         from solvent.pipeline.execute import ReproOptions, repro
         from solvent.pipeline.executors import Executor
@@ -248,6 +250,8 @@ class Repo:
                 sink=lambda stage, line: say("line", f"{stage}: {line}"), download=download,
                 retries=retries,
             )  # fmt: skip
+            if jobs is None and runner.slots:  # as many at once as the cluster has threads
+                options = replace(options, jobs=runner.slots)
         try:
             return repro(self.layout, graph, stages, options, events, runner)
         except BaseException:

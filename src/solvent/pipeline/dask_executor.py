@@ -73,6 +73,7 @@ class DaskExecutor:
         self._stopping = False
         self._topic = f"{LOG_TOPIC}-{uuid.uuid4().hex[:12]}"
         self._heard: dict[tuple[str, int], int] = {}  # (stage, attempt) → lines received
+        self.slots = 0
         client.subscribe_topic(self._topic, self._on_line)
 
     # -- starting ----------------------------------------------------------------------
@@ -106,6 +107,9 @@ class DaskExecutor:
             raise
         try:
             executor.check(stages, local=address is None)
+            # How many stages can run at once: the worker threads (0 while an adaptive
+            # cluster has no workers yet).
+            executor.slots = sum(int(n) for n in client.nthreads().values())
         except BaseException:
             executor.shutdown()
             raise
