@@ -128,7 +128,11 @@ class DaskExecutor:
                 "the Dask cluster has no workers to run stages that ask for resources",
                 "start workers with --resources, e.g. dask worker ADDRESS --resources 'cpus=4'",
             ) from None
-        workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+        try:
+            info = self.client.scheduler_info(n_workers=-1)  # all of them, not the first few
+        except TypeError:  # distributed before 2025 lists them all anyway
+            info = self.client.scheduler_info()
+        workers = info["workers"].values()
         have = [dict(w.get("resources") or {}) for w in workers]
         for stage, wants in asking:
             if not any(all(h.get(k, 0) >= v for k, v in wants.items()) for h in have):
