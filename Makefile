@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-health compat clean
+.PHONY: demo test lint typecheck unit bench bench-health bench-dask compat clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(STAMP)
 # solvent drift vs Evidently's DataDriftPreset (installs Evidently into bench/.venv-evidently).
 bench-health: $(STAMP)
 	$(BIN)/python bench/health.py $(BENCH_ARGS)
+
+# solvent repro on a local Dask cluster against the local executor (demo and an 8-stage fan-out).
+bench-dask: $(STAMP)
+	$(BIN)/python bench/dask.py $(BENCH_ARGS)
 
 # Installs DVC into bench/.venv-dvc, then checks stage names, commands and edges against it.
 compat: $(STAMP)

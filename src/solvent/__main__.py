@@ -1,3 +1,4 @@
 from solvent.cli import main
 
-main()
+if __name__ == "__main__":  # worker processes spawned by Dask import this module again
+    main()

@@ -234,11 +234,26 @@ class Repo:
         downstream: bool = False,
         single_item: bool = False,
         events: Events | None = None,
+        executor: str | None = None,
+        scheduler_address: str | None = None,
+        remote: str | None = None,
+        download: bool = True,
+        retries: int = 2,
     ) -> ReproReport:
-        """Run the stale stages among the selected ones (all by default)."""
+        """Run the stale stages among the selected ones (all by default).
+
+        ``executor`` "dask" runs them on a Dask cluster (``scheduler_address``, or a local
+        one), moving data through ``remote``; outs are checked out here unless ``download``
+        is False. The defaults come from the config's ``[repro]`` table.
+        """
+        from dataclasses import replace
+
         from solvent.errors import UsageError
         from solvent.pipeline.execute import ReproOptions, repro
+        from solvent.pipeline.executors import Executor
         from solvent.pipeline.graph import select
+
+        executor, scheduler_address = _executor_choice(self.layout, executor, scheduler_address)
 
         graph = self.graph()
         if graph is None:
@@ -255,7 +270,25 @@ class Repo:
             dry=dry,
             inspect=self._inspect_data,
         )
-        return repro(self.layout, graph, stages, options, events or (lambda kind, text: None))
+        events = events or (lambda kind, text: None)
+        runner: Executor | None = None
+        if executor == "dask" and not dry:
+            from solvent.pipeline.dask_executor import DaskExecutor
+
+            say = events
+            runner = DaskExecutor.start(
+                self.layout, stages, address=scheduler_address, remote=remote, jobs=options.jobs,
+                sink=lambda stage, line: say("line", f"{stage}: {line}"), download=download,
+                retries=retries,
+            )  # fmt: skip
+            if jobs is None and runner.slots:  # as many at once as the cluster has threads
+                options = replace(options, jobs=runner.slots)
+        try:
+            return repro(self.layout, graph, stages, options, events, runner)
+        except BaseException:
+            if runner is not None:
+                runner.shutdown()  # the scheduler shuts it down once it runs; not before
+            raise
 
     def data_notes(self, plan: Plan) -> dict[str, list[str]]:
         """Per stale stage: how its changed tabular deps differ from their locked versions
@@ -411,6 +444,29 @@ class Repo:
             return use(ledger)
         finally:
             ledger.close()
+
+
+EXECUTORS = ("local", "dask")
+
+
+def _executor_choice(
+    layout: RepoLayout, executor: str | None, address: str | None
+) -> tuple[str, str | None]:
+    """The executor and scheduler address asked for, else the config's ``[repro]`` table
+    (``config.local.toml`` over ``config.toml``), else local."""
+    from solvent.config import read_toml
+    from solvent.errors import UsageError
+
+    settings: dict[str, object] = {}
+    if executor is None or address is None:
+        for name in ("config.toml", "config.local.toml"):
+            table = read_toml(layout.dot / name).get("repro", {})
+            settings.update(table if isinstance(table, dict) else {})
+    chosen = executor or str(settings.get("executor", "local"))
+    if chosen not in EXECUTORS:
+        raise UsageError(f"unknown executor '{chosen}'", f"choose from {', '.join(EXECUTORS)}")
+    configured = settings.get("scheduler_address")
+    return chosen, address or (str(configured) if configured else None)
 
 
 def _names_stage_or_out(graph: Graph, target: str) -> bool:

@@ -53,6 +53,30 @@ def repro(
     single_item: Annotated[
         bool, typer.Option("--single-item", "-s", help="Only the targets, not their upstream.")
     ] = False,
+    executor: Annotated[
+        str | None,
+        typer.Option(
+            "--executor", help="local (processes here) or dask. Default: [repro] executor."
+        ),
+    ] = None,
+    scheduler_address: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler-address",
+            help="Dask scheduler, tcp://HOST:PORT (default: start a local cluster).",
+        ),
+    ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option("--remote", "-r", help="With dask: the remote data goes through."),
+    ] = None,
+    no_download: Annotated[
+        bool,
+        typer.Option("--no-download", help="With dask: leave the outs on the remote."),
+    ] = False,
+    retries: Annotated[
+        int, typer.Option("--retries", min=0, help="With dask: reruns when a worker dies.")
+    ] = 2,
     json: JSON = False,
 ) -> None:
     """Run the stages whose code, deps or params changed, independent ones in parallel."""
@@ -68,6 +92,11 @@ def repro(
         downstream=downstream,
         single_item=single_item,
         events=None if json else _event,
+        executor=executor,
+        scheduler_address=scheduler_address,
+        remote=remote,
+        download=not no_download,
+        retries=retries,
     )
     if json:
         print_json(report)

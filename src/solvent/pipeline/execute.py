@@ -124,6 +124,7 @@ class Scheduler:
         self.code = CodeDeps(layout)
         self.recorder = Recorder(layout)
         self.runcache = RunCache(layout.dot / "runcache")
+        self._elsewhere: dict[PurePosixPath, LockedPath] = {}  # outs left on a remote
 
     def _line(self, stage: str, line: str) -> None:
         with self._print_lock:
@@ -133,6 +134,7 @@ class Scheduler:
 
     def _check(self, stage: Stage) -> tuple[StageState, tuple[StaleReason, ...]]:
         state = stage_state(self.layout, stage, self.params, self.options.jobs, self.code)
+        state.deps.update((d, self._elsewhere[d]) for d in state.deps if d in self._elsewhere)
         reasons = stage_reasons(
             stage, self.lock.get(stage.name), state, stage.name in self.options.force
         )
@@ -200,23 +202,30 @@ class Scheduler:
             raise StageFailed(
                 f"command failed with exit code {result.returncode}: {result.failed_cmd}"
             )
+        written = None if result.outs is None else {o.path for o in result.outs}
         for out in stage.outs:
-            if not os.path.lexists(self.layout.abs(out.path)):
+            there = os.path.lexists(self.layout.abs(out.path)) if written is None else None
+            if not (there or (written is not None and out.path in written)):
                 raise StageFailed(f"the command did not write its out {out.path}")
         # Deps that checks compare with their locked version are kept in the cache.
         kept = {p for c in stage.checks if c.kind in ("schema", "drift") for p in c.paths}
         for dep, was in before.deps.items():
-            now = path_state(self.layout, dep, save=dep in kept)
+            now = self._elsewhere.get(dep) or path_state(self.layout, dep, save=dep in kept)
             if (was and was.id) != (now and now.id):
                 raise StageFailed(f"dep {dep} changed while the command ran")
-        outs = tuple(
-            o
-            for o in (
-                path_state(self.layout, out.path, save=out.cache, jobs=self.options.jobs)
-                for out in stage.outs
+        if result.outs is not None:  # hashed and stored away from here by the executor
+            outs = result.outs
+            if not self.executor.land(outs):
+                self._elsewhere.update((o.path, o) for o in outs)
+        else:
+            outs = tuple(
+                o
+                for o in (
+                    path_state(self.layout, out.path, save=out.cache, jobs=self.options.jobs)
+                    for out in stage.outs
+                )
+                if o is not None
             )
-            if o is not None
-        )
         entry = self._locked(stage, before, outs)
         self._inspect(stage, "outs", before)
         self._record(stage, entry)
@@ -361,6 +370,8 @@ class Scheduler:
             shell_commands(stage),
             self.layout.abs(stage.wdir),
             self.layout.abs(log_path(name)),
+            stage,
+            tuple(d for d in state.deps.values() if d is not None),
         )
         running[self.executor.submit(job)] = (stage, state, why)
         return True
@@ -405,11 +416,12 @@ def repro(
     stages: list[Stage],
     options: ReproOptions,
     events: Events,
+    executor: Executor | None = None,
 ) -> ReproReport:
     """Run the stale stages among ``stages`` (already in run order) under the repo lock."""
     with layout.writing():
         start = time.monotonic()
-        report = Scheduler(layout, graph, options, events).run(stages)
+        report = Scheduler(layout, graph, options, events, executor).run(stages)
         events("summary", f"{time.monotonic() - start:.1f}s")
         sys.stdout.flush()
         return report

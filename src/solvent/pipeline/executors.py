@@ -1,8 +1,9 @@
 """Where stage commands run. One scheduler loop; executors only run commands and report.
 
 An executor never writes repo metadata: it returns a ``JobResult`` and the scheduler records
-it. ``LocalExecutor`` runs each job as shell commands in a thread of a pool; a Dask executor
-implements the same protocol.
+it. ``LocalExecutor`` runs each job as shell commands in a thread of a pool; the Dask
+executor (``dask_executor``) implements the same protocol on a cluster: its jobs return the ids
+of outs already hashed and stored on a remote, and ``land`` brings them into the workspace.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from solvent.pipeline.lock import LockedPath
+from solvent.pipeline.model import Stage
+
 LineSink = Callable[[str, str], None]  # (stage name, line without newline)
 
 
@@ -28,6 +32,8 @@ class Job:
     cmds: tuple[str, ...]
     cwd: Path
     log: Path
+    definition: Stage | None = None  # for executors that run away from the workspace
+    inputs: tuple[LockedPath, ...] = ()  # the deps as the scheduler saw them before the run
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +43,16 @@ class JobResult:
     failed_cmd: str | None
     started: float
     ended: float
+    outs: tuple[LockedPath, ...] | None = None  # None: the outs are in the workspace
 
 
 class Executor(Protocol):
     def submit(self, job: Job) -> Future[JobResult]: ...
+
+    def land(self, outs: tuple[LockedPath, ...]) -> bool:
+        """Put the outs of a job that returned ``outs`` in the workspace (the scheduler's
+        thread calls it); False when they stay elsewhere (``--no-download``)."""
+        ...
 
     def interrupt(self) -> None: ...
 
@@ -59,6 +71,9 @@ class LocalExecutor:
 
     def submit(self, job: Job) -> Future[JobResult]:
         return self._pool.submit(self._run, job)
+
+    def land(self, outs: tuple[LockedPath, ...]) -> bool:
+        return True  # a local job writes its outs in the workspace
 
     def _run(self, job: Job) -> JobResult:
         started = time.time()

@@ -57,6 +57,20 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class Resources:
+    """What one run of a stage needs of a worker (``resources:``); None means not asked."""
+
+    cpus: int | None = None
+    memory: int | None = None  # bytes
+    gpus: int | None = None
+
+    def as_dict(self) -> dict[str, float]:
+        """The Dask worker resources to ask for: only those named."""
+        asked = {"cpus": self.cpus, "memory": self.memory, "gpus": self.gpus}
+        return {k: float(v) for k, v in asked.items() if v}
+
+
+@dataclass(frozen=True, slots=True)
 class Stage:
     name: str  # as DVC names it: "train", "train@lr-0.1", "train@0"
     cmd: tuple[str, ...]  # resolved commands, run one after another with the shell
@@ -69,6 +83,7 @@ class Stage:
     desc: str | None = None
     checks: tuple[Check, ...] = ()
     env: EnvPolicy = "warn"
+    resources: Resources | None = None
     where: Location = field(default=Location(PurePosixPath("solvent.yaml")), compare=False)
 
 

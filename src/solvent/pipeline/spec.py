@@ -46,6 +46,7 @@ from solvent.pipeline.spec_schema import (
     check_keys,
     check_stage,
     kind_of,
+    parse_resources,
     suggest,
 )
 from solvent.storage.memo import memo_entry
@@ -356,6 +357,11 @@ class _Loader:
             desc=desc,
             checks=checks,
             env=d.get("env", "warn"),
+            resources=(
+                parse_resources(d["resources"], (*at, "resources"), name)
+                if "resources" in d
+                else None
+            ),
             where=Location(self.file, line),
         )
 

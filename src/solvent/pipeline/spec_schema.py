@@ -8,20 +8,25 @@ so the loader can give its line.
 
 from __future__ import annotations
 
+import re
 from difflib import get_close_matches
 from typing import Any
 
 from solvent.pipeline.interpolate import DataPath, ResolveError
-from solvent.pipeline.model import OutKind
+from solvent.pipeline.model import OutKind, Resources
 
 TOP_KEYS = ("stages", "vars", "params", "metrics", "plots", "artifacts", "datasets")
 STAGE_KEYS = (
     *("cmd", "wdir", "deps", "params", "outs", "metrics", "plots"),
     *("frozen", "always_changed", "desc", "meta", "vars"),
 )
-# Solvent's own additions (checks, resources, type: reserved, accepted, not used yet).
+# Solvent's own additions: checks, env and resources are used; type is reserved.
 SOLVENT_KEYS = ("checks", "resources", "type", "env")
 ENV_POLICIES = ("strict", "warn", "ignore")
+RESOURCE_KEYS = ("cpus", "memory", "gpus")
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
 OUT_FLAGS = ("cache", "persist", "checkpoint", "remote", "push", "desc", "type", "labels", "meta")
 PLOT_PROPS = ("template", "x", "y", "x_label", "y_label", "title", "header")
 OUT_SECTIONS: tuple[tuple[str, OutKind], ...] = (
@@ -108,6 +113,50 @@ def check_stage(d: dict[Any, Any], at: DataPath, name: str, *, matrix: bool) -> 
         expect(flag, isinstance(d.get(flag), bool), "true or false")
     expect("desc", isinstance(d.get("desc"), str), "a string")
     expect("env", d.get("env") in ENV_POLICIES, "one of strict, warn, ignore")
+    if "resources" in d:
+        parse_resources(d["resources"], (*at, "resources"), name)
+
+
+def parse_resources(value: Any, at: DataPath, name: str) -> Resources:
+    """``resources: {cpus: 4, memory: 8GB, gpus: 1}``: what one run needs of a worker."""
+    if not isinstance(value, dict):
+        raise ResolveError(
+            f"stage '{name}': resources must be a mapping, got {kind_of(value)}",
+            "write it as resources: {cpus: 4, memory: 8GB, gpus: 1}",
+            at,
+        )
+    check_keys(value, RESOURCE_KEYS, at, f"stage '{name}': resources: ")
+
+    def count(key: str, least: int) -> int | None:
+        v = value.get(key)
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int) or v < least:
+            raise ResolveError(
+                f"stage '{name}': resources: {key} must be a whole number >= {least}, got {v!r}",
+                None,
+                (*at, key),
+            )
+        return v
+
+    return Resources(count("cpus", 1), _memory(value.get("memory"), (*at, "memory"), name),
+                     count("gpus", 0))  # fmt: skip
+
+
+def _memory(v: Any, at: DataPath, name: str) -> int | None:
+    """Bytes from ``8GB``, ``512MiB`` or a plain number of bytes."""
+    if v is None:
+        return None
+    match = _SIZE.fullmatch(v) if isinstance(v, str) else None
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        return v
+    if match and match.group(2).lower() in _UNITS and float(match.group(1)) > 0:
+        return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    raise ResolveError(
+        f"stage '{name}': resources: memory must be a size like 8GB or 512MiB, got {v!r}",
+        None,
+        at,
+    )
 
 
 def _strings(v: Any) -> bool:
