@@ -118,32 +118,42 @@ class Repo:
 
     def push(
         self, targets: list[str] | None = None, *, remote: str | None = None,
-        jobs: int | None = None, progress: Progress | None = None,
+        jobs: int | None = None, progress: Progress | None = None, run_cache: bool = False,
     ) -> SyncReport:  # fmt: skip
         """Send the objects of tracked data and pipeline outs that the remote lacks, and the
-        runs the remote's ledger lacks."""
+        runs the remote's ledger lacks; with ``run_cache``, run-cache entries and their outs."""
+        from solvent.pipeline.runcache_sync import entries_to_push, send_entries
         from solvent.runs.sync import push_runs
         from solvent.tracking.sync import push
 
         pointers = self._data_pointers(targets or [])
         store = self._remote(remote)
-        report = push(self.layout, store, pointers, jobs or 8, progress)
+        entries, outs = entries_to_push(self.layout, store) if run_cache else ([], [])
+        report = push(self.layout, store, pointers + outs, jobs or 8, progress)
+        if entries and not report.failed:  # an entry goes only once its outs are there
+            send_entries(self.layout, store, entries)
+            report.runcache = len(entries)
         report.runs = self._with_ledger(lambda ledger: push_runs(ledger, store))
         return report
 
     def fetch(
         self, targets: list[str] | None = None, *, remote: str | None = None,
-        jobs: int | None = None, progress: Progress | None = None,
+        jobs: int | None = None, progress: Progress | None = None, run_cache: bool = False,
     ) -> SyncReport:  # fmt: skip
         """Download into the cache the objects the local cache lacks (re-hashed on arrival),
-        and merge the remote's runs into the ledger."""
+        and merge the remote's runs into the ledger; with ``run_cache``, the remote's run-cache
+        entries and their outs too."""
+        from solvent.pipeline.runcache_sync import keep_entries, receive_entries
         from solvent.runs.sync import fetch_runs
         from solvent.tracking.sync import fetch
 
         pointers = self._data_pointers(targets or [])
         store = self._remote(remote)
         with self.layout.writing():
-            report = fetch(self.layout, store, pointers, jobs or 8, progress)
+            entries, outs = receive_entries(self.layout, store) if run_cache else ({}, [])
+            report = fetch(self.layout, store, pointers + outs, jobs or 8, progress)
+            if entries and not report.failed:  # kept only once their outs are in the cache
+                report.runcache = keep_entries(self.layout, entries)
             report.runs = self._with_ledger(lambda ledger: fetch_runs(ledger, store))
             return report
 

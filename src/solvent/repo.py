@@ -25,9 +25,24 @@ DOT_GITIGNORE = """\
 /state.db*
 /runs.db*
 /exps/
+/runcache/
+/logs/
 /lock
 /config.local.toml
 """
+
+
+def ensure_ignored(dot: Path, entry: str) -> None:
+    """Repos made before a local file of Solvent's existed (the ledger, experiments, the
+    run-cache, logs) do not ignore it yet: add it to ``.solvent/.gitignore``."""
+    ignore = dot / ".gitignore"
+    try:
+        text = ignore.read_text()
+    except FileNotFoundError:
+        return
+    if entry not in text.splitlines():
+        with ignore.open("a") as f:
+            f.write(("" if text.endswith("\n") or not text else "\n") + f"{entry}\n")
 
 
 class RepoLayout:

@@ -107,3 +107,30 @@ def test_status_remote_says_what_to_push_and_what_to_pull(
     solvent_ok(repo, "add", "data")
     out = solvent_ok(repo, "status", "-r", "origin")
     assert "data: 2 object(s) not on the remote (solvent push)" in out  # the file + the root
+
+
+def test_run_cache_entries_travel_with_their_outs(repo: Path, tmp_path: Path) -> None:
+    """A run made in one clone is restored, not rerun, in another (as DVC's --run-cache)."""
+    (repo / "in.txt").write_text("x\n")
+    (repo / "params.yaml").write_text("n: 1\n")
+    (repo / "solvent.yaml").write_text(
+        "stages:\n  make:\n    cmd: echo ${n} > out.txt && cat in.txt >> out.txt\n"
+        "    deps: [in.txt]\n    params: [n]\n    outs: [out.txt]\n"
+    )
+    solvent_ok(repo, "repro")  # n=1: a run-cache entry
+    (repo / "params.yaml").write_text("n: 2\n")
+    solvent_ok(repo, "repro")
+    solvent_ok(repo, "remote", "add", "--default", "origin", str(tmp_path / "remote"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "pipeline at n=2")
+    assert "run-cache" not in solvent_ok(repo, "push")  # only with the flag
+    assert "2 run-cache entr(ies)" in solvent_ok(repo, "push", "--run-cache")
+    assert "run-cache" not in solvent_ok(repo, "push", "--run-cache")  # nothing twice
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    assert "2 run-cache entr(ies)" in solvent_ok(clone, "pull", "--run-cache")
+    (clone / "params.yaml").write_text("n: 1\n")
+    out = solvent_ok(clone, "repro")
+    assert "restored from run-cache" in out
+    assert (clone / "out.txt").read_text() == "1\nx\n"

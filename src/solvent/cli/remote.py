@@ -120,6 +120,7 @@ SYNC_TARGETS = typer.Argument(
 )
 REMOTE = typer.Option("--remote", "-r", help="Remote name (default: the default remote).")
 SYNC_JOBS = typer.Option("--jobs", "-j", help="Parallel transfers (default 8).")
+RUN_CACHE = typer.Option("--run-cache", help="Also move run-cache entries and their outs.")
 
 
 def _print_sync(verb: str, report: SyncReport) -> None:
@@ -127,6 +128,7 @@ def _print_sync(verb: str, report: SyncReport) -> None:
         f"{verb} {report.moved} object(s), {report.already} already there "
         f"({report.objects} needed)"
         + (f", {report.runs} run(s)" if report.runs else "")
+        + (f", {report.runcache} run-cache entr(ies)" if report.runcache else "")
         + f" — {escape(report.remote)}",
         soft_wrap=True,
     )
@@ -141,12 +143,15 @@ def push(
     targets: Annotated[list[str] | None, SYNC_TARGETS] = None,
     remote: Annotated[str | None, REMOTE] = None,
     jobs: Annotated[int | None, SYNC_JOBS] = None,
+    run_cache: Annotated[bool, RUN_CACHE] = False,
     json: JSON = False,
 ) -> None:
     """Send tracked data and pipeline outs that the remote lacks."""
     from solvent.api import Repo
 
-    report = Repo().push(targets or [], remote=remote, jobs=jobs, progress=DelayedProgress())
+    report = Repo().push(
+        targets or [], remote=remote, jobs=jobs, progress=DelayedProgress(), run_cache=run_cache
+    )
     if json:
         print_json(report)
     else:
@@ -157,12 +162,15 @@ def fetch(
     targets: Annotated[list[str] | None, SYNC_TARGETS] = None,
     remote: Annotated[str | None, REMOTE] = None,
     jobs: Annotated[int | None, SYNC_JOBS] = None,
+    run_cache: Annotated[bool, RUN_CACHE] = False,
     json: JSON = False,
 ) -> None:
     """Download into the cache what it lacks; each object is re-hashed before it is kept."""
     from solvent.api import Repo
 
-    report = Repo().fetch(targets or [], remote=remote, jobs=jobs, progress=DelayedProgress())
+    report = Repo().fetch(
+        targets or [], remote=remote, jobs=jobs, progress=DelayedProgress(), run_cache=run_cache
+    )
     if json:
         print_json(report)
     else:
@@ -174,12 +182,15 @@ def pull(
     remote: Annotated[str | None, REMOTE] = None,
     jobs: Annotated[int | None, SYNC_JOBS] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Discard unsaved changes.")] = False,
+    run_cache: Annotated[bool, RUN_CACHE] = False,
 ) -> None:
     """fetch, then checkout."""
     from solvent.api import Repo
 
     repo = Repo()
-    report = repo.fetch(targets or [], remote=remote, jobs=jobs, progress=DelayedProgress())
+    report = repo.fetch(
+        targets or [], remote=remote, jobs=jobs, progress=DelayedProgress(), run_cache=run_cache
+    )
     _print_sync("fetched", report)
     for r in repo.checkout(targets or [], force=force, progress=DelayedProgress()):
         if r.written or r.deleted:

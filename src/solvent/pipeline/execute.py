@@ -32,7 +32,7 @@ from solvent.pipeline.plan import StageState, StaleReason, env_warnings, stage_r
 from solvent.pipeline.recording import Recorder
 from solvent.pipeline.runcache import RunCache
 from solvent.pipeline.state import ParamReader, path_state, stage_state
-from solvent.repo import RepoLayout
+from solvent.repo import RepoLayout, ensure_ignored
 from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.ids import ObjectId
 from solvent.tracking.add import ignore_in_git
@@ -420,6 +420,8 @@ def repro(
 ) -> ReproReport:
     """Run the stale stages among ``stages`` (already in run order) under the repo lock."""
     with layout.writing():
+        for local in ("/runcache/", "/logs/"):  # repos made before these were ignored
+            ensure_ignored(layout.dot, local)
         start = time.monotonic()
         report = Scheduler(layout, graph, options, events, executor).run(stages)
         events("summary", f"{time.monotonic() - start:.1f}s")

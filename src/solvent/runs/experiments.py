@@ -28,7 +28,8 @@ from typing import Any, Literal
 import yaml
 
 from solvent.errors import UsageError
-from solvent.runs.ledger import Ledger, RunRecord, ensure_ignored
+from solvent.repo import ensure_ignored
+from solvent.runs.ledger import Ledger, RunRecord
 
 ExpStatus = Literal["queued", "running", "done", "failed"]
 DEFAULT_PARAMS = "params.yaml"

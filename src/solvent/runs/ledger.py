@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from solvent.repo import ensure_ignored
+
 RUNS_DB = "runs.db"
 SCHEMA_VERSION = 2  # 2: experiments
 RunStatus = Literal["ran", "failed", "restored"]
@@ -101,19 +103,6 @@ def _retry_locked(call: Callable[[], object]) -> None:
             if "locked" not in str(e) or attempt == 49:
                 raise
             time.sleep(0.01 * (1 + attempt % 10))
-
-
-def ensure_ignored(dot: Path, entry: str) -> None:
-    """Repos made before the ledger (or experiments) existed do not ignore it yet: both are
-    local, never committed."""
-    ignore = dot / ".gitignore"
-    try:
-        text = ignore.read_text()
-    except FileNotFoundError:
-        return
-    if entry not in text.splitlines():
-        with ignore.open("a") as f:
-            f.write(("" if text.endswith("\n") or not text else "\n") + f"{entry}\n")
 
 
 def _safe_id(run_id: str) -> bool:

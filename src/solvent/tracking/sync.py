@@ -21,6 +21,7 @@ class SyncReport:
     already: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # object id → why
     runs: int = 0  # run records moved (the ledger travels with the data)
+    runcache: int = 0  # run-cache entries moved (--run-cache)
 
 
 def push(
