@@ -13,10 +13,10 @@ def test_init_creates_the_layout(git_repo: Path) -> None:
         assert (dot / path).is_dir()
     assert "[cache]" in (dot / "config.toml").read_text()
     # The cache and local state stay out of git; the config is shared.
-    ignored = git(
-        git_repo, "check-ignore", ".solvent/cache/x", ".solvent/state.db", ".solvent/lock"
-    )
-    assert len(ignored.splitlines()) == 3
+    local = [".solvent/cache/x", ".solvent/state.db", ".solvent/lock", ".solvent/runs.db",
+             ".solvent/runcache/ab/c.yaml", ".solvent/logs/a.log", ".solvent/exps/x"]  # fmt: skip
+    ignored = git(git_repo, "check-ignore", *local)
+    assert len(ignored.splitlines()) == len(local)
     git(git_repo, "add", ".solvent")
     staged = git(git_repo, "diff", "--cached", "--name-only").split()
     assert sorted(staged) == [".solvent/.gitignore", ".solvent/config.toml"]

@@ -58,6 +58,9 @@ def verify(jobs: JOBS = None, json: JSON = False) -> None:
 
 
 def gc(
+    workspace: Annotated[
+        bool, typer.Option("--workspace", "-w", help="Keep what the workspace needs (always).")
+    ] = True,
     all_branches: Annotated[
         bool, typer.Option("--all-branches", help="Keep what any branch needs.")
     ] = False,
