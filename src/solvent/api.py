@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.tracking.add import AddResult
     from solvent.tracking.checkout import CheckoutResult
     from solvent.tracking.diff import DiffResult
+    from solvent.tracking.imports import ImportResult
     from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
     from solvent.tracking.sync import RemoteState, SyncReport
@@ -156,6 +157,25 @@ class Repo:
                 report.runcache = keep_entries(self.layout, entries)
             report.runs = self._with_ledger(lambda ledger: fetch_runs(ledger, store))
             return report
+
+    def import_data(
+        self, url: str, path: str, out: str | None = None, *, rev: str | None = None,
+        jobs: int | None = None,
+    ) -> ImportResult:  # fmt: skip
+        """Download ``path`` from the Solvent repo at ``url`` and track it here, recording
+        the source so ``update`` can refresh it."""
+        from solvent.tracking.imports import import_data
+
+        dest = Path(out) if out else Path.cwd() / PurePosixPath(path).name
+        return import_data(self.layout, url, path, dest.resolve(), rev, jobs or 8)
+
+    def update(
+        self, targets: list[str] | None = None, *, force: bool = False, jobs: int | None = None
+    ) -> list[ImportResult]:
+        """Bring imported data up to its source's rev (all imports by default)."""
+        from solvent.tracking.imports import update
+
+        return update(self.layout, targets or [], force, jobs or 8)
 
     def remote_status(
         self, targets: list[str] | None = None, *, remote: str | None = None

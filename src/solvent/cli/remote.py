@@ -30,6 +30,8 @@ def register(app: typer.Typer) -> None:
     app.command("fetch")(fetch)
     app.command("pull")(pull)
     app.command("get")(get)
+    app.command("import")(import_)
+    app.command("update")(update)
 
 
 def _layout() -> RepoLayout:
@@ -211,3 +213,48 @@ def get(
     dest = Path(out) if out else Path.cwd() / Path(path).name
     placed = run_get(url, path, dest.resolve(), rev)
     console.print(f"Downloaded {escape(path)} from {escape(url)} → {escape(str(placed))}")
+
+
+def import_(
+    url: Annotated[str, typer.Argument(help="The other repo: a git URL or a local path.")],
+    path: Annotated[str, typer.Argument(help="The tracked path inside it.")],
+    rev: Annotated[str | None, typer.Option("--rev", help="A commit, branch or tag.")] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="Where to put it.")] = None,
+    json: JSON = False,
+) -> None:
+    """Download a tracked path from another Solvent repo and track it here, with its source."""
+    from solvent.api import Repo
+
+    result = Repo().import_data(url, path, out, rev=rev)
+    if json:
+        print_json(result)
+        return
+    console.print(
+        f"Imported {escape(path)} from {escape(url)} at {result.commit[:10]} → "
+        f"{escape(result.pointer)}",
+        soft_wrap=True,
+    )
+    console.print(f"To save it in git: git add {escape(result.pointer)} .gitignore")
+
+
+def update(
+    targets: Annotated[
+        list[str] | None, typer.Argument(help="Imported paths (default: every import).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Replace local edits to imported data.")
+    ] = False,
+    json: JSON = False,
+) -> None:
+    """Refresh imported data from its source when the source's rev moved."""
+    from solvent.api import Repo
+
+    results = Repo().update(targets or [], force=force)
+    if json:
+        print_json(results)
+        return
+    if not results:
+        console.print("Nothing here was imported ('solvent import URL PATH').")
+    for r in results:
+        what = f"updated to {r.commit[:10]}" if r.changed else f"up to date ({r.commit[:10]})"
+        console.print(f"{escape(r.path)}: {what}")

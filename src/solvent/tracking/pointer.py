@@ -17,7 +17,26 @@ HEADER = (
     "# Data tracked by Solvent. The bytes are in the cache: 'solvent checkout' restores them.\n"
 )
 _KEYS = {"path", "id", "kind", "size", "files"}
-_OPTIONAL = {"executable"}
+_OPTIONAL = {"executable", "source"}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSource:
+    """Where imported data came from (``solvent import``), so ``solvent update`` can refresh
+    it: another repo's ``url``, the tracked ``path`` in it, the ``rev`` asked for (None: its
+    default branch) and the ``commit`` that rev named at the last import or update."""
+
+    url: str
+    path: str
+    rev: str | None
+    commit: str
+
+    def to_doc(self) -> dict[str, str]:
+        doc = {"url": self.url, "path": self.path}
+        if self.rev is not None:
+            doc["rev"] = self.rev
+        doc["commit"] = self.commit
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +50,7 @@ class Pointer:
     size: int
     files: int
     executable: bool = False  # single files only; a folder's bits are in its tree
+    source: ImportSource | None = None  # imported data only
 
     def render(self) -> str:
         doc: dict[str, object] = {
@@ -42,6 +62,8 @@ class Pointer:
         }
         if self.executable:
             doc["executable"] = True
+        if self.source is not None:
+            doc["source"] = self.source.to_doc()
         import yaml
 
         return HEADER + yaml.safe_dump(doc, sort_keys=False)
@@ -152,7 +174,19 @@ def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
     executable = doc.get("executable", False)
     if not isinstance(executable, bool):
         raise MalformedFileError(f"{where}: executable must be true or false")
-    return Pointer(where, path, oid, kind, doc["size"], doc["files"], executable)
+    source = _source(where, doc["source"]) if "source" in doc else None
+    return Pointer(where, path, oid, kind, doc["size"], doc["files"], executable, source)
+
+
+def _source(where: PurePosixPath, doc: Any) -> ImportSource:
+    fields = ("url", "path", "commit")
+    ok = isinstance(doc, dict) and set(doc) <= {*fields, "rev"} and set(fields) <= set(doc)
+    if not ok or not all(isinstance(doc[k], str) for k in doc):
+        raise MalformedFileError(
+            f"{where}: source must name url, path and commit (and may name rev), as text",
+            "restore it with 'git checkout -- FILE'",
+        )
+    return ImportSource(doc["url"], doc["path"], doc.get("rev"), doc["commit"])
 
 
 def read_pointer(root: Path, where: PurePosixPath) -> Pointer:
