@@ -14,6 +14,7 @@ itself is timed (``time.perf_counter`` around ``subprocess.run``). Tools are run
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import datetime as dt
 import json
@@ -171,6 +172,7 @@ class Tool:
         return self.argv("remote", "add", "--force", "--default", "origin", str(path))
 
     cache_dir = ".solvent/cache"
+    endpoint_option = "endpoint_url"
 
     def help(self) -> list[str]:
         return self.argv("--help")
@@ -225,6 +227,7 @@ class Dvc(Tool):
         return self.argv("remote", "modify", "origin", "url", str(path))
 
     cache_dir = ".dvc/cache"
+    endpoint_option = "endpointurl"
 
 
 def base_env() -> dict[str, str]:
@@ -252,7 +255,13 @@ def ensure_dvc() -> Dvc:
         if not py.exists():
             subprocess.run([sys.executable, "-m", "venv", str(DVC_VENV)], check=True)
         subprocess.run(
-            [str(py), "-m", "pip", "install", "--disable-pip-version-check", "dvc"], check=True
+            [str(py), "-m", "pip", "install", "--disable-pip-version-check", "dvc[s3]"],
+            check=True,
+        )
+    elif not list((DVC_VENV / "lib").glob("python*/site-packages/dvc_s3")):
+        log("Installing DVC's S3 support (dvc-s3) ...")
+        subprocess.run(
+            [str(DVC_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "dvc-s3"], check=True
         )
     env = base_env()
     env["DVC_NO_ANALYTICS"] = "1"
@@ -640,7 +649,63 @@ def transfer_cases() -> list[Case]:
         Case("pull-20k", "pull the 20k-file folder with no data and no cache (as a fresh clone)",
              command=lambda t: t.argv("pull"), prepare=pushed, before=lose_workspace_and_cache,
              after=check_folder_restored, shared=True, target=Target("ratio", 4)),
+        Case("push-20k-s3", "push the 20k-file folder to an empty bucket (moto S3 on 127.0.0.1)",
+             command=lambda t: t.argv("push"), prepare=add_folder_and_commit,
+             before=fresh_s3_remote, shared=True),
+        Case("pull-20k-s3", "pull the 20k-file folder from that bucket, no data and no cache",
+             command=lambda t: t.argv("pull"), prepare=pushed_s3, before=lose_workspace_and_cache,
+             after=check_folder_restored, shared=True),
     ]  # fmt: skip
+
+
+# -- the same transfers to S3, served on 127.0.0.1 by moto (as in the tests) ---------------
+
+_s3: dict[str, Any] = {}
+
+
+def s3_endpoint() -> str:
+    """Start moto's S3 server once for the whole benchmark (stopped at exit)."""
+    if "url" not in _s3:
+        sys.path.insert(0, str(ROOT))
+        from tests.s3server import CREDENTIALS, moto_server
+
+        server = moto_server()
+        _s3["url"], _s3["server"], _s3["credentials"] = server.__enter__(), server, CREDENTIALS
+        atexit.register(server.__exit__, None, None, None)
+    return str(_s3["url"])
+
+
+def fresh_s3_remote(ctx: Ctx) -> None:
+    """A new, empty bucket as origin before each run."""
+    import boto3
+
+    endpoint = s3_endpoint()
+    ctx.tool.env.update(_s3["credentials"])
+    bucket = f"bench-{ctx.tool.name}-{time.time_ns()}"
+    boto3.client("s3", endpoint_url=endpoint, **_boto_keys()).create_bucket(Bucket=bucket)
+    tool = ctx.tool
+    if ctx.saved.get("remote"):
+        run(tool.argv("remote", "modify", "origin", "url", f"s3://{bucket}"), ctx.repo, tool.env)
+    else:
+        run(tool.argv("remote", "add", "--default", "origin", f"s3://{bucket}"), ctx.repo, tool.env)
+        run(tool.argv("remote", "modify", "origin", tool.endpoint_option, endpoint), ctx.repo,
+            tool.env)  # fmt: skip
+        ctx.saved["remote"] = bucket
+
+
+def _boto_keys() -> dict[str, str]:
+    keys = _s3["credentials"]
+    return {
+        "aws_access_key_id": keys["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": keys["AWS_SECRET_ACCESS_KEY"],
+        "region_name": keys["AWS_DEFAULT_REGION"],
+    }
+
+
+def pushed_s3(ctx: Ctx) -> None:
+    add_folder_and_commit(ctx)
+    fresh_s3_remote(ctx)
+    run(ctx.tool.argv("push"), cwd=ctx.repo, env=ctx.tool.env)
 
 
 def fresh_remote(ctx: Ctx) -> None:
