@@ -12,12 +12,13 @@ import contextlib
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from solvent.errors import (
     CacheMissingError,
     DataError,
     GitError,
+    MalformedFileError,
     MissingExtraError,
     NotARepoError,
     UsageError,
@@ -30,15 +31,16 @@ if TYPE_CHECKING:
     from solvent.health.leakage import LeakageReport
     from solvent.health.profile import Profile
     from solvent.health.read import Source
+    from solvent.health.thresholds import CheckReport, Thresholds
 
 HEALTH_MODULES = ("numpy", "pandas", "pyarrow", "scipy")
 
 
-def require_health() -> None:
-    """Fail with the install hint when the ``health`` extra is missing."""
+def require_health(*more: str) -> None:
+    """Fail with the install hint when the ``health`` extra (and ``more`` of it) is missing."""
     import importlib.util
 
-    for name in HEALTH_MODULES:
+    for name in (*HEALTH_MODULES, *more):
         if importlib.util.find_spec(name) is None:
             raise MissingExtraError(
                 f"this command needs {name}, which is not installed",
@@ -222,3 +224,92 @@ def _in_tree(layout: RepoLayout, tree_id: ObjectId, rel: PurePosixPath, spec: st
             raise UsageError(f"{spec}: no such file in that version", "check the path")
         oid = entry.id
     return oid
+
+
+def content_id(data: Data) -> ObjectId:
+    """The id of ``data``'s bytes: known for a tracked version, else hashed (through the state
+    cache inside a repo), so a fitted artifact names exactly what it was fitted on."""
+    if data.id is not None:
+        return data.id
+    if data.layout is not None and data.path.is_file() and _inside(data.layout, data.path):
+        return _file_id(data.layout, data.path)
+    from solvent.storage.hashing import hash_file
+
+    return hash_file(data.path)
+
+
+def threshold_fit(
+    spec: str | Data,
+    scores: list[tuple[str, str | None]],
+    label: str,
+    objective: str,
+    positive: str | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> Thresholds:
+    """Thresholds fitted on a table's score columns (``(column, class or None)``) and labels."""
+    from solvent.health import thresholds
+    from solvent.health.frame import select
+
+    goal = thresholds.Objective.parse(objective)  # before reading: a typo costs nothing
+    data = _data(spec)
+    _, frame = select(data.source(), [c for c, _ in scores] + [label])
+    labels = frame[label].astype(str).to_numpy()
+    classes = [(c, k or c) for c, k in scores]
+    if len(classes) == 1:
+        classes = [(classes[0][0], positive or _positive(labels, label))]
+    found = thresholds.fit(
+        frame[[c for c, _ in classes]].to_numpy(dtype=float, na_value=float("nan")),
+        labels, goal, classes, label, n_boot, seed,
+    )  # fmt: skip
+    return replace(found, data={"label": data.label, "id": str(content_id(data))})
+
+
+def threshold_check(stored: Thresholds, spec: str | Data, labelled: bool = True) -> CheckReport:
+    """``stored`` on a newer table; with labels when it has the label column and ``labelled``."""
+    from solvent.health import thresholds
+    from solvent.health.frame import select
+    from solvent.health.read import columns_of
+
+    data = _data(spec)
+    columns = [c.column for c in stored.classes]
+    has_labels = labelled and stored.label_column in columns_of(data.source()).column_names
+    _, frame = select(data.source(), columns + ([stored.label_column] if has_labels else []))
+    labels = frame[stored.label_column].astype(str).to_numpy() if has_labels else None
+    report = thresholds.check(
+        stored, frame[columns].to_numpy(dtype=float, na_value=float("nan")), labels
+    )
+    return replace(report, data={"label": data.label, "id": str(content_id(data))})
+
+
+def read_thresholds(path: str) -> Thresholds:
+    """A threshold file written by ``solvent threshold fit``."""
+    from solvent.health.thresholds import Thresholds
+
+    try:
+        return Thresholds.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise UsageError(
+            f"{path}: no such threshold file", "solvent threshold fit writes one"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise MalformedFileError(
+            f"{path} is not a threshold file ({e})", "fit it again: solvent threshold fit"
+        ) from None
+
+
+def _positive(labels: Any, column: str) -> str:
+    """The positive class of a binary label column: 1 or True when those are its values."""
+    seen = sorted(set(labels.tolist()))
+    if len(seen) != 2:
+        raise DataError(
+            f"a binary threshold needs two label values; {column!r} holds {len(seen)}",
+            "name one score column per class for a multi-class model: --scores COL=CLASS,...",
+        )
+    for pair, positive in ((["0", "1"], "1"), (["False", "True"], "True")):
+        if seen == pair:
+            return positive
+    raise DataError(
+        f"which value of {column!r} is the positive class? it holds {', '.join(seen[:5])}",
+        "name it with --positive",
+    )

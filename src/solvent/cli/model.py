@@ -1,0 +1,175 @@
+"""``solvent threshold / monitor``: model health. Parsing and rendering only; the work is done
+by ``solvent.health_data`` and ``solvent.health`` (loaded only when a command runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from solvent.cli.render import command_group, console, escape, print_json
+from solvent.cli.repo_cmds import JSON
+from solvent.errors import FINDING_EXIT_CODE, UsageError
+
+if TYPE_CHECKING:
+    from solvent.health.thresholds import CheckReport, Thresholds
+
+threshold_app = command_group("Decision thresholds learned from held-out scores, and re-checked.")
+DATA = typer.Argument(help="A .csv, .parquet or .jsonl file, or PATH@REV (a tracked version).")
+HTML = Annotated[
+    str | None, typer.Option("--html", help="Also write a self-contained HTML report.")
+]
+SCORES_HELP = (
+    "COL[=CLASS],...: the score column (a probability), or one per class for a multi-class "
+    "model (CLASS defaults to the column's name)."
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(threshold_app, name="threshold")
+
+
+@threshold_app.command("fit")
+def threshold_fit(
+    data: Annotated[str, DATA],
+    scores: Annotated[str, typer.Option("--scores", help=SCORES_HELP)],
+    labels: Annotated[str, typer.Option("--labels", help="The column of true labels.")],
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            help="balanced-accuracy, f-beta:B, precision>=P, recall>=R or cost:FP,FN.",
+        ),
+    ] = "balanced-accuracy",
+    positive: Annotated[
+        str | None, typer.Option("--positive", help="The positive class (default 1 or True).")
+    ] = None,
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Where to write the threshold file.")
+    ] = "threshold.json",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    html: HTML = None,
+    json: JSON = False,
+) -> None:
+    """Learn a threshold (or one per class) on held-out data and write it with the achieved
+    metric, its bootstrap 95% interval and the id of the data."""
+    from solvent import health_data
+
+    pairs = _score_columns(scores)
+    _writable(out, "--out")
+    _writable(html, "--html")
+    health_data.require_health("sklearn")
+    found = health_data.threshold_fit(data, pairs, labels, objective, positive, seed=seed)
+    _write(out, _dumps(found.to_dict()))
+    if html:
+        from solvent.health.report_model_html import render_thresholds
+
+        _write(html, render_thresholds(found))
+    if json:
+        print_json(found)
+        return
+    _print_fit(found, out)
+
+
+@threshold_app.command("check")
+def threshold_check(
+    thresholds: Annotated[str, typer.Argument(help="A file written by 'solvent threshold fit'.")],
+    data: Annotated[str, DATA],
+    no_labels: Annotated[
+        bool, typer.Option("--no-labels", help="Ignore the label column even if present.")
+    ] = False,
+    json: JSON = False,
+) -> None:
+    """A stored threshold on newer data. With labels: the metric at the stored cut, whether it
+    left its interval, and whether a re-fit would gain more than 0.01. Without: the positive
+    rate against the action limits (mean ± 3 sigma over reference chunks). Exits 3 on an alert."""
+    from solvent import health_data
+
+    health_data.require_health()
+    stored = health_data.read_thresholds(thresholds)
+    report = health_data.threshold_check(stored, data, labelled=not no_labels)
+    if json:
+        print_json({**_plain(report), "alert": report.alert})
+    else:
+        _print_check(report)
+    if report.alert:
+        raise typer.Exit(FINDING_EXIT_CODE)
+
+
+def _score_columns(text: str) -> list[tuple[str, str | None]]:
+    pairs: list[tuple[str, str | None]] = []
+    for item in (i.strip() for i in text.split(",")):
+        column, sep, label = item.partition("=")
+        if not column or (sep and not label):
+            raise UsageError(f"--scores {text!r}: expected COL[=CLASS],...", "e.g. --scores p")
+        pairs.append((column, label or None))
+    return pairs
+
+
+def _writable(path: str | None, option: str) -> None:
+    if path and not Path(path).resolve().parent.is_dir():
+        raise UsageError(f"{option} {path}: no such folder", "create the folder first")
+
+
+def _write(path: str, text: str) -> None:
+    from solvent.storage.fsutil import atomic_write
+
+    atomic_write(path, text.encode())
+
+
+def _dumps(value: object) -> str:
+    import json
+
+    return json.dumps(value, indent=2, sort_keys=True) + "\n"
+
+
+def _plain(value: object) -> dict[str, object]:
+    from dataclasses import asdict, is_dataclass
+
+    assert is_dataclass(value) and not isinstance(value, type)
+    return asdict(value)
+
+
+def _print_fit(found: Thresholds, out: str) -> None:
+    for c in found.classes:
+        m = c.metric
+        console.print(
+            f"{escape(c.label)}: threshold {c.threshold:.4g} on {escape(c.column)} · "
+            f"{escape(m.name)} {m.value:.4f} (95% CI {m.low:.4f}..{m.high:.4f}) · "
+            f"positive rate {c.positive_rate:.1%}",
+            soft_wrap=True,
+        )
+    if found.neutral_share is not None:
+        console.print(f"neutral (no class clears its threshold): {found.neutral_share:.1%}")
+    console.print(
+        f"fitted {found.objective} on {found.rows} rows of {escape(str(found.data['label']))}; "
+        f"written to {escape(out)}",
+        soft_wrap=True,
+    )
+
+
+def _print_check(report: CheckReport) -> None:
+    for c in report.classes:
+        lo, hi = c.limits
+        flag = "[red]alert[/]" if c.rate_alert else "[green]ok[/]"
+        console.print(
+            f"{escape(c.label)}: positive rate {c.positive_rate:.1%} "
+            f"(action limits {lo:.1%}..{hi:.1%}) {flag}",
+            soft_wrap=True,
+        )
+        if c.metric is not None and c.interval is not None:
+            left = "[red]left its interval[/]" if c.left_interval else "[green]within[/]"
+            console.print(
+                f"    {escape(report.metric)} {c.metric:.4f} at {c.threshold:.4g} "
+                f"(fitted interval {c.interval[0]:.4f}..{c.interval[1]:.4f}) {left}",
+                soft_wrap=True,
+            )
+            advice = "[yellow]re-fit advised[/]" if c.refit_advised else "no re-fit needed"
+            console.print(
+                f"    a re-fit at {c.refit_threshold:.4g} would give {c.refit_metric:.4f} "
+                f"(gain {c.refit_gain:+.4f}): {advice}",
+                soft_wrap=True,
+            )
+    verdict = "[red]alert[/]" if report.alert else "[green]no alert[/]"
+    console.print(f"{report.rows} rows of {escape(str(report.data['label']))}: {verdict}")

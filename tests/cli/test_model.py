@@ -1,0 +1,106 @@
+"""``solvent threshold / monitor`` end to end: real files, the real CLI, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from tests.helpers import assert_user_error, disk_state, solvent, solvent_ok
+
+FINDING = 3
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Held-out scores of a breast-cancer model: ``val.csv`` to fit on, ``new.parquet`` from
+    the same population, ``shifted.csv`` holding only positive cases (no labels)."""
+    root = tmp_path_factory.mktemp("scored")
+    x, y = load_breast_cancer(return_X_y=True)
+    x_train, x_rest, y_train, y_rest = train_test_split(x, y, test_size=0.6, random_state=0)
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=500))
+    scores = model.fit(x_train, y_train).predict_proba(x_rest)[:, 1]
+    frame = pd.DataFrame({"score": scores, "label": y_rest})
+    half = len(frame) // 2
+    frame[:half].to_csv(root / "val.csv", index=False)
+    frame[half:].to_parquet(root / "new.parquet")
+    frame[half:][frame.label[half:] == 1][["score"]].to_csv(root / "shifted.csv", index=False)
+    frame[half:][["score"]].to_csv(root / "unlabelled.csv", index=False)
+    (root / "bad.csv").write_text("score,label\n0.2,0\n1.7,1\n")
+    (root / "three.csv").write_text("score,label\n0.2,0\n0.7,1\n0.4,2\n")
+    (root / "empty.csv").write_text("score,label\n")
+    return root
+
+
+def test_fit_writes_the_threshold_with_its_interval_and_data_id(scored: Path) -> None:
+    out = solvent_ok(scored, "threshold", "fit", "val.csv", "--scores", "score",
+                     "--labels", "label", "-o", "t.json", "--html", "t.html")  # fmt: skip
+    assert "balanced-accuracy" in out and "95% CI" in out
+    doc = json.loads((scored / "t.json").read_text())
+    (c,) = doc["classes"]
+    assert c["label"] == "1" and 0 < c["threshold"] < 1
+    assert c["metric"]["low"] <= c["metric"]["value"] <= c["metric"]["high"]
+    assert doc["data"]["id"].startswith("blake3:") and doc["data"]["label"] == "val.csv"
+    assert "<svg" in (scored / "t.html").read_text()
+
+
+def test_check_is_quiet_on_the_same_population_and_alerts_on_shifted_scores(
+    scored: Path,
+) -> None:
+    solvent_ok(scored, "threshold", "fit", "val.csv", "--scores", "score", "--labels", "label",
+               "--objective", "f-beta:1", "-o", "f1.json")  # fmt: skip
+    report = json.loads(solvent_ok(scored, "threshold", "check", "f1.json", "new.parquet",
+                                   "--json"))  # fmt: skip
+    (c,) = report["classes"]
+    assert c["metric"] is not None and not report["alert"]
+    quiet = solvent(scored, "threshold", "check", "f1.json", "unlabelled.csv")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    loud = solvent(scored, "threshold", "check", "f1.json", "shifted.csv")
+    assert loud.returncode == FINDING, loud.stdout + loud.stderr
+    assert "alert" in loud.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["val.csv", "--scores", "nope", "--labels", "label"], "has no column 'nope'"),
+        (["three.csv", "--scores", "score", "--labels", "label"], "two label values"),
+        (["bad.csv", "--scores", "score", "--labels", "label"], "probabilities in [0, 1]"),
+        (
+            ["val.csv", "--scores", "score", "--labels", "label", "--objective", "auc"],
+            "unknown objective",
+        ),
+        (["empty.csv", "--scores", "score", "--labels", "label"], "has no rows"),
+        (
+            ["val.csv", "--scores", "score", "--labels", "label", "-o", "no/dir/t.json"],
+            "no such folder",
+        ),
+    ],
+)
+def test_bad_input_is_one_clear_error_and_changes_nothing(
+    scored: Path, args: list[str], needle: str
+) -> None:
+    before = disk_state(scored)
+    proc = solvent(scored, "threshold", "fit", "-o", "bad.json", *args)
+    assert_user_error(proc, needle)
+    assert proc.returncode != FINDING
+    assert disk_state(scored) == before
+
+
+def test_startup_loads_none_of_the_model_libraries() -> None:
+    code = (
+        "import sys, solvent.cli.app, solvent.cli.model; "
+        "print(sorted({'numpy', 'pandas', 'pyarrow', 'scipy', 'sklearn', 'joblib'}"
+        " & set(sys.modules)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
