@@ -29,6 +29,7 @@ from solvent.storage.ids import ObjectId
 if TYPE_CHECKING:
     from solvent.health.drift import DriftReport
     from solvent.health.leakage import LeakageReport
+    from solvent.health.monitor import MonitorOptions, MonitorReport
     from solvent.health.profile import Profile
     from solvent.health.read import Source
     from solvent.health.thresholds import CheckReport, Thresholds
@@ -249,12 +250,12 @@ def threshold_fit(
 ) -> Thresholds:
     """Thresholds fitted on a table's score columns (``(column, class or None)``) and labels."""
     from solvent.health import thresholds
-    from solvent.health.frame import select
+    from solvent.health.frame import as_labels, select
 
     goal = thresholds.Objective.parse(objective)  # before reading: a typo costs nothing
     data = _data(spec)
     _, frame = select(data.source(), [c for c, _ in scores] + [label])
-    labels = frame[label].astype(str).to_numpy()
+    labels = as_labels(frame[label]).to_numpy()
     classes = [(c, k or c) for c, k in scores]
     if len(classes) == 1:
         classes = [(classes[0][0], positive or _positive(labels, label))]
@@ -268,14 +269,14 @@ def threshold_fit(
 def threshold_check(stored: Thresholds, spec: str | Data, labelled: bool = True) -> CheckReport:
     """``stored`` on a newer table; with labels when it has the label column and ``labelled``."""
     from solvent.health import thresholds
-    from solvent.health.frame import select
+    from solvent.health.frame import as_labels, select
     from solvent.health.read import columns_of
 
     data = _data(spec)
     columns = [c.column for c in stored.classes]
     has_labels = labelled and stored.label_column in columns_of(data.source()).column_names
     _, frame = select(data.source(), columns + ([stored.label_column] if has_labels else []))
-    labels = frame[stored.label_column].astype(str).to_numpy() if has_labels else None
+    labels = as_labels(frame[stored.label_column]).to_numpy() if has_labels else None
     report = thresholds.check(
         stored, frame[columns].to_numpy(dtype=float, na_value=float("nan")), labels
     )
@@ -313,3 +314,12 @@ def _positive(labels: Any, column: str) -> str:
         f"which value of {column!r} is the positive class? it holds {', '.join(seen[:5])}",
         "name it with --positive",
     )
+
+
+def monitor(
+    reference: str | Data, current: str | Data, options: MonitorOptions | None = None
+) -> MonitorReport:
+    """Prediction bias and input drift of a prediction log against training data."""
+    from solvent.health.monitor import monitor as run
+
+    return run(_data(reference).source(), _data(current).source(), options)

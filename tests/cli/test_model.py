@@ -104,3 +104,43 @@ def test_startup_loads_none_of_the_model_libraries() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.health.test_monitor import batch, reference
+
+    root = tmp_path_factory.mktemp("logs")
+    reference().to_csv(root / "train.csv", index=False)
+    batch().to_json(root / "week.jsonl", orient="records", lines=True, date_format="iso")
+    batch(seed=1, bias=0.2).to_parquet(root / "biased.parquet")
+    return root
+
+
+def test_monitor_is_quiet_on_an_unshifted_log_and_exits_3_on_a_biased_one(logs: Path) -> None:
+    args = ("--reference", "train.csv", "--time-column", "time", "--slice", "region")
+    out = solvent_ok(logs, "monitor", *args, "--current", "week.jsonl")
+    assert "no alert" in out and "0 of 21 windows biased" in out
+    loud = solvent(logs, "monitor", *args, "--current", "biased.parquet", "--html", "m.html")
+    assert loud.returncode == FINDING, loud.stdout + loud.stderr
+    assert "<svg" in (logs / "m.html").read_text()
+    doc = json.loads(solvent(logs, "monitor", *args, "--current", "biased.parquet",
+                             "--json").stdout)  # fmt: skip
+    assert doc["alert"] and any("1" in w["alerts"] for w in doc["windows"])
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--current", "week.jsonl", "--label", "y"], "train.csv has no column 'y'"),
+        (["--current", "week.jsonl", "--time-column", "when"], "has no column 'when'"),
+        (["--current", "nope.csv"], "nope.csv"),
+        (["--current", "week.jsonl", "--html", "no/dir/m.html"], "no such folder"),
+    ],
+)
+def test_monitor_bad_input_is_one_clear_error(logs: Path, args: list[str], needle: str) -> None:
+    before = disk_state(logs)
+    proc = solvent(logs, "monitor", "--reference", "train.csv", *args)
+    assert_user_error(proc, needle)
+    assert proc.returncode != FINDING
+    assert disk_state(logs) == before

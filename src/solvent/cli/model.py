@@ -13,6 +13,7 @@ from solvent.cli.repo_cmds import JSON
 from solvent.errors import FINDING_EXIT_CODE, UsageError
 
 if TYPE_CHECKING:
+    from solvent.health.monitor import MonitorReport
     from solvent.health.thresholds import CheckReport, Thresholds
 
 threshold_app = command_group("Decision thresholds learned from held-out scores, and re-checked.")
@@ -28,6 +29,7 @@ SCORES_HELP = (
 
 def register(app: typer.Typer) -> None:
     app.add_typer(threshold_app, name="threshold")
+    app.command("monitor")(monitor)
 
 
 @threshold_app.command("fit")
@@ -93,6 +95,62 @@ def threshold_check(
         print_json({**_plain(report), "alert": report.alert})
     else:
         _print_check(report)
+    if report.alert:
+        raise typer.Exit(FINDING_EXIT_CODE)
+
+
+def monitor(
+    reference: Annotated[
+        str, typer.Option("--reference", help="Training data with its labels (file or PATH@REV).")
+    ],
+    current: Annotated[
+        str, typer.Option("--current", help="A prediction log: .csv, .parquet or .jsonl.")
+    ],
+    label: Annotated[
+        str, typer.Option("--label", help="The reference's column of training labels.")
+    ] = "label",
+    prediction: Annotated[
+        str, typer.Option("--prediction", help="The log's column of predicted labels.")
+    ] = "prediction",
+    time_column: Annotated[
+        str | None, typer.Option("--time-column", help="The log's timestamps: one row a window.")
+    ] = None,
+    window: Annotated[
+        str, typer.Option("--window", help="Window length with --time-column: 1h, 1D, 7D...")
+    ] = "1D",
+    slice_: Annotated[
+        str | None, typer.Option("--slice", help="A column whose values are checked apart.")
+    ] = None,
+    min_rows: Annotated[
+        int, typer.Option("--min-rows", help="Windows with fewer rows are listed, not tested.")
+    ] = 30,
+    sigmas: Annotated[float, typer.Option("--sigmas", help="Width of the action limits.")] = 3.0,
+    no_drift: Annotated[
+        bool, typer.Option("--no-drift", help="Skip the input drift tests.")
+    ] = False,
+    html: HTML = None,
+    json: JSON = False,
+) -> None:
+    """Prediction bias (predicted-label shares per window and slice against the training
+    labels, with action limits) and input drift. Exits 3 on an alert."""
+    from solvent import health_data
+
+    _writable(html, "--html")
+    health_data.require_health()
+    from solvent.health.monitor import MonitorOptions
+
+    options = MonitorOptions(
+        label, prediction, time_column, window, slice_, min_rows, sigmas, not no_drift
+    )
+    report = health_data.monitor(reference, current, options)
+    if html:
+        from solvent.health.report_model_html import render_monitor
+
+        _write(html, render_monitor(report))
+    if json:
+        print_json({**_plain(report), "alert": report.alert})
+    else:
+        _print_monitor(report, html)
     if report.alert:
         raise typer.Exit(FINDING_EXIT_CODE)
 
@@ -173,3 +231,40 @@ def _print_check(report: CheckReport) -> None:
             )
     verdict = "[red]alert[/]" if report.alert else "[green]no alert[/]"
     console.print(f"{report.rows} rows of {escape(str(report.data['label']))}: {verdict}")
+
+
+def _print_monitor(report: MonitorReport, html: str | None) -> None:
+    from rich.table import Table
+
+    base = ", ".join(f"{escape(k)} {v:.1%}" for k, v in report.baseline.items())
+    console.print(
+        f"reference {escape(report.reference)}: {report.reference_rows} rows, labels {base}",
+        soft_wrap=True,
+    )
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in ("window", "slice", "rows", "predicted shares (action limits)", "p", "bias"):
+        table.add_column(name, overflow="fold")
+    for w in report.windows:
+        if w.skipped is not None:
+            table.add_row(escape(w.start), escape(w.slice), str(w.rows), "", "",
+                          f"[dim]{escape(w.skipped)}[/]")  # fmt: skip
+            continue
+        shares = ", ".join(
+            f"{escape(k)} {v:.1%} ({w.limits[k][0]:.1%}..{w.limits[k][1]:.1%})"
+            for k, v in w.shares.items()
+        )
+        flag = f"[red]{escape(', '.join(w.alerts))}[/]" if w.alerts else "[green]ok[/]"
+        table.add_row(escape(w.start), escape(w.slice), str(w.rows), shares,
+                      f"{w.p_value:.3g}", flag)  # fmt: skip
+    console.print(table)
+    if report.drift is not None:
+        d = report.drift
+        names = ", ".join(escape(n) for n in d.drifted_columns) or "none"
+        verdict = "[red]dataset drift[/]" if d.dataset_drift else "[green]no dataset drift[/]"
+        console.print(
+            f"input drift: {d.drifted} of {d.tested} columns ({names}): {verdict}", soft_wrap=True
+        )
+    verdict = "[red]alert[/]" if report.alert else "[green]no alert[/]"
+    console.print(f"{len(report.bias_alerts)} of {len(report.windows)} windows biased; {verdict}")
+    if html:
+        console.print(f"report written to {escape(html)}")

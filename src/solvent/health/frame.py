@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from solvent.errors import DataError
@@ -12,8 +14,21 @@ def select(data: Tabular, columns: list[str], what: str = "data") -> tuple[str, 
     """The label of ``data`` and its ``columns`` (each once, in order)."""
     label, table = load(data, what)
     wanted = list(dict.fromkeys(columns))
-    missing = [c for c in wanted if c not in table.column_names]
-    if missing:
-        shown = ", ".join(table.column_names[:12])
-        raise DataError(f"{label} has no column {missing[0]!r}", f"its columns: {shown}")
+    require(label, table.column_names, wanted)
     return label, table.select(wanted).to_pandas()
+
+
+def require(label: str, have: Iterable[object], columns: Iterable[str]) -> None:
+    names = [str(c) for c in have]
+    for column in columns:
+        if column not in names:
+            shown = ", ".join(names[:12])
+            raise DataError(f"{label} has no column {column!r}", f"its columns: {shown}")
+
+
+def as_labels(column: pd.Series) -> pd.Series:
+    """Class labels as text, so 1, 1.0 and "1" are one class; missing stays missing."""
+    values = column.dropna()
+    if pd.api.types.is_float_dtype(values) and (values == values.round()).all():
+        column = column.astype("Int64")
+    return column.astype(str).where(column.notna())

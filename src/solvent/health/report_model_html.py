@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from solvent.health.monitor import ALL, MonitorReport
 from solvent.health.report_html import CUR_COLOUR, REF_COLOUR, STYLE
 from solvent.health.thresholds import Thresholds
 
@@ -108,4 +109,78 @@ def _score_section(name: str, cut: float, ours: Sequence[float], rest: Sequence[
     return (
         f'<section class="plot" data-class="{escape(name)}"><h3>{escape(name)}: scores</h3>'
         f"{svg(''.join(bars) + line + axis, 'scores')}</section>"
+    )
+
+
+def render_monitor(report: MonitorReport) -> str:
+    rows = []
+    for w in report.windows:
+        if w.skipped is not None:
+            rows.append([escape(w.start), escape(w.slice), str(w.rows), escape(w.skipped), ""])
+            continue
+        shares = ", ".join(f"{escape(k)} {v:.1%}" for k, v in w.shares.items())
+        flag = (
+            f'<span class="drift">{escape(", ".join(w.alerts))}</span>'
+            if w.alerts
+            else ('<span class="ok">ok</span>')
+        )
+        rows.append([escape(w.start), escape(w.slice), str(w.rows), shares, flag])
+    verdict = '<p class="drift">Alert</p>' if report.alert else '<p class="ok">No alert</p>'
+    drifted = ""
+    if report.drift is not None:
+        d = report.drift
+        names = escape(", ".join(d.drifted_columns)) or "none"
+        drifted = f"<p>Input drift: {d.drifted} of {d.tested} columns drifted ({names}).</p>"
+    base = ", ".join(f"{escape(k)} {v:.1%}" for k, v in report.baseline.items())
+    return page(
+        "Solvent monitoring report",
+        f"<p>Reference <b>{escape(report.reference)}</b> ({report.reference_rows} rows; labels "
+        f"{base}) · current <b>{escape(report.current)}</b> ({report.current_rows} rows).</p>",
+        verdict,
+        drifted,
+        table(["window", "slice", "rows", "predicted shares", "bias"], rows),
+        *(_share_section(report, label) for label in report.baseline),
+    )
+
+
+def _share_section(report: MonitorReport, name: str) -> str:
+    """The share of one predicted label over the windows (all slices), inside its limits."""
+    points = [w for w in report.windows if w.skipped is None and w.slice == ALL]
+    if not points:
+        return ""
+    n = len(points)
+    step = (WIDTH - 2 * PAD) / max(n - 1, 1)
+    lows = [w.limits[name][0] if name in w.limits else 0.0 for w in points]
+    highs = [w.limits[name][1] if name in w.limits else 1.0 for w in points]
+    shares = [w.shares.get(name, 0.0) for w in points]
+    top = max([*highs, *shares, 1e-9])
+    xs = [PAD + i * step if n > 1 else WIDTH / 2 for i in range(n)]
+
+    def path(values: list[float]) -> str:
+        return " ".join(f"{x:.1f},{y_of(v, 0.0, top):.1f}" for x, v in zip(xs, values, strict=True))
+
+    band = (
+        f'<polyline class="limit" points="{path(lows)}" fill="none" stroke="#888" '
+        'stroke-dasharray="4 3"/>'
+        f'<polyline class="limit" points="{path(highs)}" fill="none" stroke="#888" '
+        'stroke-dasharray="4 3"/>'
+        f'<line class="baseline" x1="{PAD}" x2="{WIDTH - PAD}" '
+        f'y1="{y_of(report.baseline[name], 0.0, top):.1f}" '
+        f'y2="{y_of(report.baseline[name], 0.0, top):.1f}" stroke="{REF_COLOUR}"/>'
+    )
+    dots = "".join(
+        f'<circle class="{"alert" if name in w.alerts else "share"}" cx="{x:.1f}" '
+        f'cy="{y_of(v, 0.0, top):.1f}" r="4" '
+        f'fill="{CUT_COLOUR if name in w.alerts else CUR_COLOUR}">'
+        f"<title>{escape(w.start)}: {v:.1%}</title></circle>"
+        for x, v, w in zip(xs, shares, points, strict=True)
+    )
+    line = f'<polyline points="{path(shares)}" fill="none" stroke="{CUR_COLOUR}"/>'
+    axis = label(PAD, HEIGHT - PAD + 14, points[0].start[:16], "start")
+    if n > 1:
+        axis += label(WIDTH - PAD, HEIGHT - PAD + 14, points[-1].start[:16], "end")
+    return (
+        f'<section class="plot" data-label="{escape(name)}"><h3>Predicted share of '
+        f"{escape(name)} over time (training share, action limits dashed)</h3>"
+        f"{svg(band + line + dots + axis, 'shares')}</section>"
     )

@@ -329,6 +329,8 @@ def _checked(
         )
     if labels is None:
         return scores, np.empty(0, dtype=object)
+    if any(v is None or v != v for v in labels):  # None or NaN
+        raise DataError("some labels are missing", "drop the rows without a label")
     labels = np.asarray([str(v) for v in labels], dtype=object)
     known = {label for _, label in classes}
     seen = set(labels.tolist())
