@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
 
 if TYPE_CHECKING:
+    from solvent.health.audit import AuditOptions, AuditReport
     from solvent.health.drift import DriftReport
     from solvent.health.leakage import LeakageReport
     from solvent.health.monitor import MonitorOptions, MonitorReport
@@ -323,3 +325,73 @@ def monitor(
     from solvent.health.monitor import monitor as run
 
     return run(_data(reference).source(), _data(current).source(), options)
+
+
+def audit_features(
+    spec: str | Data,
+    target: str,
+    model: str,
+    options: AuditOptions,
+    previous: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AuditReport:
+    """The feature audit of a table's columns (all but ``target``) for ``model``: an import
+    path (``pkg.module:Class`` or ``pkg.module.Class``, made with no arguments) or a file saved
+    with joblib (trusted: loading it runs code)."""
+    from solvent.health.audit import audit
+    from solvent.health.frame import require
+    from solvent.health.read import load
+
+    estimator = load_estimator(model)
+    earlier = _earlier_audit(previous) if previous else None
+    data = _data(spec)
+    label, table = load(data.source())
+    require(label, table.column_names, [target])
+    frame = table.to_pandas()
+    found = audit(
+        frame.drop(columns=[target]), frame[target], estimator, options, earlier, progress
+    )
+    return replace(found, data={"label": data.label, "id": str(content_id(data))})
+
+
+def load_estimator(spec: str) -> Any:
+    import importlib
+
+    path = Path(spec)
+    if path.is_file():
+        import joblib
+
+        try:
+            return joblib.load(path)
+        except Exception as e:  # a pickle can fail in any way
+            raise UsageError(
+                f"--model {spec}: cannot load it ({e})", "save it with joblib.dump"
+            ) from None
+    module, sep, name = spec.partition(":") if ":" in spec else spec.rpartition(".")
+    try:
+        if not sep:
+            raise ImportError
+        made = getattr(importlib.import_module(module), name)()
+    except (ImportError, AttributeError, TypeError):
+        raise UsageError(
+            f"--model {spec!r} is neither a saved model nor an importable estimator",
+            "e.g. --model sklearn.ensemble:HistGradientBoostingClassifier, or a joblib file",
+        ) from None
+    if not hasattr(made, "fit"):
+        raise UsageError(f"--model {spec!r} has no fit method", "name a scikit-learn estimator")
+    return made
+
+
+def _earlier_audit(spec: str) -> dict[str, Any]:
+    data = _data(spec)
+    try:
+        doc = json.loads(data.path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"--previous {spec}: no such file", "name an earlier audit.json") from None
+    except (OSError, ValueError) as e:
+        raise MalformedFileError(
+            f"--previous {spec} is not JSON ({e})", "name an earlier audit.json"
+        ) from None
+    if not isinstance(doc, dict):
+        raise MalformedFileError(f"--previous {spec} is not an audit", "name an earlier audit.json")
+    return doc

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
@@ -144,3 +145,54 @@ def test_monitor_bad_input_is_one_clear_error(logs: Path, args: list[str], needl
     assert_user_error(proc, needle)
     assert proc.returncode != FINDING
     assert disk_state(logs) == before
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import joblib
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    root = tmp_path_factory.mktemp("features")
+    data = load_diabetes(as_frame=True)
+    rng = np.random.default_rng(0)
+    frame = data.data[["bmi", "bp", "s5", "sex"]].assign(
+        noise=rng.normal(size=len(data.target)), copy=data.data["bmi"] * 3, y=data.target
+    )
+    frame.to_parquet(root / "train.parquet")
+    joblib.dump(make_pipeline(StandardScaler(), Ridge()), root / "model.joblib")
+    return root
+
+
+def test_audit_flags_the_injected_features_and_exits_3(features: Path) -> None:
+    proc = solvent(features, "audit", "features", "--data", "train.parquet", "--target", "y",
+                   "--model", "model.joblib", "--jobs", "2", "--html", "a.html")  # fmt: skip
+    assert proc.returncode == FINDING, proc.stdout + proc.stderr
+    doc = json.loads((features / "audit.json").read_text())
+    flagged = {f["feature"]: f["verdict"] for f in doc["features"] if f["verdict"] != "keep"}
+    assert flagged == {"noise": "epsilon", "copy": "correlated"}
+    assert doc["data"]["id"].startswith("blake3:") and doc["folds"] == 30
+    assert "2 of 6 features flagged" in proc.stdout
+    assert "<svg" in (features / "a.html").read_text()
+    again = solvent(features, "audit", "features", "--data", "train.parquet", "--target", "y",
+                    "--model", "sklearn.linear_model:Ridge", "--folds", "3", "--repeats", "1",
+                    "--fail-on", "never", "-o", "quick.json", "--json")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["folds"] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--target", "nope", "--model", "model.joblib"], "has no column 'nope'"),
+        (["--target", "y", "--model", "no.such:Model"], "neither a saved model"),
+        (["--target", "y", "--model", "model.joblib", "--folds", "1"], "--folds"),
+        (["--target", "y", "--model", "model.joblib", "--previous", "none.json"], "none.json"),
+    ],
+)
+def test_audit_bad_input_is_one_clear_error(features: Path, args: list[str], needle: str) -> None:
+    before = disk_state(features)
+    proc = solvent(features, "audit", "features", "--data", "train.parquet", *args)
+    assert_user_error(proc, needle)
+    assert proc.returncode != FINDING
+    assert disk_state(features) == before

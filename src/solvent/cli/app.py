@@ -23,7 +23,7 @@ COMMANDS = {
     "dag": "dag",
     "remote": "remote", "push": "remote", "fetch": "remote", "pull": "remote", "get": "remote",
     "profile": "health", "drift": "health", "leakage": "health",
-    "threshold": "model", "monitor": "model",
+    "threshold": "model", "monitor": "model", "audit": "model",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

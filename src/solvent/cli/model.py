@@ -13,6 +13,7 @@ from solvent.cli.repo_cmds import JSON
 from solvent.errors import FINDING_EXIT_CODE, UsageError
 
 if TYPE_CHECKING:
+    from solvent.health.audit import AuditReport
     from solvent.health.monitor import MonitorReport
     from solvent.health.thresholds import CheckReport, Thresholds
 
@@ -27,9 +28,13 @@ SCORES_HELP = (
 )
 
 
+audit_app = command_group("Audits of what a model depends on.")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(threshold_app, name="threshold")
     app.command("monitor")(monitor)
+    app.add_typer(audit_app, name="audit")
 
 
 @threshold_app.command("fit")
@@ -155,6 +160,89 @@ def monitor(
         raise typer.Exit(FINDING_EXIT_CODE)
 
 
+@audit_app.command("features")
+def audit_features(
+    data: Annotated[str, typer.Option("--data", help="The training table (file or PATH@REV).")],
+    target: Annotated[str, typer.Option("--target", help="The column to predict.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="An estimator's import path (sklearn.ensemble:RandomForestClassifier) or a "
+            "model saved with joblib (trusted: loading runs its code).",
+        ),
+    ],
+    scoring: Annotated[
+        str | None,
+        typer.Option(
+            "--scoring",
+            help="A scikit-learn scorer (default: the model's score). On small folds prefer a "
+            "smooth one (roc_auc, neg_log_loss): accuracy moves in steps of 1/rows.",
+        ),
+    ] = None,
+    folds: Annotated[int, typer.Option("--folds", help="CV folds.")] = 10,
+    repeats: Annotated[int, typer.Option("--repeats", help="CV repeats.")] = 3,
+    rope: Annotated[
+        float, typer.Option("--rope", help="Score changes within ±ROPE are equivalent.")
+    ] = 0.01,
+    rho: Annotated[
+        float, typer.Option("--rho", help="Spearman |rho| above which features group.")
+    ] = 0.9,
+    previous: Annotated[
+        str | None,
+        typer.Option("--previous", help="An earlier audit (file or PATH@REV): finds legacy."),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel fits.")] = -1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Where to write the audit (JSON).")
+    ] = "audit.json",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="flagged or never: what exits 3.")
+    ] = "flagged",
+    html: HTML = None,
+    json: JSON = False,
+) -> None:
+    """Which features the model could do without: a permutation-importance screen, then
+    drop-feature and drop-group runs on identical repeated CV folds, compared with the
+    Nadeau-Bengio corrected t-test and a region of practical equivalence. Verdicts: keep,
+    epsilon, correlated, bundled, legacy, each with its evidence. Exits 3 when any is flagged."""
+    from solvent import health_data
+
+    if fail_on not in ("flagged", "never"):
+        raise UsageError(f"--fail-on {fail_on!r}", "choose flagged or never")
+    _writable(out, "--out")
+    _writable(html, "--html")
+    health_data.require_health("sklearn", "joblib")
+    from solvent.cli.render import DelayedProgress
+    from solvent.health.audit import AuditOptions
+
+    options = AuditOptions(folds, repeats, rope, rho, scoring, seed=seed, n_jobs=jobs)
+    bar, phase = DelayedProgress(), [""]
+
+    def tick(name: str, done: int, total: int) -> None:
+        if name != phase[0]:
+            bar.start(name, total)
+            phase[0] = name
+        bar.advance()
+
+    try:
+        report = health_data.audit_features(data, target, model, options, previous, tick)
+    finally:
+        bar.stop()
+    _write(out, _dumps(report.to_dict()))
+    if html:
+        from solvent.health.report_model_html import render_audit
+
+        _write(html, render_audit(report))
+    if json:
+        print_json(report.to_dict())
+    else:
+        _print_audit(report, out)
+    if fail_on == "flagged" and report.flagged:
+        raise typer.Exit(FINDING_EXIT_CODE)
+
+
 def _score_columns(text: str) -> list[tuple[str, str | None]]:
     pairs: list[tuple[str, str | None]] = []
     for item in (i.strip() for i in text.split(",")):
@@ -268,3 +356,22 @@ def _print_monitor(report: MonitorReport, html: str | None) -> None:
     console.print(f"{len(report.bias_alerts)} of {len(report.windows)} windows biased; {verdict}")
     if html:
         console.print(f"report written to {escape(html)}")
+
+
+def _print_audit(report: AuditReport, out: str) -> None:
+    from rich.table import Table
+
+    console.print(
+        f"{report.rows} rows, target {escape(report.target)}: {escape(report.scoring)} "
+        f"{report.baseline:.4f} over {report.folds} folds",
+        soft_wrap=True,
+    )
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for name in ("feature", "verdict", "evidence"):
+        table.add_column(name, overflow="fold")
+    for v in report.features:
+        colour = "green" if v.verdict == "keep" else "yellow"
+        table.add_row(escape(v.feature), f"[{colour}]{v.verdict}[/]", escape(v.evidence))
+    console.print(table)
+    console.print(f"{len(report.flagged)} of {len(report.features)} features flagged; "
+                  f"written to {escape(out)}")  # fmt: skip

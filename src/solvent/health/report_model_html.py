@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from solvent.health.audit import AuditReport
 from solvent.health.monitor import ALL, MonitorReport
 from solvent.health.report_html import CUR_COLOUR, REF_COLOUR, STYLE
 from solvent.health.thresholds import Thresholds
@@ -183,4 +184,83 @@ def _share_section(report: MonitorReport, name: str) -> str:
         f'<section class="plot" data-label="{escape(name)}"><h3>Predicted share of '
         f"{escape(name)} over time (training share, action limits dashed)</h3>"
         f"{svg(band + line + dots + axis, 'shares')}</section>"
+    )
+
+
+def render_audit(report: AuditReport) -> str:
+    rows = [
+        [
+            escape(v.feature),
+            f'<span class="{"ok" if v.verdict == "keep" else "drift"}">{v.verdict}</span>',
+            escape(v.evidence),
+        ]
+        for v in report.features
+    ]
+    return page(
+        "Solvent feature audit",
+        f"<p>Target <b>{escape(report.target)}</b>, {report.rows} rows of "
+        f"<b>{escape(str(report.data.get('label')))}</b>; {escape(report.scoring)} "
+        f"{report.baseline:.4f} over {report.folds} folds; ROPE ±{report.options.rope:g}.</p>",
+        f"<p>{len(report.flagged)} of {len(report.features)} features flagged.</p>",
+        table(["feature", "verdict", "evidence"], rows),
+        _interval_section(
+            "Permutation importance (95% interval over folds)",
+            "importance",
+            [
+                (v.feature, v.importance.mean, v.importance.low, v.importance.high, v.verdict)
+                for v in report.features
+            ],
+            report.options.rope,
+        ),
+        _interval_section(
+            "Score lost by dropping the feature (90% interval, Nadeau-Bengio)",
+            "drop",
+            [
+                (v.feature, v.drop.mean, v.drop.low, v.drop.high, v.verdict)
+                for v in report.features
+                if v.drop is not None
+            ],
+            report.options.rope,
+        ),
+    )
+
+
+def _interval_section(
+    title: str, cls: str, rows: list[tuple[str, float, float, float, str]], rope: float
+) -> str:
+    """One row per feature: a dot at the mean, a bar over the interval, the ROPE shaded."""
+    if not rows:
+        return ""
+    row_h = 22
+    height = PAD + row_h * len(rows)
+    low = min(-rope * 2, *(r[2] for r in rows))
+    high = max(rope * 2, *(r[3] for r in rows))
+    left = 170
+
+    def x(v: float) -> float:
+        return left + (WIDTH - left - PAD) * (v - low) / ((high - low) or 1.0)
+
+    parts = [
+        f'<rect class="rope" x="{x(-rope):.1f}" y="0" width="{x(rope) - x(-rope):.1f}" '
+        f'height="{height - PAD}" fill="#eee"/>',
+        f'<line x1="{x(0):.1f}" y1="0" x2="{x(0):.1f}" y2="{height - PAD}" stroke="#888"/>',
+    ]
+    for i, (name, mean, lo, hi, verdict) in enumerate(rows):
+        y = row_h * i + row_h / 2
+        colour = REF_COLOUR if verdict == "keep" else CUT_COLOUR
+        parts.append(
+            label(left - 6, y + 4, name[:28], "end")
+            + f'<line class="interval" x1="{x(lo):.1f}" y1="{y:.1f}" x2="{x(hi):.1f}" '
+            f'y2="{y:.1f}" stroke="{colour}" stroke-width="2"/>'
+            f'<circle class="mean" data-feature="{escape(name)}" cx="{x(mean):.1f}" '
+            f'cy="{y:.1f}" r="4" fill="{colour}"><title>{escape(name)}: {mean:.4f} '
+            f"({lo:.4f}..{hi:.4f})</title></circle>"
+        )
+    parts.append(label(x(low), height - PAD + 14, f"{low:.3g}", "start"))
+    parts.append(label(x(high), height - PAD + 14, f"{high:.3g}", "end"))
+    return (
+        f'<section class="plot" data-plot="{cls}"><h3>{escape(title)}</h3>'
+        f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
+        f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img">{"".join(parts)}</svg>'
+        "</section>"
     )
