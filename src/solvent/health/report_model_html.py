@@ -73,14 +73,20 @@ def render_thresholds(found: Thresholds) -> str:
     )
     return page(
         "Solvent threshold report",
-        f"<p>Objective <b>{escape(found.objective)}</b>, fitted on {found.rows} rows of "
-        f"<b>{escape(str(found.data.get('label')))}</b> ({escape(str(found.data.get('id')))}).</p>",
+        f"<p>Objective <b>{escape(found.objective)}</b>, fitted on {found.rows} rows"
+        f"{_source(found.data)}.</p>",
         table(["class", "score", "threshold", "metric", "95% interval", "positive rate"], rows),
         neutral,
         '<p class="legend"><span class="ref"></span>rows of the class'
         '<span class="cur"></span>the rest</p>',
         *(_score_section(c.label, c.threshold, c.hist_class, c.hist_rest) for c in found.classes),
     )
+
+
+def _source(data: dict[str, str | None]) -> str:
+    if not data.get("label"):
+        return ""
+    return f" of <b>{escape(str(data['label']))}</b> ({escape(str(data.get('id')))})"
 
 
 def _score_section(name: str, cut: float, ours: Sequence[float], rest: Sequence[float]) -> str:
@@ -198,8 +204,8 @@ def render_audit(report: AuditReport) -> str:
     ]
     return page(
         "Solvent feature audit",
-        f"<p>Target <b>{escape(report.target)}</b>, {report.rows} rows of "
-        f"<b>{escape(str(report.data.get('label')))}</b>; {escape(report.scoring)} "
+        f"<p>Target <b>{escape(report.target)}</b>, {report.rows} rows{_source(report.data)}; "
+        f"{escape(report.scoring)} "
         f"{report.baseline:.4f} over {report.folds} folds; ROPE ±{report.options.rope:g}.</p>",
         f"<p>{len(report.flagged)} of {len(report.features)} features flagged.</p>",
         table(["feature", "verdict", "evidence"], rows),
