@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from solvent.errors import DataError, UsageError
-from solvent.health.thresholds import NEUTRAL, Objective, Thresholds, best_cut, fit
+from solvent.health.thresholds import NEUTRAL, Objective, Thresholds, best_cut, check, fit
 
 
 def _model() -> Any:
@@ -133,3 +133,16 @@ def test_bad_input_is_refused(scores: list[float], labels: list[int], needle: st
 def test_unknown_objective_syntax_is_a_usage_error(text: str) -> None:
     with pytest.raises(UsageError):
         Objective.parse(text)
+
+
+def test_check_takes_a_batch_of_one_class_and_flags_a_worse_metric(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    _, _, y_val, scores = held_out
+    stored = fit(scores, y_val, Objective.parse("balanced-accuracy"), [("p", "1")], "y")
+    positives = y_val == 1
+    (one,) = check(stored, scores[positives], y_val[positives]).classes
+    assert one.rate_alert  # every row positive: far above the reference's positive rate
+    noisy = np.clip(scores + np.random.default_rng(0).normal(0, 0.4, len(scores)), 0, 1)
+    (worse,) = check(stored, noisy, y_val).classes
+    assert worse.metric is not None and worse.left_interval and worse.refit_gain is not None

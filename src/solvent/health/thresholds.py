@@ -315,7 +315,10 @@ def _chunk_rates(predicted: np.ndarray) -> tuple[float, float, int]:
 
 
 def _checked(
-    scores: np.ndarray, labels: np.ndarray | None, classes: list[tuple[str, str]]
+    scores: np.ndarray,
+    labels: np.ndarray | None,
+    classes: list[tuple[str, str]],
+    fitting: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     if not len(scores):
         raise DataError("no rows to fit a threshold on", "name a file that holds data")
@@ -334,6 +337,8 @@ def _checked(
     labels = np.asarray([str(v) for v in labels], dtype=object)
     known = {label for _, label in classes}
     seen = set(labels.tolist())
+    if not fitting:  # newer data may hold one class only
+        return scores, labels
     if len(classes) == 1 and len(seen) != 2:
         raise DataError(
             f"a binary threshold needs two label values; found {len(seen)}: "
@@ -404,7 +409,7 @@ def check(stored: Thresholds, scores: np.ndarray, labels: np.ndarray | None) -> 
     """``stored`` on newer scores (rows, classes in the stored order), with or without labels."""
     objective = Objective.parse(stored.objective)
     pairs = [(c.column, c.label) for c in stored.classes]
-    scores, known = _checked(scores, labels, pairs)
+    scores, known = _checked(scores, labels, pairs, fitting=False)
     found = []
     for j, c in enumerate(stored.classes):
         predicted = scores[:, j] >= c.threshold
