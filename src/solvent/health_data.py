@@ -272,11 +272,11 @@ def threshold_check(stored: Thresholds, spec: str | Data, labelled: bool = True)
     """``stored`` on a newer table; with labels when it has the label column and ``labelled``."""
     from solvent.health import thresholds
     from solvent.health.frame import as_labels, select
-    from solvent.health.read import columns_of
+    from solvent.health.read import schema
 
     data = _data(spec)
     columns = [c.column for c in stored.classes]
-    has_labels = labelled and stored.label_column in columns_of(data.source()).column_names
+    has_labels = labelled and stored.label_column in schema(data.source()).names
     _, frame = select(data.source(), columns + ([stored.label_column] if has_labels else []))
     labels = as_labels(frame[stored.label_column]).to_numpy() if has_labels else None
     report = thresholds.check(
