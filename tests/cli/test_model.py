@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tests.helpers import assert_user_error, disk_state, solvent, solvent_ok
+from tests.helpers import assert_user_error, commit_all, disk_state, git, solvent, solvent_ok
 
 FINDING = 3
 
@@ -208,3 +209,24 @@ def test_audit_bad_input_is_one_clear_error(features: Path, args: list[str], nee
     assert_user_error(proc, needle)
     assert proc.returncode != FINDING
     assert disk_state(features) == before
+
+
+def test_audit_finds_legacy_features_against_an_earlier_audit_at_a_revision(
+    features: Path, tmp_path: Path
+) -> None:
+    """noise was 'keep' in the audit committed at HEAD; epsilon now: legacy."""
+    for name in ("train.parquet", "model.joblib"):
+        shutil.copy(features / name, tmp_path / name)
+    git(tmp_path, "init", "-q", "-b", "main")
+    solvent_ok(tmp_path, "init")
+    earlier = {"features": [{"feature": "noise", "verdict": "keep"}]}
+    (tmp_path / "earlier.json").write_text(json.dumps(earlier))
+    solvent_ok(tmp_path, "add", "earlier.json")
+    commit_all(tmp_path, "an earlier audit")
+    (tmp_path / "earlier.json").unlink()  # only the committed version can say it
+    proc = solvent(tmp_path, "audit", "features", "--data", "train.parquet", "--target", "y",
+                   "--model", "model.joblib", "--previous", "earlier.json@HEAD", "--jobs", "2",
+                   "--json")  # fmt: skip
+    assert proc.returncode == FINDING, proc.stderr
+    noise = next(f for f in json.loads(proc.stdout)["features"] if f["feature"] == "noise")
+    assert noise["verdict"] == "legacy" and "'keep' in the earlier audit" in noise["evidence"]

@@ -44,6 +44,25 @@ def test_balanced_accuracy_cut_agrees_with_tuned_threshold_classifier(
     assert balanced_accuracy_score(y_val, scores >= ours.threshold) == pytest.approx(theirs)
 
 
+def test_our_objective_tunes_scikit_learn_as_its_own_scorer_does(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    model, x_val, y_val, scores = held_out
+    grid = np.unique(scores)
+
+    def tuned(scoring: Any) -> Any:
+        return TunedThresholdClassifierCV(
+            model, cv="prefit", refit=False, thresholds=grid, scoring=scoring
+        ).fit(x_val, y_val)
+
+    ours = tuned(Objective.parse("balanced-accuracy").scorer())
+    theirs = tuned("balanced_accuracy")
+    assert ours.best_threshold_ == theirs.best_threshold_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_)
+    floor = tuned(Objective.parse("recall>=0.99").scorer())
+    assert recall_score(y_val, scores >= floor.best_threshold_) >= 0.99
+
+
 def test_agreement_on_the_same_cv_folds() -> None:
     """Fold by fold, our cut on the fold's held-out scores scores as well as scikit-learn's
     (which averages the folds' curves on a grid) on each fold, within 0.01."""
