@@ -173,6 +173,7 @@ def features(tmp_path_factory: pytest.TempPathFactory) -> Path:
         noise=rng.normal(size=len(data.target)), copy=data.data["bmi"] * 3, y=data.target
     )
     frame.to_parquet(root / "train.parquet")
+    frame.assign(city=rng.choice(["rome", "oslo"], len(frame))).to_parquet(root / "text.parquet")
     joblib.dump(make_pipeline(StandardScaler(), Ridge()), root / "model.joblib")
     return root
 
@@ -199,6 +200,14 @@ def test_audit_flags_the_injected_features_and_exits_3(features: Path) -> None:
     [
         (["--target", "nope", "--model", "model.joblib"], "has no column 'nope'"),
         (["--target", "y", "--model", "no.such:Model"], "neither a saved model"),
+        (
+            ["--target", "noise", "--model", "sklearn.linear_model:LogisticRegression"],
+            "a classifier needs class labels",
+        ),
+        (
+            ["--target", "y", "--model", "model.joblib", "--data", "text.parquet"],
+            "cannot be fitted",
+        ),
         (["--target", "y", "--model", "model.joblib", "--folds", "1"], "--folds"),
         (["--target", "y", "--model", "model.joblib", "--previous", "none.json"], "none.json"),
     ],

@@ -93,6 +93,7 @@ def test_small_windows_are_listed_not_tested() -> None:
         (MonitorOptions(time_column="region"), DataError, "does not hold times"),
         (MonitorOptions(time_column="time", window="often"), UsageError, "not a time span"),
         (MonitorOptions(prediction="p"), DataError, "has no column 'p'"),
+        (MonitorOptions(prediction="x1"), DataError, "more than a label column would"),
     ],
 )
 def test_bad_input_is_refused(options: MonitorOptions, error: type, needle: str) -> None:

@@ -125,7 +125,13 @@ def audit(
     groups = _clusters(x, options.rho)
     grouped = {c for g in groups for c in g}
     screen = [delayed(_screen)(estimator, x, y, tr, te, options) for tr, te in folds]
-    base_scores, importances = zip(*run("permutation screen", screen), strict=True)
+    try:
+        base_scores, importances = zip(*run("permutation screen", screen), strict=True)
+    except (ValueError, TypeError) as e:  # what scikit-learn raises on data it cannot take
+        raise DataError(
+            f"the model cannot be fitted on these columns: {str(e).splitlines()[0]}",
+            "encode text columns and fill missing values, or pass a pipeline that does",
+        ) from None
     importance = {c: _interval(np.array([imp[i] for imp in importances]))
                   for i, c in enumerate(columns)}  # fmt: skip
     base = np.array(base_scores)
@@ -256,7 +262,13 @@ def _folds(
     x: pd.DataFrame, y: pd.Series, classifier: bool, options: AuditOptions
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
+    from sklearn.utils.multiclass import type_of_target
 
+    if classifier and type_of_target(y) not in ("binary", "multiclass"):
+        raise DataError(
+            f"a classifier needs class labels; the target {y.name!r} is {type_of_target(y)}",
+            "audit a regressor, or name a column of class labels",
+        )
     kind = RepeatedStratifiedKFold if classifier else RepeatedKFold
     cv = kind(n_splits=options.n_splits, n_repeats=options.n_repeats, random_state=options.seed)
     try:

@@ -24,6 +24,7 @@ from solvent.health.frame import as_labels, require
 from solvent.health.read import Tabular, load
 
 ALL = "(all)"
+MAX_CLASSES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,15 @@ def monitor(
     if truth.empty:
         raise DataError(f"{ref_label}: column {options.label!r} holds no labels", "check --label")
     baseline = truth.value_counts(normalize=True).sort_index()
+    predicted = as_labels(cur[options.prediction])
+    sides = ((ref_label, truth, options.label), (cur_label, predicted, options.prediction))
+    for side, values, column in sides:
+        if values.nunique() > MAX_CLASSES:
+            raise DataError(
+                f"{side}: column {column!r} holds {values.nunique()} distinct values, "
+                "more than a label column would",
+                "name the column of predicted (or true) class labels, not of scores",
+            )
     groups = _windows(cur, cur_label, options)
     windows = tuple(
         _window(start, part, rows, baseline, len(truth), options) for start, part, rows in groups
