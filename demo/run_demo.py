@@ -96,16 +96,19 @@ def shell_words(args: tuple[str, ...]) -> str:
     return " ".join(a if re.fullmatch(r"[\w./~:@=+-]+", a) else shlex.quote(a) for a in args)
 
 
-def run(*args: str) -> None:
-    """Print ``$ command`` and run it in the project, its output streaming straight through."""
+def run(*args: str, expect: int = 0) -> None:
+    """Print ``$ command`` and run it in the project, its output streaming straight through;
+    ``expect`` is the exit code it must end with (3: a health check found something)."""
     console.print(f"[bold cyan]$ {escape(shell_words(args))}[/]")
     program = str(SOLVENT) if args[0] == "solvent" else args[0]
     try:
-        subprocess.run([program, *args[1:]], cwd=PROJECT, env=ENV, check=True)
+        code = subprocess.run([program, *args[1:]], cwd=PROJECT, env=ENV, check=False).returncode
     except FileNotFoundError as e:
         raise DemoError(f"cannot run `{args[0]}`: {e}") from e
-    except subprocess.CalledProcessError as e:
-        raise DemoError(f"`{shell_words(args)}` exited with code {e.returncode}") from e
+    if code != expect:
+        raise DemoError(f"`{shell_words(args)}` exited with code {code}, not {expect}")
+    if expect:
+        say(f"exit code {code}: the alert a cron job or CI would act on")
 
 
 def show_file(relpath: str) -> None:
@@ -354,6 +357,24 @@ def ask_lineage(state: State) -> None:
     run("solvent", "runs", "--stage", "train_forest")
 
 
+def monitor_batches(state: State) -> None:
+    say(
+        "the threshold stage (in solvent repro above) learned a cut per cultivar on held-out scores"
+    )
+    say("the held-out predictions look like the training labels: no alert")
+    reference = ("--reference", "data/raw/wine.csv", "--label", "class")
+    run("solvent", "monitor", *reference, "--current", "scores.csv")
+    say("a new batch arrives from one vineyard only: every wine is a class_0 cultivar")
+    batch = [row[:-1] for row in state.rows if row[-1] == "class_0"]
+    write_csv(PROJECT / "batches" / "new.csv", state.header[:-1], batch)
+    run("python", "score.py", "--train", "prepared/train.csv", "--model", "models/logreg.pkl",
+        "--input", "batches/new.csv", "--out", "batches/new_scored.csv")  # fmt: skip
+    run("solvent", "monitor", *reference, "--current", "batches/new_scored.csv",
+        "--html", "monitor.html", expect=3)  # fmt: skip
+    say("without labels, the stored thresholds check each class's positive rate")
+    run("solvent", "threshold", "check", "threshold.json", "batches/new_scored.csv", expect=3)
+
+
 STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Create a project: git init, solvent init", create_project),
     ("Write v1 of the data: scikit-learn's wine data set as CSV", write_v1),
@@ -370,6 +391,7 @@ STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Sweep the forest's params in parallel experiments", sweep),
     ("Apply the best experiment", apply_best),
     ("Ask the run ledger: what trained this model, what used this data?", ask_lineage),
+    ("Monitor predictions: a shifted batch raises an alert", monitor_batches),
 ]
 
 
@@ -379,8 +401,9 @@ def summary() -> None:
     console.print(
         f"The demo project is in {where}/: a git repo with two versions of data/ (the round "
         "trip to v1 and back restored both byte for byte) and a pipeline that trained two "
-        "models on it, retrained one after a param change, swept its params in parallel "
-        "experiments and applied the best. Try:"
+        "models on it, learned per-class thresholds, retrained one after a param change, "
+        "swept its params in parallel experiments, applied the best, and raised an alert "
+        "on a shifted batch. Try:"
     )
     if shutil.which("solvent") != str(SOLVENT):
         console.print("  source .venv/bin/activate   # puts solvent on PATH")
@@ -388,6 +411,7 @@ def summary() -> None:
     console.print("  solvent dag --html dag.html   # the pipeline, coloured by state")
     console.print("  solvent metrics diff HEAD~1   # what applying the best experiment changed")
     console.print("  solvent lineage --mermaid models/forest.pkl   # its lineage as a diagram")
+    console.print("  open monitor.html             # the shifted batch's prediction bias")
 
 
 def preflight() -> None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from solvent.errors import (
     CacheMissingError,
     DataError,
     GitError,
+    MalformedFileError,
     MissingExtraError,
     NotARepoError,
     UsageError,
@@ -26,19 +28,22 @@ from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
 
 if TYPE_CHECKING:
+    from solvent.health.audit import AuditOptions, AuditReport
     from solvent.health.drift import DriftReport
     from solvent.health.leakage import LeakageReport
+    from solvent.health.monitor import MonitorOptions, MonitorReport
     from solvent.health.profile import Profile
     from solvent.health.read import Source
+    from solvent.health.thresholds import CheckReport, Thresholds
 
 HEALTH_MODULES = ("numpy", "pandas", "pyarrow", "scipy")
 
 
-def require_health() -> None:
-    """Fail with the install hint when the ``health`` extra is missing."""
+def require_health(*more: str) -> None:
+    """Fail with the install hint when the ``health`` extra (and ``more`` of it) is missing."""
     import importlib.util
 
-    for name in HEALTH_MODULES:
+    for name in (*HEALTH_MODULES, *more):
         if importlib.util.find_spec(name) is None:
             raise MissingExtraError(
                 f"this command needs {name}, which is not installed",
@@ -222,3 +227,171 @@ def _in_tree(layout: RepoLayout, tree_id: ObjectId, rel: PurePosixPath, spec: st
             raise UsageError(f"{spec}: no such file in that version", "check the path")
         oid = entry.id
     return oid
+
+
+def content_id(data: Data) -> ObjectId:
+    """The id of ``data``'s bytes: known for a tracked version, else hashed (through the state
+    cache inside a repo), so a fitted artifact names exactly what it was fitted on."""
+    if data.id is not None:
+        return data.id
+    if data.layout is not None and data.path.is_file() and _inside(data.layout, data.path):
+        return _file_id(data.layout, data.path)
+    from solvent.storage.hashing import hash_file
+
+    return hash_file(data.path)
+
+
+def threshold_fit(
+    spec: str | Data,
+    scores: list[tuple[str, str | None]],
+    label: str,
+    objective: str,
+    positive: str | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> Thresholds:
+    """Thresholds fitted on a table's score columns (``(column, class or None)``) and labels."""
+    from solvent.health import thresholds
+    from solvent.health.frame import as_labels, select
+
+    goal = thresholds.Objective.parse(objective)  # before reading: a typo costs nothing
+    data = _data(spec)
+    _, frame = select(data.source(), [c for c, _ in scores] + [label])
+    labels = as_labels(frame[label]).to_numpy()
+    classes = [(c, k or c) for c, k in scores]
+    if len(classes) == 1:
+        classes = [(classes[0][0], positive or _positive(labels, label))]
+    found = thresholds.fit(
+        frame[[c for c, _ in classes]].to_numpy(dtype=float, na_value=float("nan")),
+        labels, goal, classes, label, n_boot, seed,
+    )  # fmt: skip
+    return replace(found, data={"label": data.label, "id": str(content_id(data))})
+
+
+def threshold_check(stored: Thresholds, spec: str | Data, labelled: bool = True) -> CheckReport:
+    """``stored`` on a newer table; with labels when it has the label column and ``labelled``."""
+    from solvent.health import thresholds
+    from solvent.health.frame import as_labels, select
+    from solvent.health.read import schema
+
+    data = _data(spec)
+    columns = [c.column for c in stored.classes]
+    has_labels = labelled and stored.label_column in schema(data.source()).names
+    _, frame = select(data.source(), columns + ([stored.label_column] if has_labels else []))
+    labels = as_labels(frame[stored.label_column]).to_numpy() if has_labels else None
+    report = thresholds.check(
+        stored, frame[columns].to_numpy(dtype=float, na_value=float("nan")), labels
+    )
+    return replace(report, data={"label": data.label, "id": str(content_id(data))})
+
+
+def read_thresholds(path: str) -> Thresholds:
+    """A threshold file written by ``solvent threshold fit``."""
+    from solvent.health.thresholds import Thresholds
+
+    try:
+        return Thresholds.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise UsageError(
+            f"{path}: no such threshold file", "solvent threshold fit writes one"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise MalformedFileError(
+            f"{path} is not a threshold file ({e})", "fit it again: solvent threshold fit"
+        ) from None
+
+
+def _positive(labels: Any, column: str) -> str:
+    """The positive class of a binary label column: 1 or True when those are its values."""
+    seen = sorted(set(labels.tolist()))
+    if len(seen) != 2:
+        raise DataError(
+            f"a binary threshold needs two label values; {column!r} holds {len(seen)}",
+            "name one score column per class for a multi-class model: --scores COL=CLASS,...",
+        )
+    for pair, positive in ((["0", "1"], "1"), (["False", "True"], "True")):
+        if seen == pair:
+            return positive
+    raise DataError(
+        f"which value of {column!r} is the positive class? it holds {', '.join(seen[:5])}",
+        "name it with --positive",
+    )
+
+
+def monitor(
+    reference: str | Data, current: str | Data, options: MonitorOptions | None = None
+) -> MonitorReport:
+    """Prediction bias and input drift of a prediction log against training data."""
+    from solvent.health.monitor import monitor as run
+
+    return run(_data(reference).source(), _data(current).source(), options)
+
+
+def audit_features(
+    spec: str | Data,
+    target: str,
+    model: str,
+    options: AuditOptions,
+    previous: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AuditReport:
+    """The feature audit of a table's columns (all but ``target``) for ``model``: an import
+    path (``pkg.module:Class`` or ``pkg.module.Class``, made with no arguments) or a file saved
+    with joblib (trusted: loading it runs code)."""
+    from solvent.health.audit import audit
+    from solvent.health.frame import require
+    from solvent.health.read import load
+
+    estimator = load_estimator(model)
+    earlier = _earlier_audit(previous) if previous else None
+    data = _data(spec)
+    label, table = load(data.source())
+    require(label, table.column_names, [target])
+    frame = table.to_pandas()
+    found = audit(
+        frame.drop(columns=[target]), frame[target], estimator, options, earlier, progress
+    )
+    return replace(found, data={"label": data.label, "id": str(content_id(data))})
+
+
+def load_estimator(spec: str) -> Any:
+    import importlib
+
+    path = Path(spec)
+    if path.is_file():
+        import joblib
+
+        try:
+            return joblib.load(path)
+        except Exception as e:  # a pickle can fail in any way
+            raise UsageError(
+                f"--model {spec}: cannot load it ({e})", "save it with joblib.dump"
+            ) from None
+    module, sep, name = spec.partition(":") if ":" in spec else spec.rpartition(".")
+    try:
+        if not sep:
+            raise ImportError
+        made = getattr(importlib.import_module(module), name)()
+    except (ImportError, AttributeError, TypeError):
+        raise UsageError(
+            f"--model {spec!r} is neither a saved model nor an importable estimator",
+            "e.g. --model sklearn.ensemble:HistGradientBoostingClassifier, or a joblib file",
+        ) from None
+    if not hasattr(made, "fit"):
+        raise UsageError(f"--model {spec!r} has no fit method", "name a scikit-learn estimator")
+    return made
+
+
+def _earlier_audit(spec: str) -> dict[str, Any]:
+    data = _data(spec)
+    try:
+        doc = json.loads(data.path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"--previous {spec}: no such file", "name an earlier audit.json") from None
+    except (OSError, ValueError) as e:
+        raise MalformedFileError(
+            f"--previous {spec} is not JSON ({e})", "name an earlier audit.json"
+        ) from None
+    if not isinstance(doc, dict):
+        raise MalformedFileError(f"--previous {spec} is not an audit", "name an earlier audit.json")
+    return doc

@@ -191,9 +191,11 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_startup_loads_none_of_the_health_libraries() -> None:
+    """Nor does registering every command (root help does): model health included."""
     code = (
-        "import sys, solvent.cli.app; "
-        "print(sorted({'numpy', 'pandas', 'pyarrow', 'scipy'} & set(sys.modules)))"
+        "import sys, solvent.cli.app as a; a.register(); "
+        "print(sorted({'numpy', 'pandas', 'pyarrow', 'scipy', 'sklearn', 'joblib'}"
+        " & set(sys.modules)))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"

@@ -25,6 +25,7 @@ COMMANDS = {
     "import": "remote", "update": "remote",
     "profile": "health", "drift": "health", "leakage": "health",
     "runs": "runs", "lineage": "runs", "exp": "exp",
+    "threshold": "model", "monitor": "model", "audit": "model",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -157,7 +157,14 @@ def schema(source: Source) -> pa.Schema:
     """Column names and types: Parquet's footer, or the types guessed from the first block."""
     if source.format == "parquet":
         return _parquet(source).schema_arrow
-    return scan(source, lambda batches: next(batches).schema)
+
+    def first(batches: Iterator[pa.RecordBatch]) -> pa.Schema:
+        got = next(batches, None)
+        if got is None:  # a CSV with a header only yields no batch
+            raise DataError(f"{source.label} has no rows", "name a file that holds data")
+        return got.schema
+
+    return scan(source, first)
 
 
 def _batches(

@@ -1,0 +1,203 @@
+"""Prediction bias and input drift of a prediction log against the training data.
+
+Per time window and per slice, the share of each predicted label is held against the training
+labels' share ``p`` with action limits: the shares a window of its size reaches with at most the
+probability of a normal variable beyond ``k`` sigma on either side (exact binomial quantiles;
+``k = 3`` gives 0.27% false alarms per window and label). A chi-square goodness-of-fit p-value
+is given beside each window as evidence. Input drift reuses ``solvent.health.drift`` on the
+feature columns both tables have. Windows with fewer than ``min_rows`` rows are listed, not
+tested.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from solvent.errors import DataError, UsageError
+from solvent.health.drift import DriftOptions, DriftReport, drift
+from solvent.health.frame import as_labels, require
+from solvent.health.read import Tabular, load
+
+ALL = "(all)"
+MAX_CLASSES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorOptions:
+    label: str = "label"  # the reference's column of training labels
+    prediction: str = "prediction"  # the current log's column of predicted labels
+    time_column: str | None = None
+    window: str = "1D"  # a pandas offset alias: 1h, 1D, 7D, 1W, 1MS...
+    slice: str | None = None
+    min_rows: int = 30
+    sigmas: float = 3.0
+    input_drift: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One window (and slice) of the log: shares of predicted labels and their limits."""
+
+    start: str  # the window's start, or ALL without a time column
+    slice: str  # the slice's value, or ALL
+    rows: int
+    shares: dict[str, float] = field(default_factory=dict)
+    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+    alerts: tuple[str, ...] = ()  # labels whose share left its limits
+    p_value: float | None = None
+    skipped: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorReport:
+    reference: str
+    current: str
+    reference_rows: int
+    current_rows: int
+    baseline: dict[str, float]  # training label shares
+    windows: tuple[Window, ...]
+    drift: DriftReport | None
+    options: MonitorOptions
+
+    @property
+    def bias_alerts(self) -> list[Window]:
+        return [w for w in self.windows if w.alerts]
+
+    @property
+    def alert(self) -> bool:
+        return bool(self.bias_alerts) or bool(self.drift and self.drift.dataset_drift)
+
+
+def monitor(
+    reference: Tabular, current: Tabular, options: MonitorOptions | None = None
+) -> MonitorReport:
+    options = options or MonitorOptions()
+    if options.min_rows < 1 or options.sigmas <= 0:
+        raise UsageError("--min-rows and --sigmas must be positive", "e.g. --sigmas 3")
+    ref_label, ref = _frame(reference, "reference")
+    cur_label, cur = _frame(current, "current")
+    require(ref_label, ref.columns, [options.label])
+    wanted = [options.prediction, options.time_column, options.slice]
+    require(cur_label, cur.columns, [c for c in wanted if c is not None])
+    truth = as_labels(ref[options.label]).dropna()
+    if truth.empty:
+        raise DataError(f"{ref_label}: column {options.label!r} holds no labels", "check --label")
+    baseline = truth.value_counts(normalize=True).sort_index()
+    predicted = as_labels(cur[options.prediction])
+    sides = ((ref_label, truth, options.label), (cur_label, predicted, options.prediction))
+    for side, values, column in sides:
+        if values.nunique() > MAX_CLASSES:
+            raise DataError(
+                f"{side}: column {column!r} holds {values.nunique()} distinct values, "
+                "more than a label column would",
+                "name the column of predicted (or true) class labels, not of scores",
+            )
+    groups = _windows(cur, cur_label, options)
+    windows = tuple(
+        _window(start, part, rows, baseline, len(truth), options) for start, part, rows in groups
+    )
+    skip = {options.label, options.prediction, options.time_column, options.slice}
+    features = [c for c in ref.columns if c in cur.columns and c not in skip]
+    found = None
+    if options.input_drift and features:
+        found = drift(ref[features], cur[features], DriftOptions())
+        found = _relabel(found, ref_label, cur_label)
+    return MonitorReport(
+        ref_label, cur_label, len(ref), len(cur),
+        {str(k): float(v) for k, v in baseline.items()}, windows, found, options,
+    )  # fmt: skip
+
+
+def _window(
+    start: str, part: str, rows: pd.Series, baseline: pd.Series, m: int, options: MonitorOptions
+) -> Window:
+    n = len(rows)
+    if n < options.min_rows:
+        return Window(start, part, n, skipped=f"{n} rows (fewer than {options.min_rows})")
+    counts = rows.value_counts()
+    labels = sorted(set(baseline.index) | set(counts.index))
+    shares, limits, alerts = {}, {}, []
+    tail = float(stats.norm.sf(options.sigmas))  # one side's share beyond k sigma
+    for label in labels:
+        p = float(baseline.get(label, 0.0))
+        share = float(counts.get(label, 0)) / n
+        low, high = _limits(p, n, tail)
+        shares[label], limits[label] = share, (low, high)
+        if not low <= share <= high:
+            alerts.append(label)
+    expected = np.array([max(float(baseline.get(k, 0.0)), 0.5 / m) for k in labels])
+    observed = np.array([counts.get(k, 0) for k in labels], dtype=float)
+    p_value = float(stats.chisquare(observed, expected / expected.sum() * n).pvalue)
+    return Window(start, part, n, shares, limits, tuple(alerts), p_value)
+
+
+def _limits(p: float, n: int, tail: float) -> tuple[float, float]:
+    """Shares below ``low`` or above ``high`` each come up with probability ``tail`` or less in
+    a window of ``n`` rows when the label's rate is ``p``. Exact binomial quantiles: the normal
+    band is too narrow on the far side of a rare label in a small window."""
+    low = float(stats.binom.ppf(tail, n, p))  # P(X < low) <= tail
+    high = float(stats.binom.isf(tail, n, p))  # P(X > high) <= tail
+    return low / n, high / n
+
+
+def _windows(
+    cur: pd.DataFrame, label: str, options: MonitorOptions
+) -> list[tuple[str, str, pd.Series]]:
+    predicted = as_labels(cur[options.prediction])
+    keys: list[pd.Series | pd.Grouper] = []
+    frame = pd.DataFrame({"p": predicted})
+    if options.time_column is not None:
+        frame["t"] = _times(cur[options.time_column], label, options.time_column)
+        try:
+            keys.append(pd.Grouper(key="t", freq=options.window))
+            frame.groupby(keys[0])
+        except ValueError:
+            raise UsageError(
+                f"--window {options.window!r} is not a time span", "e.g. 1h, 1D, 7D or 1W"
+            ) from None
+    slices = [ALL]
+    if options.slice is not None:
+        frame["s"] = cur[options.slice].astype(str)
+        slices += sorted(frame["s"].unique())
+    found = []
+    periods = frame.groupby(keys[0]) if keys else [(ALL, frame)]
+    for start, period in periods:
+        name = start.isoformat() if isinstance(start, pd.Timestamp) else str(start)
+        for part in slices:
+            rows = period if part == ALL else period[period["s"] == part]
+            found.append((name, part, rows["p"].dropna()))
+    return found
+
+
+def _times(column: pd.Series, label: str, name: str) -> pd.Series:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # dateutil's per-element fallback
+            times = pd.to_datetime(column, utc=True)
+    except (ValueError, TypeError):
+        raise DataError(
+            f"{label}: column {name!r} does not hold times", "name a column of timestamps"
+        ) from None
+    if times.isna().all():
+        raise DataError(f"{label}: column {name!r} holds no times", "name a column of timestamps")
+    return times
+
+
+def _frame(data: Tabular, what: str) -> tuple[str, pd.DataFrame]:
+    label, table = load(data, what)
+    return label, table.to_pandas()
+
+
+def _relabel(report: DriftReport, ref: str, cur: str) -> DriftReport:
+    from dataclasses import replace
+
+    return replace(
+        report,
+        reference=replace(report.reference, label=ref),
+        current=replace(report.current, label=cur),
+    )

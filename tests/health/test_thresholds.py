@@ -1,0 +1,167 @@
+"""Learned thresholds: the objectives, their agreement with scikit-learn on the same held-out
+folds, the bootstrap interval, per-class thresholds with a neutral band, and the estimator
+wrapper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_wine
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, precision_score, recall_score
+from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from solvent.errors import DataError, UsageError
+from solvent.health.thresholds import NEUTRAL, Objective, Thresholds, best_cut, check, fit
+
+
+def _model() -> Any:
+    return make_pipeline(StandardScaler(), LogisticRegression(C=0.05, max_iter=500))
+
+
+@pytest.fixture(scope="module")
+def held_out() -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    x, y = load_breast_cancer(return_X_y=True)
+    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=0.5, random_state=0)
+    model = _model().fit(x_train, y_train)
+    return model, x_val, y_val, model.predict_proba(x_val)[:, 1]
+
+
+def test_balanced_accuracy_cut_agrees_with_tuned_threshold_classifier(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    model, x_val, y_val, scores = held_out
+    ours = best_cut(scores, y_val == 1, Objective.parse("balanced-accuracy"))
+    tuned = TunedThresholdClassifierCV(
+        model, cv="prefit", refit=False, thresholds=np.unique(scores), scoring="balanced_accuracy"
+    ).fit(x_val, y_val)
+    theirs = balanced_accuracy_score(y_val, scores >= tuned.best_threshold_)
+    assert ours.gain == pytest.approx(tuned.best_score_) == pytest.approx(theirs)
+    assert balanced_accuracy_score(y_val, scores >= ours.threshold) == pytest.approx(theirs)
+
+
+def test_our_objective_tunes_scikit_learn_as_its_own_scorer_does(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    model, x_val, y_val, scores = held_out
+    grid = np.unique(scores)
+
+    def tuned(scoring: Any) -> Any:
+        return TunedThresholdClassifierCV(
+            model, cv="prefit", refit=False, thresholds=grid, scoring=scoring
+        ).fit(x_val, y_val)
+
+    ours = tuned(Objective.parse("balanced-accuracy").scorer())
+    theirs = tuned("balanced_accuracy")
+    assert ours.best_threshold_ == theirs.best_threshold_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_)
+    floor = tuned(Objective.parse("recall>=0.99").scorer())
+    assert recall_score(y_val, scores >= floor.best_threshold_) >= 0.99
+
+
+def test_agreement_on_the_same_cv_folds() -> None:
+    """Fold by fold, our cut on the fold's held-out scores scores as well as scikit-learn's
+    (which averages the folds' curves on a grid) on each fold, within 0.01."""
+    x, y = load_breast_cancer(return_X_y=True)
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(x, y))
+    objective = Objective.parse("balanced-accuracy")
+    tuned = TunedThresholdClassifierCV(_model(), cv=folds, scoring="balanced_accuracy").fit(x, y)
+    ours_all, theirs_all = [], []
+    for train, val in folds:
+        scores = _model().fit(x[train], y[train]).predict_proba(x[val])[:, 1]
+        cut = best_cut(scores, y[val] == 1, objective)
+        ours_all.append(balanced_accuracy_score(y[val], scores >= cut.threshold))
+        theirs_all.append(balanced_accuracy_score(y[val], scores >= tuned.best_threshold_))
+    assert np.mean(ours_all) >= np.mean(theirs_all) - 0.01
+    assert np.mean(ours_all) == pytest.approx(tuned.best_score_, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("text", "check"),
+    [
+        ("precision>=0.98", lambda y, p: precision_score(y, p) >= 0.98),
+        ("recall>=0.99", lambda y, p: recall_score(y, p) >= 0.99),
+    ],
+)
+def test_constraint_objectives_hold_their_floor(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray], text: str, check: Any
+) -> None:
+    _, _, y_val, scores = held_out
+    cut = best_cut(scores, y_val == 1, Objective.parse(text))
+    assert check(y_val, scores >= cut.threshold)
+
+
+def test_cost_moves_the_cut_towards_the_cheaper_mistake(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    _, _, y_val, scores = held_out
+    cheap_fn = best_cut(scores, y_val == 1, Objective.parse("cost:10,1")).threshold
+    cheap_fp = best_cut(scores, y_val == 1, Objective.parse("cost:1,10")).threshold
+    assert cheap_fn > cheap_fp
+    assert Objective.parse("f-beta:2").metric == "f-beta:2"
+
+
+def test_fit_reports_an_interval_around_the_metric_and_a_wrapper(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    model, x_val, y_val, scores = held_out
+    result = fit(scores, y_val, Objective.parse("balanced-accuracy"), [("p", "1")], "y")
+    (c,) = result.classes
+    assert c.metric.low < c.metric.value < c.metric.high
+    assert c.metric.high - c.metric.low < 0.1
+    assert Thresholds.from_dict(result.to_dict()) == result
+    wrapped = result.wrap(model)
+    assert (wrapped.predict(x_val) == (scores >= c.threshold)).all()
+
+
+def test_multi_class_thresholds_leave_weak_rows_neutral() -> None:
+    x, y = load_wine(return_X_y=True)
+    x = x[:, [0, 6]]  # alcohol and flavanoids alone leave some rows in doubt
+    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=0.5, random_state=0)
+    scores = _model().fit(x_train, y_train).predict_proba(x_val)
+    classes = [(f"p{k}", str(k)) for k in range(3)]
+    result = fit(scores, y_val, Objective.parse("precision>=0.95"), classes, "y")
+    assert result.neutral_share is not None and 0 < result.neutral_share < 0.5
+    predicted = result.predict(scores)
+    decided = predicted != NEUTRAL
+    assert (predicted[decided] == y_val[decided].astype(str)).mean() >= 0.95
+    with pytest.raises(UsageError, match="one per class"):
+        result.wrap(LogisticRegression())
+
+
+@pytest.mark.parametrize(
+    ("scores", "labels", "needle"),
+    [
+        ([0.2, 1.5], [0, 1], "probabilities in"),
+        ([0.2, 0.3, 0.4], [0, 1, 2], "two label values"),
+        ([], [], "no rows"),
+        ([0.1, 0.9], [0, 0], "two label values"),
+    ],
+)
+def test_bad_input_is_refused(scores: list[float], labels: list[int], needle: str) -> None:
+    with pytest.raises(DataError, match=needle):
+        fit(np.array(scores), np.array(labels), Objective.parse("balanced-accuracy"),
+            [("p", "1")], "y")  # fmt: skip
+
+
+@pytest.mark.parametrize("text", ["accuracy", "f-beta:x", "precision>=2", "cost:1", "f-beta:0"])
+def test_unknown_objective_syntax_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError):
+        Objective.parse(text)
+
+
+def test_check_takes_a_batch_of_one_class_and_flags_a_worse_metric(
+    held_out: tuple[Any, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    _, _, y_val, scores = held_out
+    stored = fit(scores, y_val, Objective.parse("balanced-accuracy"), [("p", "1")], "y")
+    positives = y_val == 1
+    (one,) = check(stored, scores[positives], y_val[positives]).classes
+    assert one.rate_alert  # every row positive: far above the reference's positive rate
+    noisy = np.clip(scores + np.random.default_rng(0).normal(0, 0.4, len(scores)), 0, 1)
+    (worse,) = check(stored, noisy, y_val).classes
+    assert worse.metric is not None and worse.left_interval and worse.refit_gain is not None
