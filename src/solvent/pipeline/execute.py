@@ -17,10 +17,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from solvent.errors import SolventError
 from solvent.pipeline.codedeps import CodeDeps
@@ -38,6 +38,9 @@ from solvent.storage.ids import ObjectId
 from solvent.tracking.add import ignore_in_git
 from solvent.tracking.checkout import checkout_pointers
 from solvent.tracking.pointer import Pointer, pointer_path_for
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 class Outcome(Enum):
@@ -287,6 +290,8 @@ class Scheduler:
                             stop = not self.options.keep_going
                 if not running:
                     break
+                from concurrent.futures import FIRST_COMPLETED, wait
+
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in done:
                     stage, before, reasons = running.pop(fut)

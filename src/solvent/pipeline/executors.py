@@ -15,12 +15,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from solvent.pipeline.lock import LockedPath
+
+if TYPE_CHECKING:  # the pool is made when a first job is submitted: a no-op repro has none
+    from concurrent.futures import Future, ThreadPoolExecutor
 from solvent.pipeline.model import Stage
 
 LineSink = Callable[[str, str], None]  # (stage name, line without newline)
@@ -63,13 +65,18 @@ class LocalExecutor:
     """Runs jobs as local processes, at most ``jobs`` at a time."""
 
     def __init__(self, jobs: int, sink: LineSink) -> None:
-        self._pool = ThreadPoolExecutor(max(1, jobs), thread_name_prefix="stage")
+        self._jobs = max(1, jobs)
+        self._pool: ThreadPoolExecutor | None = None
         self._sink = sink
         self._procs: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
         self._stopping = False
 
     def submit(self, job: Job) -> Future[JobResult]:
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self._jobs, thread_name_prefix="stage")
         return self._pool.submit(self._run, job)
 
     def land(self, outs: tuple[LockedPath, ...]) -> bool:
@@ -124,7 +131,8 @@ class LocalExecutor:
                 _signal(proc, signal.SIGKILL)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:

@@ -8,13 +8,15 @@ the lock file the repro itself rewrites does not count as a local change.
 from __future__ import annotations
 
 import subprocess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solvent.pipeline.lock import StageLock
 from solvent.pipeline.model import Stage
 from solvent.pipeline.plan import StageState
 from solvent.repo import RepoLayout
-from solvent.runs.ledger import Ledger, RunRecord, RunStatus
+
+if TYPE_CHECKING:  # the ledger is opened when a first run is recorded
+    from solvent.runs.ledger import Ledger, RunRecord, RunStatus
 
 
 def new_run_id() -> str:
@@ -40,6 +42,8 @@ class Recorder:
         started: float, ended: float, error: str | None = None,
     ) -> RunRecord:  # fmt: skip
         import socket
+
+        from solvent.runs.ledger import Ledger, RunRecord
 
         self.begin()
         assert self._git is not None
