@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -115,3 +119,22 @@ def test_missing_objects_stop_checkout_before_it_writes(tracked: Path) -> None:
     before = disk_state(tracked, with_state=False)
     assert_user_error(solvent(tracked, "checkout", "tool.sh"), "not in the cache", "tool.sh")
     assert disk_state(tracked, with_state=False) == before
+
+
+def test_a_folder_appears_whole_or_not_at_all(repo: Path) -> None:
+    """A folder that is not there is built beside it and renamed into place: a checkout killed
+    part-way leaves no half folder under its name, and the next checkout cleans up after it."""
+    make_folder(repo / "data", {f"d{i % 20}/f{i}.txt": f"{i}\n" for i in range(3000)})
+    solvent_ok(repo, "add", "data")
+    expected = read_files(repo / "data")
+    for delay in (0.3, 0.6, 0.9):
+        shutil.rmtree(repo / "data")
+        proc = subprocess.Popen([sys.executable, "-m", "solvent", "checkout"], cwd=repo)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if (repo / "data").exists():
+            assert read_files(repo / "data") == expected
+        solvent_ok(repo, "checkout")
+        assert read_files(repo / "data") == expected
+        assert [p.name for p in repo.iterdir() if p.name.startswith(".data.")] == []

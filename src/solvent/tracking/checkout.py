@@ -6,6 +6,7 @@ in no object) and missing objects stop the command with nothing changed on disk.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -162,9 +163,18 @@ def _apply(
     for rel in plan.deletes:
         os.unlink(os.path.join(root, rel))
         _prune_empty(os.path.dirname(os.path.join(root, rel)), root)
+    # A folder that is not there yet is built beside it, then renamed into place whole: one
+    # rename instead of one per file, and a crash never leaves half a folder under its name.
+    staged = None
+    parent, name = os.path.split(root)
+    for left in glob.glob(os.path.join(glob.escape(parent), f".{glob.escape(name)}.solvent-*.tmp")):
+        shutil.rmtree(left, ignore_errors=True)  # what a killed checkout was building
+    if fresh and plan.pointer.kind == "dir" and plan.writes:
+        staged = os.path.join(parent, f".{name}.solvent-{os.urandom(4).hex()}.tmp")
+    build = staged or root
     if plan.pointer.kind == "dir":  # a tracked folder without files has nothing to write
-        os.makedirs(root, exist_ok=True)
-    dests = [(w, os.path.join(root, w.path) if w.path else root) for w in plan.writes]
+        os.makedirs(build, exist_ok=True)
+    dests = [(w, os.path.join(build, w.path) if w.path else root) for w in plan.writes]
     if dests:
         progress.start(f"checkout {plan.pointer.path}", len(dests))
 
@@ -174,7 +184,7 @@ def _apply(
             rec, dest = item
             if not fresh and os.path.isdir(dest) and not os.path.islink(dest):
                 shutil.rmtree(dest)
-            st = mat.write(rec.id, dest, rec.executable)
+            st = mat.write(rec.id, dest, rec.executable, direct=staged is not None)
             if st is not None:
                 stats[dest] = st
             progress.advance()
@@ -182,16 +192,24 @@ def _apply(
         # Creating many small files is bound by the kernel, where threads contend (as in
         # add); large files copy in parallel well.
         large = sum(rec.size for rec, _dest in dests) >= len(dests) * (1 << 20)
-        if jobs > 1 and len(dests) > 1 and large:
-            from concurrent.futures import ThreadPoolExecutor
+        try:
+            if jobs > 1 and len(dests) > 1 and large:
+                from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(jobs) as pool:
-                list(pool.map(write, dests))
-        else:
-            for item in dests:
-                write(item)
+                with ThreadPoolExecutor(jobs) as pool:
+                    list(pool.map(write, dests))
+            else:
+                for item in dests:
+                    write(item)
+            rows = [(stats.get(dest) or os.stat(dest), rec.id) for rec, dest in dests]
+            if staged is not None:
+                os.rename(staged, root)  # a rename keeps each file's inode and times
+        except BaseException:
+            if staged is not None:
+                shutil.rmtree(staged, ignore_errors=True)
+            raise
         progress.stop()
-        layout.state.put_many([(stats.get(dest) or os.stat(dest), rec.id) for rec, dest in dests])
+        layout.state.put_many(rows)
     return CheckoutResult(str(plan.pointer.path), len(dests), len(plan.deletes))
 
 

@@ -40,10 +40,15 @@ class Materializer:
             with self._lock:
                 self._dirs.add(folder)
 
-    def write(self, oid: ObjectId, dest: str, executable: bool) -> os.stat_result | None:
-        """Place the object at ``dest``; the stat of a copied file (None for links)."""
+    def write(
+        self, oid: ObjectId, dest: str, executable: bool, direct: bool = False
+    ) -> os.stat_result | None:
+        """Place the object at ``dest``; the stat of a copied file (None for links).
+        ``direct``: no temp name (``dest`` is inside a folder nobody sees until it is whole)."""
         folder = os.path.dirname(dest)
         self._ensure_dir(folder)
+        if direct:
+            return self._place(oid, dest, executable)
         tmp = os.path.join(folder, f".{os.path.basename(dest)}.{self._tag}-{next(self._n)}.tmp")
         try:
             st = self._place(oid, tmp, executable)
