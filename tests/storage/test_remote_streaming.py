@@ -72,7 +72,7 @@ def test_through_s3_too(tmp_path: Path, s3_bucket: str) -> None:
     remote.upload(source, oid)
     tracemalloc.start()
     try:
-        remote.download(target, oid)
+        remote.download(target, oid, SIZE)  # the size a tree or pointer gives
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -173,18 +173,18 @@ class RemoteStore:
         if pending or linked:
             syncfs(self.root)
 
-    def download(self, store: ObjectStore, oid: ObjectId) -> None:
-        """Fetch one object into the cache, refusing it unless its bytes hash to its id."""
+    def download(self, store: ObjectStore, oid: ObjectId, size: int | None = None) -> None:
+        """Fetch one object into the cache, refusing it unless its bytes hash to its id.
+        ``size`` (from the tree or pointer naming it) picks streaming for large objects
+        without asking the remote; unknown sizes (folder listings) are small."""
         path = self.path(oid)
         if self.local and self._links and self._link_in(store, path, oid):
             return
-        size = os.stat(path).st_size if self.local else None
-        if size is None or size >= STREAM_SIZE:
-            if size is None:
-                size = int(_retry(lambda: self.fs.info(path))["size"])
-            if size >= STREAM_SIZE:
-                self._download_streaming(store, path, oid)
-                return
+        if self.local:
+            size = os.stat(path).st_size
+        if size is not None and size >= STREAM_SIZE:
+            self._download_streaming(store, path, oid)
+            return
         # A folder remote is read with plain descriptors (fsspec's file objects cost more
         # system calls than a small object's bytes take to read).
         data = read_small(path, 1 << 16) if self.local else self.fs.cat_file(path)

@@ -66,6 +66,7 @@ def fetch(
     loader = TreeLoader(store.read_bytes)
     report = SyncReport(remote.url)
     level = {p.id: p.kind == "dir" for p in pointers}
+    sizes = {p.id: p.size for p in pointers if p.kind == "file"}
     seen: set[ObjectId] = set()
     progress.start("fetch", 0)
     while level:
@@ -73,7 +74,9 @@ def fetch(
         missing = {o for o in level if not store.has(o)}
         report.already += len(level) - len(missing)
         workers = 1 if remote.local else jobs  # as in push: local file creation contends
-        result = transfer(missing, lambda o: remote.download(store, o), workers, progress.advance)
+        result = transfer(
+            missing, lambda o: remote.download(store, o, sizes.get(o)), workers, progress.advance
+        )
         store.flush()
         report.moved += len(result.sent)
         report.failed.update({str(o): why for o, why in result.failed.items()})
@@ -83,6 +86,8 @@ def fetch(
                 for e in loader(oid).entries:
                     if e.id not in seen:
                         following[e.id] = e.kind == "tree"
+                        if e.kind == "file":
+                            sizes[e.id] = e.size
         level = following
     progress.stop()
     report.objects = len(seen)
