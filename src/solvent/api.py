@@ -394,24 +394,46 @@ class Repo:
 
     def exp_run(
         self, sets: list[str] | None = None, *, name: str | None = None, queue: bool = False,
-        jobs: int = 1,
+        jobs: int = 1, executor: str | None = None, scheduler_address: str | None = None,
     ) -> list[Experiment]:  # fmt: skip
         """Queue the cartesian product of ``sets`` (``key=v1,v2``) and, unless ``queue``,
-        run them ``jobs`` at a time, each in an isolated workspace."""
+        run them ``jobs`` at a time, each in an isolated workspace (its stages on a Dask
+        cluster with ``executor="dask"``)."""
         from solvent.runs import experiments as ex
 
+        args = self._exp_repro_args(executor, scheduler_address)
         combos = ex.parse_sets(sets or [])
         ex.project_files(self.root)  # refuses early outside git
         baseline = self._head()
         made = self._with_ledger(lambda ledger: ex.queue(ledger, combos, name, baseline))
-        return made if queue else ex.run_many(self.root, made, jobs, self._save_exp)
+        return made if queue else ex.run_many(self.root, made, jobs, self._save_exp, args)
 
-    def exp_run_all(self, jobs: int = 1) -> list[Experiment]:
+    def exp_run_all(
+        self, jobs: int = 1, *, executor: str | None = None, scheduler_address: str | None = None
+    ) -> list[Experiment]:
         """Run every queued experiment."""
         from solvent.runs import experiments as ex
 
+        args = self._exp_repro_args(executor, scheduler_address)
         queued = [e for e in self.experiments() if e.status == "queued"]
-        return ex.run_many(self.root, queued, jobs, self._save_exp)
+        return ex.run_many(self.root, queued, jobs, self._save_exp, args)
+
+    def _exp_repro_args(self, executor: str | None, address: str | None) -> tuple[str, ...]:
+        """What each experiment's repro is told; checked here, before anything is queued."""
+        from solvent.errors import UsageError
+
+        chosen, address = _executor_choice(self.layout, executor, address)
+        if chosen != "dask":
+            if address is not None and executor is not None:
+                raise UsageError("--scheduler-address is for --executor dask", "add it")
+            return ()
+        if address is None:
+            raise UsageError(
+                "experiments on Dask share one cluster: give its address",
+                "start one ('dask scheduler' and 'dask worker ADDR'), then pass "
+                "--scheduler-address tcp://HOST:PORT (or set [repro] scheduler_address)",
+            )
+        return ("--executor", "dask", "--scheduler-address", address)
 
     def experiments(self) -> list[Experiment]:
         from solvent.runs.experiments import all_experiments

@@ -331,3 +331,26 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:
         return b""
+
+
+def test_experiments_run_their_stages_on_the_cluster(chain: Path, cluster: str) -> None:
+    import json
+
+    out = solvent_ok(chain, "exp", "run", "-S", "n=2,4", "-j", "2", "--executor", "dask",
+                     "--scheduler-address", cluster, "--json")  # fmt: skip
+    done = json.loads(out)
+    assert [e["status"] for e in done] == ["done", "done"]
+    four = next(e for e in done if e["overrides"] == {"n": 4})
+    log = (chain / ".solvent" / "exps" / f"{four['exp_id']}.log").read_text()
+    assert "split: split done" in log  # a line streamed back from a worker, stage-prefixed
+    solvent_ok(chain, "exp", "apply", four["exp_id"])
+    assert (chain / "count.txt").read_text().strip() == "4"
+    runs = json.loads(solvent_ok(chain, "runs", "--json"))
+    assert {r["stage"] for r in runs} >= {"split", "count"}  # recorded by each experiment
+
+
+def test_experiments_on_dask_need_the_cluster_address(chain: Path) -> None:
+    before = disk_state(chain)
+    proc = solvent(chain, "exp", "run", "-S", "n=2", "--executor", "dask")
+    assert_user_error(proc, "give its address")
+    assert disk_state(chain) == before

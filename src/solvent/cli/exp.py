@@ -36,16 +36,24 @@ def run(
         bool, typer.Option("--run-all", help="Run every queued experiment.")
     ] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Experiments at a time.")] = 1,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="Where stages run: local or dask.")
+    ] = None,
+    scheduler_address: Annotated[
+        str | None,
+        typer.Option("--scheduler-address", help="The Dask cluster the experiments share."),
+    ] = None,
     json: JSON = False,
 ) -> None:
     """Run the pipeline with overridden params (the cartesian product of every -S)."""
     from solvent.api import Repo
 
     repo = Repo()
+    where = {"executor": executor, "scheduler_address": scheduler_address}
     if run_all:
-        done = repo.exp_run_all(jobs)
+        done = repo.exp_run_all(jobs, **where)
     else:
-        done = repo.exp_run(set_param or [], name=name, queue=queue, jobs=jobs)
+        done = repo.exp_run(set_param or [], name=name, queue=queue, jobs=jobs, **where)
     if json:
         print_json([_doc(e) for e in done])
         return

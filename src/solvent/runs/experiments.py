@@ -205,8 +205,12 @@ def make_workspace(root: Path, ws: Path) -> None:
             shutil.copy2(dot / name, ws_dot / name)
 
 
-def run_one(root: Path, exp: Experiment, update: Callable[[Experiment], None]) -> Experiment:
-    """Run one queued experiment to the end; ``update`` saves each change of its state."""
+def run_one(
+    root: Path, exp: Experiment, update: Callable[[Experiment], None],
+    repro_args: tuple[str, ...] = (),
+) -> Experiment:  # fmt: skip
+    """Run one queued experiment to the end; ``update`` saves each change of its state.
+    ``repro_args`` go to its ``solvent repro`` (e.g. ``--executor dask``)."""
     exps = root / ".solvent" / "exps"
     ws, log = exps / exp.exp_id, exps / f"{exp.exp_id}.log"
     ensure_ignored(root / ".solvent", "/exps/")
@@ -217,7 +221,7 @@ def run_one(root: Path, exp: Experiment, update: Callable[[Experiment], None]) -
         make_workspace(root, ws)
         changed = apply_overrides(ws, exp.overrides)
         _solvent(ws, "checkout", log=log)  # outs of up-to-date stages, linked from the cache
-        proc = _solvent(ws, "repro", "-j", "1", log=log)
+        proc = _solvent(ws, "repro", "-j", "1", *repro_args, log=log)
         merge_runs(root, ws, exp)
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()
@@ -281,15 +285,16 @@ def _kept_files(root: Path, ws: Path, names: list[str]) -> dict[str, str]:
 
 
 def run_many(
-    root: Path, exps: list[Experiment], jobs: int, update: Callable[[Experiment], None]
-) -> list[Experiment]:
+    root: Path, exps: list[Experiment], jobs: int, update: Callable[[Experiment], None],
+    repro_args: tuple[str, ...] = (),
+) -> list[Experiment]:  # fmt: skip
     """Run experiments, ``jobs`` at a time (each in its own workspace and processes)."""
     if jobs <= 1 or len(exps) <= 1:
-        return [run_one(root, e, update) for e in exps]
+        return [run_one(root, e, update, repro_args) for e in exps]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(jobs) as pool:
-        return list(pool.map(lambda e: run_one(root, e, update), exps))
+        return list(pool.map(lambda e: run_one(root, e, update, repro_args), exps))
 
 
 # -- showing -----------------------------------------------------------------------------
