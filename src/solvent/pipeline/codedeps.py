@@ -13,7 +13,6 @@ come from the state cache, so a no-op ``status`` stats the files and parses none
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -72,6 +71,8 @@ def _env_assignment(token: str) -> bool:
 
 def imports_of(source: bytes) -> list[Import]:
     """Every module an import statement names, at any depth (inside functions too)."""
+    import ast  # parsed only on a cache miss: a no-op status imports nothing
+
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):

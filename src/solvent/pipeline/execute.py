@@ -35,8 +35,6 @@ from solvent.pipeline.state import ParamReader, path_state, stage_state
 from solvent.repo import RepoLayout, ensure_ignored
 from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.ids import ObjectId
-from solvent.tracking.add import ignore_in_git
-from solvent.tracking.checkout import checkout_pointers
 from solvent.tracking.pointer import Pointer, pointer_path_for
 
 if TYPE_CHECKING:
@@ -163,6 +161,8 @@ class Scheduler:
         if any(not self.layout.store.has(p.id) for p in pointers):
             return False
         try:
+            from solvent.tracking.checkout import checkout_pointers  # restores only
+
             checkout_pointers(self.layout, pointers, force=True, relink=False, jobs=1)
         except Exception:
             return False  # an incomplete entry (object gone) is a miss, the stage just runs
@@ -178,6 +178,8 @@ class Scheduler:
         if self.layout.uses_git:
             for out in stage.outs:
                 if out.cache:
+                    from solvent.tracking.add import ignore_in_git  # stages that run only
+
                     ignore_in_git(self.layout, out.path)
 
     def _prepare_outs(self, stage: Stage) -> None:
