@@ -11,7 +11,7 @@ from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
     from solvent.gc import GcResult, GcScope
-    from solvent.pipeline.execute import Events, Ids, ReproReport
+    from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.model import Stage
     from solvent.pipeline.plan import Plan
@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.runs.experiments import Experiment
     from solvent.runs.ledger import Ledger, RunRecord
     from solvent.runs.lineage import Lineage
+    from solvent.stage_checks import DataInspector
     from solvent.storage.remote import RemoteStore
     from solvent.storage.verify import VerifyResult
     from solvent.tracking.add import AddResult
@@ -298,7 +299,7 @@ class Repo:
             force=frozenset(s.name for s in stages) if force else frozenset(),
             run_cache=run_cache,
             dry=dry,
-            inspect=self._inspect_data,
+            inspect=self._data_inspection(),
         )
         events = events or (lambda kind, text: None)
         runner: Executor | None = None
@@ -325,34 +326,36 @@ class Repo:
         (schema and drift; empty without the health extra or a cached locked version)."""
         from solvent.pipeline.lock import read_lock
         from solvent.pipeline.state import path_state
-        from solvent.stage_checks import changed_inputs, is_tabular
+        from solvent.stage_checks import DataInspector, is_tabular
 
         lock = read_lock(self.root)
+        inspector = DataInspector(self.layout)
         notes: dict[str, list[str]] = {}
         for p in plan.stale:
             entry = lock.get(p.stage.name)
             locked = {d.path: d.id for d in entry.deps} if entry is not None else {}
             tabular = [d for d in p.stage.deps if is_tabular(d) and d in locked]
             current = {d: s.id for d in tabular if (s := path_state(self.layout, d)) is not None}
-            lines = changed_inputs(self.layout, p.stage, locked, current) if current else []
+            lines = inspector.changed_inputs(p.stage, locked, current) if current else []
             if lines:
                 notes[p.stage.name] = lines
         return notes
 
-    def _inspect_data(
-        self, stage: Stage, phase: str, locked: Ids, current: Ids
-    ) -> tuple[list[str], list[str]]:
-        """For a stale stage: how its changed tabular deps differ from the locked versions
-        (when the health extra is installed), and which of its ``checks`` fail."""
-        from solvent.stage_checks import changed_inputs, dep_checks, out_checks
+    def _data_inspection(self) -> Inspector:
+        """What one repro runs on each stale stage's data (stage_checks.DataInspector), made
+        when a first stage needs it: a no-op repro imports none of the health layer."""
+        made: list[DataInspector] = []
 
-        notes = changed_inputs(self.layout, stage, locked, current) if phase == "deps" else []
-        if phase == "deps":
-            results = dep_checks(self.layout, stage, locked)
-        else:
-            results = out_checks(self.layout, stage)
-        failures = [f"check {r.check} failed: {r.evidence}" for r in results if not r.ok]
-        return notes, failures
+        def inspect(
+            stage: Stage, phase: str, locked: Ids, current: Ids
+        ) -> tuple[list[str], list[str]]:
+            from solvent.stage_checks import DataInspector
+
+            if not made:
+                made.append(DataInspector(self.layout))
+            return made[0].inspect(stage, phase, locked, current)
+
+        return inspect
 
     # -- run ledger ----------------------------------------------------------------------
 

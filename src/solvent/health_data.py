@@ -30,7 +30,7 @@ from solvent.storage.ids import ObjectId
 if TYPE_CHECKING:
     from solvent.health.audit import AuditOptions, AuditReport
     from solvent.health.drift import DriftReport
-    from solvent.health.leakage import LeakageReport
+    from solvent.health.leakage import Duplicates, LeakageReport
     from solvent.health.monitor import MonitorOptions, MonitorReport
     from solvent.health.profile import Profile
     from solvent.health.read import Source
@@ -147,6 +147,14 @@ def leakage(a: str | Data, b: str | Data, key: list[str] | None = None) -> Leaka
     from solvent.health.leakage import leakage as run
 
     return run(first, second, key)
+
+
+def duplicates(data: str | Data) -> Duplicates:
+    """Rows repeated within one table (a file, ``PATH@REV`` or ``Data``)."""
+    source = _data(data).source()
+    from solvent.health.leakage import duplicates as run
+
+    return run(source)
 
 
 def _data(spec: str | Data) -> Data:

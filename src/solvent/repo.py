@@ -32,7 +32,7 @@ DOT_GITIGNORE = """\
 """
 
 
-def ensure_ignored(dot: Path, entry: str) -> None:
+def ensure_ignored(dot: Path, *entries: str) -> None:
     """Repos made before a local file of Solvent's existed (the ledger, experiments, the
     run-cache, logs) do not ignore it yet: add it to ``.solvent/.gitignore``."""
     ignore = dot / ".gitignore"
@@ -40,9 +40,13 @@ def ensure_ignored(dot: Path, entry: str) -> None:
         text = ignore.read_text()
     except FileNotFoundError:
         return
-    if entry not in text.splitlines():
+    missing = [e for e in entries if e not in text.splitlines()]
+    if missing:
         with ignore.open("a") as f:
-            f.write(("" if text.endswith("\n") or not text else "\n") + f"{entry}\n")
+            f.write(
+                ("" if text.endswith("\n") or not text else "\n")
+                + "".join(f"{e}\n" for e in missing)
+            )
 
 
 class RepoLayout:

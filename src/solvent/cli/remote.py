@@ -17,6 +17,7 @@ from solvent.cli.render import (
 from solvent.cli.repo_cmds import JSON
 
 if TYPE_CHECKING:
+    from solvent.api import Repo
     from solvent.repo import RepoLayout
     from solvent.tracking.sync import SyncReport
 
@@ -141,6 +142,21 @@ def _print_sync(verb: str, report: SyncReport) -> None:
         raise typer.Exit(1)
 
 
+def _fetch(
+    repo: Repo, targets: list[str] | None, remote: str | None, jobs: int | None, run_cache: bool
+) -> SyncReport:
+    return repo.fetch(
+        targets or [], remote=remote, jobs=jobs, progress=DelayedProgress(), run_cache=run_cache
+    )
+
+
+def _show(verb: str, report: SyncReport, json: bool) -> None:
+    if json:
+        print_json(report)
+    else:
+        _print_sync(verb, report)
+
+
 def push(
     targets: Annotated[list[str] | None, SYNC_TARGETS] = None,
     remote: Annotated[str | None, REMOTE] = None,
@@ -154,10 +170,7 @@ def push(
     report = Repo().push(
         targets or [], remote=remote, jobs=jobs, progress=DelayedProgress(), run_cache=run_cache
     )
-    if json:
-        print_json(report)
-    else:
-        _print_sync("pushed", report)
+    _show("pushed", report, json)
 
 
 def fetch(
@@ -170,13 +183,8 @@ def fetch(
     """Download into the cache what it lacks; each object is re-hashed before it is kept."""
     from solvent.api import Repo
 
-    report = Repo().fetch(
-        targets or [], remote=remote, jobs=jobs, progress=DelayedProgress(), run_cache=run_cache
-    )
-    if json:
-        print_json(report)
-    else:
-        _print_sync("fetched", report)
+    report = _fetch(Repo(), targets, remote, jobs, run_cache)
+    _show("fetched", report, json)
 
 
 def pull(
@@ -190,10 +198,7 @@ def pull(
     from solvent.api import Repo
 
     repo = Repo()
-    report = repo.fetch(
-        targets or [], remote=remote, jobs=jobs, progress=DelayedProgress(), run_cache=run_cache
-    )
-    _print_sync("fetched", report)
+    _print_sync("fetched", _fetch(repo, targets, remote, jobs, run_cache))
     for r in repo.checkout(targets or [], force=force, progress=DelayedProgress()):
         if r.written or r.deleted:
             console.print(f"{escape(r.path)}: {r.written} written, {r.deleted} deleted")

@@ -70,6 +70,12 @@ def leakage(a: Tabular, b: Tabular, key: list[str] | None = None) -> LeakageRepo
     )
 
 
+def duplicates(table: Tabular) -> Duplicates:
+    """Rows repeated within one table (all columns), read and hashed once."""
+    label, t = load(table, "table")
+    return _duplicates(label, t, _hashes(t))
+
+
 def _aligned(a: pa.Table, b: pa.Table) -> tuple[pa.Table, pa.Table]:
     for i, name in enumerate(a.column_names):
         ta, tb = a.schema.field(name).type, b.schema.field(name).type

@@ -33,7 +33,8 @@ FORMATS = {
 }
 BATCH_ROWS = 65_536
 BLOCK_BYTES = 8 << 20
-_CSV_COLUMN = re.compile(r"In CSV column #(\d+): CSV conversion error to (\w+)")
+# Arrow adds "Row #N: " when it knows the row (it does not always): both forms are matched.
+_CSV_COLUMN = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error to (\w+)")
 
 
 @dataclass(frozen=True, slots=True)

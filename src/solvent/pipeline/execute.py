@@ -427,8 +427,7 @@ def repro(
 ) -> ReproReport:
     """Run the stale stages among ``stages`` (already in run order) under the repo lock."""
     with layout.writing():
-        for local in ("/runcache/", "/logs/"):  # repos made before these were ignored
-            ensure_ignored(layout.dot, local)
+        ensure_ignored(layout.dot, "/runcache/", "/logs/")  # for repos made before they were
         start = time.monotonic()
         report = Scheduler(layout, graph, options, events, executor).run(stages)
         events("summary", f"{time.monotonic() - start:.1f}s")

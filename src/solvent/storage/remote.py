@@ -19,7 +19,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -82,34 +82,28 @@ class RemoteStore:
         """Which of ``oids`` the remote has: one listing when many, one request each when few."""
         if len(oids) <= 64:
             return {o for o in oids if self._exists(o)}
-        base = f"{self.root}/{ALGORITHM}"
-        try:
-            listed = _retry(lambda: self.fs.find(base))
-        except FileNotFoundError:
-            return set()
-        found = set()
-        for p in listed:
-            prefix, rest = p.rsplit("/", 2)[-2:]
-            if len(prefix) == 2 and len(rest) == 62:
-                found.add(ObjectId.from_digest(prefix + rest))
-        return found & oids
+        return {oid for oid, _info in self._listing(detail=False)} & oids
 
     def list_objects(self) -> dict[ObjectId, int]:
         """Every object on the remote, with its size in bytes."""
+        return {oid: int(info.get("size", 0)) for oid, info in self._listing(detail=True)}
+
+    def _listing(self, detail: bool) -> Iterator[tuple[ObjectId, dict[str, Any]]]:
+        """The objects under ``blake3/``, with fsspec's details when asked for; a file named
+        like no object (a stray, or a temp file) is skipped, never touched."""
         base = f"{self.root}/{ALGORITHM}"
         try:
-            listed = _retry(lambda: self.fs.find(base, detail=True))
+            listed = _retry(lambda: self.fs.find(base, detail=detail))
         except FileNotFoundError:
-            return {}
-        found: dict[ObjectId, int] = {}
-        for p, info in listed.items():
+            return
+        items = listed.items() if detail else ((p, {}) for p in listed)
+        for p, info in items:
             prefix, rest = p.rsplit("/", 2)[-2:]
             if len(prefix) == 2 and len(rest) == 62:
                 try:
-                    found[ObjectId.parse(f"{ALGORITHM}:{prefix}{rest}")] = int(info.get("size", 0))
+                    yield ObjectId.parse(f"{ALGORITHM}:{prefix}{rest}"), info
                 except ValueError:
-                    continue  # not an object (a stray file): never touched
-        return found
+                    continue
 
     def remove(self, oid: ObjectId) -> None:
         _retry(lambda: self.fs.rm_file(self.path(oid)))
