@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
+    from solvent.doctor.report import DoctorOptions, DoctorReport
     from solvent.gc import GcResult, GcScope
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
@@ -358,6 +359,19 @@ class Repo:
         return inspect
 
     # -- run ledger ----------------------------------------------------------------------
+
+    def doctor(self, options: DoctorOptions | None = None) -> DoctorReport:
+        """The project's hidden debts, each with its evidence and fix (``solvent doctor``)."""
+        from solvent.doctor.options import load_options
+        from solvent.doctor.project import Project
+        from solvent.doctor.report import diagnose
+        from solvent.pipeline.spec import load_pipeline
+
+        project = Project(self.layout, load_pipeline(self.root))
+        try:
+            return diagnose(project, options or load_options(self.layout.dot))
+        finally:
+            project.close()
 
     def runs(self, stage: str | None = None) -> list[RunRecord]:
         """Recorded stage runs, oldest first; ``stage`` may be a glob."""

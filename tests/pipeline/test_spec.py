@@ -67,7 +67,7 @@ def test_full_stage(tmp_path: Path) -> None:
             meta: {owner: me, anything: [1, 2]}
             checks: {schema: [data/train.csv], rows: {curve.csv: {min: 1}}}
             resources: {cpus: 2}
-            type: python
+            type: model
             env: strict
         """,
     ).stage("train")
@@ -85,6 +85,7 @@ def test_full_stage(tmp_path: Path) -> None:
     assert stage.desc == "Train the model"
     assert [c.kind for c in stage.checks] == ["schema", "rows"]
     assert stage.env == "strict"
+    assert stage.type == "model"
     assert stage.where.line == 2
 
 

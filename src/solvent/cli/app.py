@@ -26,6 +26,7 @@ COMMANDS = {
     "profile": "health", "drift": "health", "leakage": "health",
     "runs": "runs", "lineage": "runs", "exp": "exp",
     "threshold": "model", "monitor": "model", "audit": "model",
+    "doctor": "doctor",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -140,6 +140,17 @@ class CodeDeps:
 
     def for_stage(self, stage: Stage) -> tuple[PurePosixPath, ...]:
         """The files, repo-relative and sorted; explicit deps (and files under them) left out."""
+        found = self.code_of(stage)
+        if not stage.deps or not found:
+            return found
+        explicit = [str(d) for d in stage.deps]
+        return tuple(
+            p for p in found
+            if not any(str(p) == d or str(p).startswith(d + "/") for d in explicit)
+        )  # fmt: skip
+
+    def code_of(self, stage: Stage) -> tuple[PurePosixPath, ...]:
+        """Every project file the stage's python commands run, declared as deps or not."""
         points = tuple(p for command in _commands(stage) for p in entry_points(command))
         if not points:
             return ()
@@ -148,13 +159,7 @@ class CodeDeps:
         if found is None:
             found = self._scripts(self.layout.abs(stage.wdir), points)
             self._found[key] = found
-        if not stage.deps:
-            return found
-        explicit = [str(d) for d in stage.deps]
-        return tuple(
-            p for p in found
-            if not any(str(p) == d or str(p).startswith(d + "/") for d in explicit)
-        )  # fmt: skip
+        return found
 
     def _scripts(
         self, wdir: Path, points: tuple[tuple[str, str], ...]

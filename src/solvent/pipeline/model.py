@@ -13,6 +13,7 @@ from typing import Literal
 OutKind = Literal["out", "metric", "plot"]
 CheckKind = Literal["schema", "drift", "rows", "no_duplicates", "disjoint"]
 EnvPolicy = Literal["strict", "warn", "ignore"]  # what a changed environment does to a stage
+StageType = Literal["model", "data"]  # None: doctor infers it from the outs
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class Stage:
     checks: tuple[Check, ...] = ()
     env: EnvPolicy = "warn"
     resources: Resources | None = None
+    type: StageType | None = None
     where: Location = field(default=Location(PurePosixPath("solvent.yaml")), compare=False)
 
 

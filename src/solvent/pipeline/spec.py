@@ -357,6 +357,7 @@ class _Loader:
             desc=desc,
             checks=checks,
             env=d.get("env", "warn"),
+            type=d.get("type"),
             resources=(
                 parse_resources(d["resources"], (*at, "resources"), name)
                 if "resources" in d

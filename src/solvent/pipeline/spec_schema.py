@@ -20,9 +20,10 @@ STAGE_KEYS = (
     *("cmd", "wdir", "deps", "params", "outs", "metrics", "plots"),
     *("frozen", "always_changed", "desc", "meta", "vars"),
 )
-# Solvent's own additions: checks, env and resources are used; type is reserved.
+# Solvent's own additions: checks, env, resources, and type (model or data, for doctor).
 SOLVENT_KEYS = ("checks", "resources", "type", "env")
 ENV_POLICIES = ("strict", "warn", "ignore")
+STAGE_TYPES = ("model", "data")
 RESOURCE_KEYS = ("cpus", "memory", "gpus")
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
@@ -113,6 +114,7 @@ def check_stage(d: dict[Any, Any], at: DataPath, name: str, *, matrix: bool) -> 
         expect(flag, isinstance(d.get(flag), bool), "true or false")
     expect("desc", isinstance(d.get("desc"), str), "a string")
     expect("env", d.get("env") in ENV_POLICIES, "one of strict, warn, ignore")
+    expect("type", d.get("type") in STAGE_TYPES, "model or data")
     if "resources" in d:
         parse_resources(d["resources"], (*at, "resources"), name)
 

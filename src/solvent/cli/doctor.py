@@ -1,0 +1,84 @@
+"""``solvent doctor``: the project's hidden debts, grouped by the paper's categories."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from solvent.cli.render import console, escape, print_json
+from solvent.cli.repo_cmds import JSON
+from solvent.errors import FINDING_EXIT_CODE, UsageError
+
+if TYPE_CHECKING:
+    from solvent.doctor.findings import Finding
+    from solvent.doctor.report import DoctorReport
+
+_MARK = {"error": "[red]✖[/]", "warning": "[yellow]▲[/]", "info": "[blue]●[/]"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
+
+
+def doctor(
+    json: JSON = False,
+    html: Annotated[
+        str | None, typer.Option("--html", help="Also write the report as an HTML page.")
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="error, warning or never: the lowest severity that exits 3 (for CI).",
+        ),
+    ] = "never",
+) -> None:
+    """The project's hidden technical debt (Sculley et al. 2015): undeclared dependencies,
+    correction cascades, pipeline jungle, configuration debt, fixed thresholds, unstable data
+    and health coverage, each with its evidence and the fix."""
+    from solvent.api import Repo
+
+    if fail_on not in ("error", "warning", "never"):
+        raise UsageError(f"--fail-on {fail_on!r}", "choose error, warning or never")
+    report = Repo().doctor()
+    if html:
+        from solvent.doctor.report_html import render
+        from solvent.storage.fsutil import atomic_write
+
+        atomic_write(html, render(report).encode())
+    if json:
+        print_json(report.to_dict())
+    else:
+        _print(report, html)
+    if fail_on != "never" and report.fails("error" if fail_on == "error" else "warning"):
+        raise typer.Exit(FINDING_EXIT_CODE)
+
+
+def _print(report: DoctorReport, html: str | None) -> None:
+    from solvent.doctor.findings import category
+
+    if not report.findings:
+        console.print(f"[green]No debt found[/] in {report.stages} stage(s).")
+    for key, findings in report.by_category():
+        if not findings:
+            continue
+        c = category(key)
+        console.print(f"\n[bold]{escape(c.title)}[/] [dim]({c.section}, {len(findings)})[/]")
+        for f in findings:
+            _finding(f)
+    counts = ", ".join(
+        f"{n} {s}(s)" for s in ("error", "warning", "info") if (n := report.count(s))
+    )
+    if counts:
+        console.print(f"\n{counts}.")
+    if html:
+        console.print(f"Report: {escape(html)}")
+
+
+def _finding(f: Finding) -> None:
+    where = f" [cyan]{escape(f.where)}[/]" if f.where else ""
+    stage = f" [dim]stage {escape(f.stage)}[/]" if f.stage else ""
+    console.print(f"  {_MARK[f.severity]}{where}{stage} [dim]{f.code}[/]")
+    console.print(f"    {escape(f.message)}")
+    console.print(f"    [green]fix:[/] {escape(f.fix)}")

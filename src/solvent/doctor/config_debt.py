@@ -1,0 +1,230 @@
+"""Configuration debt (§6): params no stage uses, params nobody ever changed, and params whose
+value is typed again in a stage's code."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from solvent.doctor.code_scan import number_literals
+from solvent.doctor.findings import Finding
+from solvent.doctor.project import Project
+
+_INTERPOLATION = re.compile(r"\$\{\s*([A-Za-z_][\w.-]*)")
+_NOT_TUNED = re.compile(r"seed|random_state|verbose|n_jobs|jobs|workers", re.IGNORECASE)
+HISTORY = 200  # commits of a params file looked at, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    file: PurePosixPath
+    key: str
+    value: Any
+    line: int | None
+
+
+def scan(project: Project, flagged_lines: set[tuple[str, int]]) -> list[Finding]:
+    """``flagged_lines``: (file, line) already reported as fixed thresholds."""
+    params = _params(project)
+    if not params:
+        return []
+    used = [p for p in params if _used(project, p)]
+    found = [_unused(p) for p in params if p not in used]
+    found += _never_changed(project, used)
+    found += _duplicated(project, params, flagged_lines)
+    return found
+
+
+def _params(project: Project) -> list[Param]:
+    from solvent.pipeline.params_metrics import params_files
+    from solvent.pipeline.plan import flatten
+    from solvent.pipeline.spec_files import parse_spec
+
+    found: list[Param] = []
+    for file in params_files(project.pipeline):
+        path = project.layout.abs(file)
+        if not path.is_file():
+            continue
+        text = project.text(file)
+        if file.suffix.lower() in (".yaml", ".yml"):
+            try:
+                doc, lines = parse_spec(text, file)
+            except Exception:  # a broken params file is repro's error to report
+                continue
+        else:
+            from solvent.pipeline.spec_files import load_data_file
+
+            try:
+                doc, lines = load_data_file(project.root, file), {}
+            except Exception:
+                continue
+        if not isinstance(doc, dict):
+            continue
+        for key, value in flatten(doc).items():
+            line = lines.get(tuple(key.split(".")))
+            found.append(Param(file, key, value, line))
+    return found
+
+
+def _refs(project: Project) -> set[str]:
+    """Dotted names the spec interpolates (``${train.lr}``): values from params.yaml."""
+    if project.pipeline is None:
+        return set()
+    return set(_INTERPOLATION.findall("\n".join(project.spec_lines)))
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def _used(project: Project, p: Param) -> bool:
+    for stage in project.stages:
+        for ref in stage.params:
+            if ref.file == p.file and (ref.key is None or _related(ref.key, p.key)):
+                return True
+    if p.file == PurePosixPath("params.yaml"):
+        return any(_related(r, p.key) for r in _refs(project))
+    return False
+
+
+def _unused(p: Param) -> Finding:
+    return Finding(
+        "config",
+        "unused-param",
+        "warning",
+        f"param {p.key} = {p.value!r} in {p.file} is used by no stage",
+        f"delete it from {p.file}, or list it under params of the stage that should read it "
+        f"and pass it on its command line (${{{p.key}}})",
+        file=str(p.file),
+        line=p.line,
+    )
+
+
+def _tunable(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _never_changed(project: Project, used: list[Param]) -> list[Finding]:
+    """Numeric params that have had one value in every commit, run and experiment — reported
+    only once the project has a history to judge by (two commits of the file or an
+    experiment)."""
+    tunable = [p for p in used if _tunable(p.value) and not _NOT_TUNED.search(p.key)]
+    if not tunable:
+        return []
+    seen: dict[tuple[PurePosixPath, str], set[Any]] = {(p.file, p.key): {p.value} for p in tunable}
+    history = 0
+    for file in {p.file for p in tunable}:
+        for doc in _history(project, file):
+            history += 1
+            from solvent.pipeline.plan import flatten
+
+            for key, value in flatten(doc).items():
+                if (file, key) in seen:
+                    seen[(file, key)].add(_hashable(value))
+    for exp in project.experiments:
+        for target, value in exp.overrides.items():
+            name, _, key = target.rpartition(":")
+            at = (PurePosixPath(name or "params.yaml"), key)
+            if at in seen:
+                seen[at].add(_hashable(value))
+    for run in project.runs:
+        for file_name, values in run.params.items():
+            for key, value in values.items():
+                at = (PurePosixPath(file_name), key)
+                if at in seen:
+                    seen[at].add(_hashable(value))
+    if history < 2 and not project.experiments:
+        return []
+    return [
+        Finding(
+            "config",
+            "never-tuned-param",
+            "info",
+            f"param {p.key} = {p.value!r} has never changed: not in the git history of "
+            f"{p.file}, not in any run or experiment",
+            f"tune it ('solvent exp run -S {p.key}=…'), or make it a constant in the code if "
+            "it is not meant to change",
+            file=str(p.file),
+            line=p.line,
+        )
+        for p in tunable
+        if len(seen[(p.file, p.key)]) == 1
+    ]
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, int | float | str | bool | None) else repr(value)
+
+
+def _history(project: Project, file: PurePosixPath) -> list[dict[str, Any]]:
+    """The file as each commit that changed it had it, newest first."""
+    if not project.layout.uses_git:
+        return []
+    log = subprocess.run(
+        ["git", "log", f"-n{HISTORY}", "--format=%H", "--", str(file)],
+        cwd=project.root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    docs: list[dict[str, Any]] = []
+    for commit in log.stdout.split():
+        shown = subprocess.run(
+            ["git", "show", f"{commit}:{file}"], cwd=project.root, capture_output=True, check=False
+        )
+        if shown.returncode != 0:
+            continue
+        try:
+            from solvent.pipeline.spec_files import _parse_data_file
+
+            docs.append(_parse_data_file(file, file.suffix.lower(), shown.stdout))
+        except Exception:  # an old broken version says nothing about values
+            continue
+    return docs
+
+
+def _distinctive(value: Any) -> bool:
+    """A number specific enough that seeing it again is no coincidence."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float):
+        return value not in (0.0, 1.0, -1.0)
+    return abs(value) >= 3 and value not in (10, 100, 1000)
+
+
+def _duplicated(
+    project: Project, params: list[Param], flagged: set[tuple[str, int]]
+) -> list[Finding]:
+    by_value: dict[tuple[type, float], list[Param]] = {}
+    for p in params:
+        if _distinctive(p.value):
+            by_value.setdefault((type(p.value), p.value), []).append(p)
+    if not by_value:
+        return []
+    files = sorted({f for s in project.stages for f in project.code_of(s)})
+    found: list[Finding] = []
+    for rel in files:
+        tree = project.tree(rel)
+        if tree is None:
+            continue
+        seen_lines: set[tuple[int, float]] = set()
+        for value, line in number_literals(tree):
+            same = by_value.get((type(value), value))
+            if not same or (str(rel), line) in flagged or (line, value) in seen_lines:
+                continue
+            seen_lines.add((line, value))
+            p = same[0]
+            found.append(
+                Finding(
+                    "config",
+                    "duplicated-param",
+                    "warning",
+                    f"{value!r} at {rel}:{line} repeats param {p.key} in {p.file}: two places "
+                    "to change, and one will be forgotten",
+                    f"read the value from the command line (cmd: … --{p.key.rsplit('.', 1)[-1]}"
+                    f" ${{{p.key}}}) instead of typing it in the code",
+                    file=str(rel),
+                    line=line,
+                )
+            )
+    return found

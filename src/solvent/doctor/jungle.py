@@ -1,0 +1,119 @@
+"""Pipeline jungle (§5.2): outs nobody reads, stages nobody runs, and data files in the repo
+that neither git nor Solvent versions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePosixPath
+
+from solvent.doctor.findings import Finding
+from solvent.doctor.project import Project, is_model_out
+from solvent.git import POINTER_SUFFIX
+
+DATA_SUFFIXES = frozenset(
+    {".csv", ".tsv", ".parquet", ".pq", ".feather", ".arrow", ".npy", ".npz", ".pkl",
+     ".pickle", ".joblib", ".h5", ".hdf5", ".jsonl", ".xlsx", ".avro", ".orc"}
+)  # fmt: skip
+MIN_DATA_SIZE = 1 << 20  # smaller files are fixtures and samples, fine in git
+_SKIP_DIRS = {".git", ".solvent", ".dvc", "node_modules", "__pycache__", ".venv", "venv",
+              ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}  # fmt: skip
+
+
+def scan(project: Project) -> list[Finding]:
+    return [*_dead_outs(project), *_never_run(project), *_untracked_data(project)]
+
+
+def _dead_outs(project: Project) -> list[Finding]:
+    found: list[Finding] = []
+    for stage in project.stages:
+        for out in stage.outs:
+            if out.kind != "out" or is_model_out(out) or project.consumers(out.path):
+                continue
+            found.append(
+                Finding(
+                    "jungle",
+                    "dead-out",
+                    "warning",
+                    f"stage '{stage.name}' writes {out.path}, which no stage reads",
+                    f"stop writing it (delete it from the outs of '{stage.name}' and from its "
+                    "script), declare it as a metric or plot if a person reads it, or add it "
+                    "to the deps of the stage that should use it",
+                    file=project.stage_file(stage),
+                    line=project.line_in_stage(stage, str(out.path)),
+                    stage=stage.name,
+                )
+            )
+    return found
+
+
+def _never_run(project: Project) -> list[Finding]:
+    ran = {r.stage for r in project.runs if r.status in ("ran", "restored")}
+    found: list[Finding] = []
+    for stage in project.stages:
+        if stage.name in project.lock or stage.name in ran:
+            continue
+        found.append(
+            Finding(
+                "jungle",
+                "never-run",
+                "warning",
+                f"stage '{stage.name}' has never run: no lock entry and no recorded run",
+                f"run it ('solvent repro {stage.name}') or delete it from "
+                f"{project.stage_file(stage)}",
+                file=project.stage_file(stage),
+                line=stage.where.line,
+                stage=stage.name,
+            )
+        )
+    return found
+
+
+def _untracked_data(project: Project) -> list[Finding]:
+    """Data files over 1 MiB that git does not track and no pointer or stage out covers."""
+    git_files = project.git_files or set()
+    covered = {str(o.path) for s in project.stages for o in s.outs}
+    found: list[Finding] = []
+    root = str(project.root)
+    for folder, dirs, files in os.walk(root):
+        rel_dir = os.path.relpath(folder, root)
+        rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
+        names = set(files) | set(dirs)
+        tracked_here = {n[: -len(POINTER_SUFFIX)] for n in names if n.endswith(POINTER_SUFFIX)}
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in _SKIP_DIRS and d not in tracked_here
+            and _join(rel_dir, d) not in covered
+            and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
+        )  # fmt: skip
+        for name in sorted(files):
+            rel = _join(rel_dir, name)
+            if (
+                PurePosixPath(name).suffix.lower() not in DATA_SUFFIXES
+                or name in tracked_here
+                or rel in covered
+                or rel in git_files
+            ):
+                continue
+            try:
+                size = os.stat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+            if size < MIN_DATA_SIZE:
+                continue
+            found.append(
+                Finding(
+                    "jungle",
+                    "untracked-data",
+                    "warning",
+                    f"{rel} ({size / 2**20:.1f} MiB) is data that neither git nor Solvent "
+                    "versions: nobody can say which version a result used",
+                    f"version it: 'solvent add {rel}' (or make it an out of the stage that "
+                    "writes it); delete it if nothing uses it",
+                    file=rel,
+                )
+            )
+    return found
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name

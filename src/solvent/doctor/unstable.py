@@ -1,0 +1,175 @@
+"""Unstable data and reproducibility (§3.1, §8.2): inputs from outside the repo, runs made
+from code that was never committed, and an environment nobody pinned. (Outputs that change
+on a rerun are ``doctor --reproduce``'s, in ``reproduce``.)"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import PurePosixPath
+
+from solvent.doctor.code_scan import is_outside, outside_sources
+from solvent.doctor.findings import Finding
+from solvent.doctor.project import Project
+
+LOCK_FILES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "pixi.lock",
+              "conda-lock.yml", "conda-lock.yaml")  # fmt: skip
+_REQUIREMENTS = re.compile(r"^requirements[\w.-]*\.txt$")
+_PINNED = re.compile(r"==|===|@\s*\S+://|--hash")
+
+
+def scan(project: Project) -> list[Finding]:
+    return [*_outside_inputs(project), *_dirty_runs(project), *_environment(project)]
+
+
+def _outside_inputs(project: Project) -> list[Finding]:
+    found: list[Finding] = []
+    done: set[str] = set()
+    for stage in project.stages:
+        for cmd in stage.cmd:
+            for token in _tokens(cmd):
+                if is_outside(token) and not _interpreter(token):
+                    line = project.line_in_stage(stage, token)
+                    found.append(_outside(token, project.stage_file(stage), line, stage.name))
+        for rel in project.code_of(stage):
+            if str(rel) in done:
+                continue
+            done.add(str(rel))
+            tree = project.tree(rel)
+            if tree is not None:
+                for text, line in outside_sources(tree):
+                    found.append(_outside(text, str(rel), line, stage.name))
+    return found
+
+
+def _outside(text: str, file: str, line: int | None, stage: str) -> Finding:
+    url = "://" in text
+    return Finding(
+        "reproducibility",
+        "outside-input",
+        "warning",
+        f"stage '{stage}' reads {'a URL' if url else 'a path outside the repo'}: {text}",
+        (
+            f"bring the data into the repo with 'solvent import-url'-style versioning: download "
+            f"it once, 'solvent add' it, and make it a dep of '{stage}'"
+            if url
+            else f"copy it into the repo, 'solvent add' it, and make it a dep of '{stage}' "
+            "(paths outside the repo change without Solvent knowing)"
+        ),
+        file=file,
+        line=line,
+        stage=stage,
+    )
+
+
+def _tokens(cmd: str) -> list[str]:
+    try:
+        return shlex.split(cmd)
+    except ValueError:
+        return cmd.split()
+
+
+def _interpreter(token: str) -> bool:
+    return PurePosixPath(token).name.startswith(("python", "bash", "sh", "Rscript"))
+
+
+def _dirty_runs(project: Project) -> list[Finding]:
+    """For each locked stage, the run that made its locked outs: was its code the code of its
+    commit? (A dirty flag alone would also count an edited README.)"""
+    from solvent.storage.hashing import hash_bytes
+
+    found: list[Finding] = []
+    for name, locked in sorted(project.lock.items()):
+        outs = {str(o.path): str(o.id) for o in locked.outs}
+        runs = [r for r in project.runs if r.stage == name and r.status == "ran"
+                and not r.experiment and r.outs == outs]  # fmt: skip
+        if not runs:
+            continue
+        run = runs[-1]
+        stage = next((s for s in project.stages if s.name == name), None)
+        if stage is None:
+            continue
+        if run.git_commit is None:
+            changed = sorted(run.code) or ["(no commit yet)"]
+        elif not run.git_dirty:
+            continue
+        else:
+            changed = []
+            for path, oid in sorted(run.code.items()):
+                shown = subprocess.run(
+                    ["git", "show", f"{run.git_commit}:{path}"],
+                    cwd=project.root, capture_output=True, check=False,
+                )  # fmt: skip
+                if shown.returncode != 0 or str(hash_bytes(shown.stdout)) != oid:
+                    changed.append(path)
+            if not changed:
+                continue
+        commit = (run.git_commit or "none")[:10]
+        found.append(
+            Finding(
+                "reproducibility",
+                "dirty-run",
+                "warning",
+                f"the locked outs of stage '{name}' come from run {run.run_id[:8]}, made with "
+                f"code not in its commit ({commit}): {', '.join(changed)}",
+                f"commit the code, then 'solvent repro --force {name}', so the commit names "
+                "the code that made the outs",
+                file=project.stage_file(stage),
+                line=stage.where.line,
+                stage=name,
+                ids={p: run.code.get(p, "") for p in changed if p in run.code},
+            )
+        )
+    return found
+
+
+def _environment(project: Project) -> list[Finding]:
+    if project.pipeline is None:
+        return []
+    root = project.root
+    if any((root / name).is_file() for name in LOCK_FILES):
+        return []
+    requirements = sorted(p for p in root.iterdir() if _REQUIREMENTS.match(p.name))
+    for req in requirements:
+        loose = _unpinned(req.read_text(encoding="utf-8", errors="replace"))
+        if not loose:
+            return []
+        line, text = loose[0]
+        return [
+            Finding(
+                "reproducibility",
+                "unpinned-environment",
+                "warning",
+                f"{req.name} does not pin versions ({len(loose)} requirement(s) without ==, "
+                f"e.g. '{text}'): a rerun next month may use other libraries",
+                f"pin them: 'pip freeze > {req.name}' in the project's environment (or use a "
+                "lock file: uv.lock, poetry.lock)",
+                file=req.name,
+                line=line,
+            )
+        ]
+    for name in ("environment.yml", "environment.yaml"):
+        if (root / name).is_file():
+            return []  # conda pins are its own business; a file exists
+    return [
+        Finding(
+            "reproducibility",
+            "no-environment-file",
+            "warning",
+            "no pinned environment file (requirements.txt with ==, uv.lock, poetry.lock, "
+            "environment.yml): nobody can rebuild the environment the results came from",
+            "write one: 'pip freeze > requirements.txt' and commit it",
+        )
+    ]
+
+
+def _unpinned(text: str) -> list[tuple[int, str]]:
+    loose: list[tuple[int, str]] = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        if not _PINNED.search(line):
+            loose.append((n, line))
+    return loose
