@@ -3,8 +3,9 @@ must find is planted here once, and the expected findings name where."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
+
+from tests.helpers import git, solvent_ok
 
 SPEC = """\
 stages:
@@ -142,14 +143,11 @@ EXPECTED = {
 }
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-
-def make_debt_project(root: Path) -> Path:
-    """The project, committed, with ``solvent add data/raw.csv`` done; not yet reproduced."""
+def write_debt_project(root: Path) -> Path:
+    """The project's files in a new git repo (nothing committed, Solvent not initialised)."""
     import random
 
+    root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q")
     (root / "src").mkdir()
     (root / "data").mkdir()
@@ -165,4 +163,19 @@ def make_debt_project(root: Path) -> Path:
     (root / "data" / "lookup.csv").write_text("k,v\na,1\nb,2\n")
     # An untracked data file of 1.2 MB that nothing versions.
     (root / "data" / "dump.csv").write_text("a,b\n" + "0.123456,7.654321\n" * 70_000)
+    return root
+
+
+def make_debt_project(root: Path) -> Path:
+    """The project initialised, its raw data added, committed, reproduced, the lock committed;
+    data/dump.csv left out of git on purpose."""
+    write_debt_project(root)
+    solvent_ok(root, "init")
+    solvent_ok(root, "add", "data/raw.csv")
+    git(root, "add", ".solvent", "solvent.yaml", "params.yaml", "requirements.txt", "src",
+        "data/raw.csv.solvent", "data/lookup.csv", "data/.gitignore")  # fmt: skip
+    git(root, "commit", "-q", "-m", "a project in debt")
+    solvent_ok(root, "repro")
+    git(root, "add", "solvent.lock", "metrics.json")
+    git(root, "commit", "-q", "-m", "reproduced")
     return root

@@ -132,7 +132,8 @@ def _drift(project: Project, model: Stage) -> list[Finding]:
             f"no drift check guards the inputs of model stage '{model.name}': when the data "
             "shifts, it retrains (or predicts) without a word",
             f"add to '{model.name}' (or the stage that prepares its data) "
-            "'checks: [{drift: [<its training table>], limit: 0.2}]'",
+            "'checks: {drift: {<its input table>: 0.2}}' (fails the stage when over a fifth "
+            "of the columns drift from the locked version)",
             file=project.stage_file(model), line=model.where.line, stage=model.name,
         )
     ]  # fmt: skip

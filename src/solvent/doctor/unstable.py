@@ -77,8 +77,6 @@ def _interpreter(token: str) -> bool:
 def _dirty_runs(project: Project) -> list[Finding]:
     """For each locked stage, the run that made its locked outs: was its code the code of its
     commit? (A dirty flag alone would also count an edited README.)"""
-    from solvent.storage.hashing import hash_bytes
-
     found: list[Finding] = []
     for name, locked in sorted(project.lock.items()):
         outs = {str(o.path): str(o.id) for o in locked.outs}
@@ -90,19 +88,20 @@ def _dirty_runs(project: Project) -> list[Finding]:
         stage = next((s for s in project.stages if s.name == name), None)
         if stage is None:
             continue
+        git_files = project.git_files or set()
+        code = {**{p: i for p, i in run.deps.items() if p.endswith(".py") or p in git_files},
+                **run.code}  # fmt: skip
         if run.git_commit is None:
-            changed = sorted(run.code) or ["(no commit yet)"]
+            changed = sorted(code) or ["(no commit yet)"]
         elif not run.git_dirty:
             continue
         else:
-            changed = []
-            for path, oid in sorted(run.code.items()):
-                shown = subprocess.run(
-                    ["git", "show", f"{run.git_commit}:{path}"],
-                    cwd=project.root, capture_output=True, check=False,
-                )  # fmt: skip
-                if shown.returncode != 0 or str(hash_bytes(shown.stdout)) != oid:
-                    changed.append(path)
+            # Code committed later (the same bytes in HEAD) makes the outs reproducible too.
+            changed = [
+                path for path, oid in sorted(code.items())
+                if not any(_committed_id(project, rev, path) == oid
+                           for rev in (run.git_commit, "HEAD"))
+            ]  # fmt: skip
             if not changed:
                 continue
         commit = (run.git_commit or "none")[:10]
@@ -118,10 +117,19 @@ def _dirty_runs(project: Project) -> list[Finding]:
                 file=project.stage_file(stage),
                 line=stage.where.line,
                 stage=name,
-                ids={p: run.code.get(p, "") for p in changed if p in run.code},
+                ids={p: code[p] for p in changed if p in code},
             )
         )
     return found
+
+
+def _committed_id(project: Project, rev: str, path: str) -> str | None:
+    from solvent.storage.hashing import hash_bytes
+
+    shown = subprocess.run(
+        ["git", "show", f"{rev}:{path}"], cwd=project.root, capture_output=True, check=False
+    )
+    return str(hash_bytes(shown.stdout)) if shown.returncode == 0 else None
 
 
 def _environment(project: Project) -> list[Finding]:

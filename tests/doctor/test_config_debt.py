@@ -1,0 +1,53 @@
+"""Configuration debt: unused, never-tuned and duplicated params."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.doctor.tiny import committed, findings, write
+from tests.helpers import solvent_ok
+
+SPEC = """\
+stages:
+  train:
+    cmd: python train.py --lr ${train.lr} --depth ${train.depth}
+    deps: [train.py]
+    outs: [model.pkl]
+"""
+TRAIN = "import sys\nopen('model.pkl', 'w').write(' '.join(sys.argv))\n"
+
+
+def test_a_param_only_the_spec_interpolates_is_used(repo: Path) -> None:
+    params = "train:\n  lr: 0.05\n  depth: 4\n  dropout: 0.3\n"
+    committed(repo, {"solvent.yaml": SPEC, "train.py": TRAIN, "params.yaml": params})
+    unused = findings(repo, "unused-param")
+    assert [(f["message"].split(" =")[0], f["file"], f["line"]) for f in unused] == [
+        ("param train.dropout", "params.yaml", 4)
+    ]
+
+
+def test_never_tuned_needs_a_history_then_names_the_untouched_param(repo: Path) -> None:
+    committed(repo, {"solvent.yaml": SPEC, "train.py": TRAIN,
+                     "params.yaml": "train:\n  lr: 0.05\n  depth: 4\n"})  # fmt: skip
+    assert findings(repo, "never-tuned-param") == []  # one version: nothing to judge by
+    committed(repo, {"params.yaml": "train:\n  lr: 0.01\n  depth: 4\n"})
+    never = findings(repo, "never-tuned-param")
+    assert [(f["file"], f["line"], f["severity"]) for f in never] == [("params.yaml", 3, "info")]
+    assert "train.depth" in never[0]["message"]
+
+
+def test_an_experiment_counts_as_tuning(repo: Path) -> None:
+    committed(repo, {"solvent.yaml": SPEC, "train.py": TRAIN,
+                     "params.yaml": "train:\n  lr: 0.05\n  depth: 4\n"})  # fmt: skip
+    committed(repo, {"params.yaml": "train:\n  lr: 0.01\n  depth: 4\n"})
+    solvent_ok(repo, "exp", "run", "-S", "train.depth=6")
+    assert findings(repo, "never-tuned-param") == []
+
+
+def test_a_param_typed_again_in_the_code(repo: Path) -> None:
+    code = "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', default=0.05)\n"
+    write(repo, {"solvent.yaml": SPEC, "train.py": code + TRAIN,
+                 "params.yaml": "train:\n  lr: 0.05\n  depth: 4\n"})  # fmt: skip
+    dup = findings(repo, "duplicated-param")
+    assert [(f["file"], f["line"]) for f in dup] == [("train.py", 3)]
+    assert "train.lr" in dup[0]["message"] and "${train.lr}" in dup[0]["fix"]
