@@ -375,6 +375,61 @@ def monitor_batches(state: State) -> None:
     run("solvent", "threshold", "check", "threshold.json", "batches/new_scored.csv", expect=3)
 
 
+def ask_doctor(state: State) -> None:
+    say("what debt does this project carry? (Sculley et al. 2015, 'Hidden Technical Debt in")
+    say("Machine Learning Systems': each finding with its evidence and the fix)")
+    run("solvent", "doctor", "--fail-on", "warning", expect=3)
+
+
+# The audits refit each model on the unscaled table: quiet scikit-learn's convergence notes.
+AUDIT = (
+    "PYTHONWARNINGS=ignore solvent audit features --data prepared/train.csv --target class "
+    "--folds 3 --repeats 1"
+)
+HEALTH_STAGES = f"""\
+  audit_logreg:
+    cmd: {AUDIT} --model models/logreg.pkl --fail-on never -o audits/logreg.json
+    deps: [prepared, models/logreg.pkl]
+    outs: [audits/logreg.json]
+  audit_forest:
+    cmd: {AUDIT} --model models/forest.pkl --fail-on never -o audits/forest.json
+    deps: [prepared, models/forest.pkl]
+    outs: [audits/forest.json]
+"""
+DRIFT_CHECK = """\
+    outs: [prepared]
+    checks: {drift: {data/raw/wine.csv: 0.3}}
+"""
+DOCTOR_CONFIG = """
+[doctor]
+# The train/test split is fixed on purpose: results stay comparable across runs.
+ignore = ["never-tuned-param:prepare.test_size"]
+"""
+
+
+def pay_debts(state: State) -> None:
+    from importlib.metadata import version
+
+    say("tune the one model param nobody ever changed: two logistic models with other C")
+    run("solvent", "exp", "run", "-S", "models.logreg.C=0.1,2", "--name", "logreg", "-j", "2")
+    say("pin the environment the stages ran in")
+    pins = [f"{name}=={version(name)}" for name in ("numpy", "scikit-learn", "scipy")]
+    (PROJECT / "requirements.txt").write_text("\n".join(pins) + "\n")
+    show_file("requirements.txt")
+    say("guard the raw data with a drift check, and audit both models' features as stages")
+    spec = PROJECT / "solvent.yaml"
+    text = spec.read_text()
+    text = text.replace("    outs: [prepared]\n", DRIFT_CHECK, 1)
+    spec.write_text(text + HEALTH_STAGES)
+    say("accept one finding on purpose, with the reason, in .solvent/config.toml")
+    with (PROJECT / ".solvent" / "config.toml").open("a") as f:
+        f.write(DOCTOR_CONFIG)
+    run("solvent", "repro")
+    run("git", "add", "-A")
+    run("git", "commit", "-q", "-m", "Pay the debts: pinned environment, drift check, audits")
+    run("solvent", "doctor", "--fail-on", "warning", "--html", "doctor.html")
+
+
 STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Create a project: git init, solvent init", create_project),
     ("Write v1 of the data: scikit-learn's wine data set as CSV", write_v1),
@@ -392,6 +447,8 @@ STEPS: list[tuple[str, Callable[[State], None]]] = [
     ("Apply the best experiment", apply_best),
     ("Ask the run ledger: what trained this model, what used this data?", ask_lineage),
     ("Monitor predictions: a shifted batch raises an alert", monitor_batches),
+    ("Ask the doctor: the project's hidden technical debt", ask_doctor),
+    ("Pay the debts, then ask again", pay_debts),
 ]
 
 
@@ -412,6 +469,7 @@ def summary() -> None:
     console.print("  solvent metrics diff HEAD~1   # what applying the best experiment changed")
     console.print("  solvent lineage --mermaid models/forest.pkl   # its lineage as a diagram")
     console.print("  open monitor.html             # the shifted batch's prediction bias")
+    console.print("  open doctor.html              # the debt report: none left")
 
 
 def preflight() -> None:

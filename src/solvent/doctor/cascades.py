@@ -27,6 +27,7 @@ def scan(project: Project) -> list[Finding]:
                     file=project.stage_file(stage),
                     line=project.line_in_stage(stage, str(path)),
                     stage=stage.name,
+                    subject=upstream,
                 )
             )
     return found

@@ -100,6 +100,7 @@ def _unused(p: Param) -> Finding:
         f"and pass it on its command line (${{{p.key}}})",
         file=str(p.file),
         line=p.line,
+        subject=p.key,
     )
 
 
@@ -149,6 +150,7 @@ def _never_changed(project: Project, used: list[Param]) -> list[Finding]:
             "it is not meant to change",
             file=str(p.file),
             line=p.line,
+            subject=p.key,
         )
         for p in tunable
         if len(seen[(p.file, p.key)]) == 1
@@ -189,7 +191,7 @@ def _distinctive(value: Any) -> bool:
         return False
     if isinstance(value, float):
         return value not in (0.0, 1.0, -1.0)
-    return abs(value) >= 3 and value not in (10, 100, 1000)
+    return abs(value) >= 16 and value not in (100, 1000, 10000)
 
 
 def _duplicated(
@@ -225,6 +227,7 @@ def _duplicated(
                     f" ${{{p.key}}}) instead of typing it in the code",
                     file=str(rel),
                     line=line,
+                    subject=p.key,
                 )
             )
     return found

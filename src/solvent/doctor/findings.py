@@ -88,7 +88,8 @@ class Finding:
     """One debt: what, where (file and line, stage, ids) and how to pay it off.
 
     ``code`` names the kind of finding (``undeclared-read``, ``fixed-threshold``…): stable, for
-    scripts and for ``[doctor] ignore`` in the config."""
+    scripts and for ``[doctor] ignore`` in the config (``code`` or ``code:target``, the target
+    being the stage, the file, ``file:line`` or the subject)."""
 
     category: str
     code: str
@@ -99,6 +100,7 @@ class Finding:
     line: int | None = None
     stage: str | None = None
     ids: dict[str, str] = field(default_factory=dict)  # what the evidence names: path → id
+    subject: str | None = None  # what it is about: an out, a param key, a data file
 
     @property
     def where(self) -> str:

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project, is_model_out
 from solvent.git import POINTER_SUFFIX
+from solvent.pipeline.model import Stage
 
 DATA_SUFFIXES = frozenset(
     {".csv", ".tsv", ".parquet", ".pq", ".feather", ".arrow", ".npy", ".npz", ".pkl",
@@ -26,6 +27,8 @@ def scan(project: Project) -> list[Finding]:
 def _dead_outs(project: Project) -> list[Finding]:
     found: list[Finding] = []
     for stage in project.stages:
+        if _health_artifact(stage):
+            continue  # a learned threshold or an audit is read by people and by serving
         for out in stage.outs:
             if out.kind != "out" or is_model_out(out) or project.consumers(out.path):
                 continue
@@ -41,9 +44,15 @@ def _dead_outs(project: Project) -> list[Finding]:
                     file=project.stage_file(stage),
                     line=project.line_in_stage(stage, str(out.path)),
                     stage=stage.name,
+                    subject=str(out.path),
                 )
             )
     return found
+
+
+def _health_artifact(stage: Stage) -> bool:
+    text = " ".join(stage.cmd)
+    return "solvent threshold fit" in text or "solvent audit" in text
 
 
 def _never_run(project: Project) -> list[Finding]:
@@ -110,6 +119,7 @@ def _untracked_data(project: Project) -> list[Finding]:
                     f"version it: 'solvent add {rel}' (or make it an out of the stage that "
                     "writes it); delete it if nothing uses it",
                     file=rel,
+                    subject=rel,
                 )
             )
     return found

@@ -71,6 +71,6 @@ def _ignored(finding: Finding, ignore: tuple[str, ...]) -> bool:
         code, _, target = rule.partition(":")
         if code != finding.code:
             continue
-        if not target or target in (finding.stage, finding.file, finding.where):
+        if not target or target in (finding.stage, finding.file, finding.where, finding.subject):
             return True
     return False

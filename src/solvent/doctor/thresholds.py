@@ -31,6 +31,7 @@ def scan(project: Project) -> list[Finding]:
                         file=str(rel),
                         line=hit.line,
                         stage=stage.name,
+                        subject=hit.text,
                     )
                 )
     return found

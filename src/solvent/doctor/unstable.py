@@ -60,6 +60,7 @@ def _outside(text: str, file: str, line: int | None, stage: str) -> Finding:
         file=file,
         line=line,
         stage=stage,
+        subject=text,
     )
 
 
