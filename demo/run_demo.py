@@ -28,7 +28,8 @@ from rich.console import Console
 from rich.markup import escape
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PROJECT = REPO_ROOT / "demo-project"
+# SOLVENT_DEMO_DIR moves it (the tests run the demo in a temporary folder).
+PROJECT = Path(os.environ.get("SOLVENT_DEMO_DIR") or REPO_ROOT / "demo-project").resolve()
 DATA = PROJECT / "data"
 SOLVENT = Path(sys.executable).parent / "solvent"
 
@@ -453,7 +454,7 @@ STEPS: list[tuple[str, Callable[[State], None]]] = [
 
 
 def summary() -> None:
-    where = PROJECT.relative_to(REPO_ROOT)
+    where = PROJECT.relative_to(REPO_ROOT) if PROJECT.is_relative_to(REPO_ROOT) else PROJECT
     console.print("\n[bold green]Demo finished.[/]")
     console.print(
         f"The demo project is in {where}/: a git repo with two versions of data/ (the round "
