@@ -12,6 +12,8 @@ from typing import Any
 from solvent.doctor.code_scan import number_literals
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
+from solvent.errors import SolventError
+from solvent.pipeline.interpolate import ResolveError
 
 _INTERPOLATION = re.compile(r"\$\{\s*([A-Za-z_][\w.-]*)")
 _NOT_TUNED = re.compile(r"seed|random_state|verbose|n_jobs|jobs|workers", re.IGNORECASE)
@@ -52,14 +54,14 @@ def _params(project: Project) -> list[Param]:
         if file.suffix.lower() in (".yaml", ".yml"):
             try:
                 doc, lines = parse_spec(text, file)
-            except Exception:  # a broken params file is repro's error to report
+            except SolventError:  # a broken params file is repro's error to report
                 continue
         else:
             from solvent.pipeline.spec_files import load_data_file
 
             try:
                 doc, lines = load_data_file(project.root, file), {}
-            except Exception:
+            except (SolventError, ResolveError):
                 continue
         if not isinstance(doc, dict):
             continue
@@ -116,12 +118,12 @@ def _never_changed(project: Project, used: list[Param]) -> list[Finding]:
     if not tunable:
         return []
     seen: dict[tuple[PurePosixPath, str], set[Any]] = {(p.file, p.key): {p.value} for p in tunable}
+    from solvent.pipeline.plan import flatten
+
     history = 0
     for file in {p.file for p in tunable}:
         for doc in _history(project, file):
             history += 1
-            from solvent.pipeline.plan import flatten
-
             for key, value in flatten(doc).items():
                 if (file, key) in seen:
                     seen[(file, key)].add(_hashable(value))
@@ -163,6 +165,8 @@ def _hashable(value: Any) -> Any:
 
 def _history(project: Project, file: PurePosixPath) -> list[dict[str, Any]]:
     """The file as each commit that changed it had it, newest first."""
+    from solvent.pipeline.spec_files import parse_data_file
+
     if not project.layout.uses_git:
         return []
     log = subprocess.run(
@@ -177,10 +181,8 @@ def _history(project: Project, file: PurePosixPath) -> list[dict[str, Any]]:
         if shown.returncode != 0:
             continue
         try:
-            from solvent.pipeline.spec_files import _parse_data_file
-
-            docs.append(_parse_data_file(file, file.suffix.lower(), shown.stdout))
-        except Exception:  # an old broken version says nothing about values
+            docs.append(parse_data_file(file, file.suffix.lower(), shown.stdout))
+        except (SolventError, ResolveError):  # an old broken version says nothing of values
             continue
     return docs
 

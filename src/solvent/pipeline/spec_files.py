@@ -126,13 +126,14 @@ def load_data_file(root: Path, rel: PurePosixPath) -> dict[str, Any]:
     memo = memo_entry(root, "data", suffix.encode() + b"\0" + raw, str(rel))
     data = memo.load()
     if data is None:
-        data = _parse_data_file(rel, suffix, raw)
+        data = parse_data_file(rel, suffix, raw)
         memo.keep(data)
         memo.save()
     return data
 
 
-def _parse_data_file(rel: PurePosixPath, suffix: str, raw: bytes) -> dict[str, Any]:
+def parse_data_file(rel: PurePosixPath, suffix: str, raw: bytes) -> dict[str, Any]:
+    """The bytes of a params/vars file (``raw``) as a mapping, parsed by ``suffix``."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
