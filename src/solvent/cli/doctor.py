@@ -11,8 +11,10 @@ from solvent.cli.repo_cmds import JSON
 from solvent.errors import FINDING_EXIT_CODE, UsageError
 
 if TYPE_CHECKING:
+    from solvent.api import Repo
     from solvent.doctor.findings import Finding
     from solvent.doctor.report import DoctorReport
+    from solvent.doctor.reproduce import StageVerdict
 
 _MARK = {"error": "[red]✖[/]", "warning": "[yellow]▲[/]", "info": "[blue]●[/]"}
 
@@ -33,6 +35,18 @@ def doctor(
             help="error, warning or never: the lowest severity that exits 3 (for CI).",
         ),
     ] = "never",
+    reproduce: Annotated[
+        bool,
+        typer.Option(
+            "--reproduce",
+            help="First rerun stages on their locked inputs in a scratch workspace and "
+            "compare their outs with the lock (default: the model stages).",
+        ),
+    ] = False,
+    stages: Annotated[
+        list[str] | None,
+        typer.Option("--stage", "-s", help="With --reproduce: a stage to rerun (repeatable)."),
+    ] = None,
 ) -> None:
     """The project's hidden technical debt (Sculley et al. 2015): undeclared dependencies,
     correction cascades, pipeline jungle, configuration debt, fixed thresholds, unstable data
@@ -41,7 +55,11 @@ def doctor(
 
     if fail_on not in ("error", "warning", "never"):
         raise UsageError(f"--fail-on {fail_on!r}", "choose error, warning or never")
-    report = Repo().doctor()
+    if stages and not reproduce:
+        raise UsageError("--stage selects what --reproduce reruns", "add --reproduce")
+    repo = Repo()
+    verdicts = _reproduce(repo, stages or [], quiet=json) if reproduce else []
+    report = repo.doctor()
     if html:
         from solvent.doctor.report_html import render
         from solvent.storage.fsutil import atomic_write
@@ -50,6 +68,7 @@ def doctor(
     if json:
         print_json(report.to_dict())
     else:
+        _print_verdicts(verdicts)
         _print(report, html)
     if fail_on != "never" and report.fails("error" if fail_on == "error" else "warning"):
         raise typer.Exit(FINDING_EXIT_CODE)
@@ -82,3 +101,31 @@ def _finding(f: Finding) -> None:
     console.print(f"  {_MARK[f.severity]}{where}{stage} [dim]{f.code}[/]")
     console.print(f"    {escape(f.message)}")
     console.print(f"    [green]fix:[/] {escape(f.fix)}")
+
+
+def _reproduce(repo: Repo, stages: list[str], quiet: bool) -> list[StageVerdict]:
+    if quiet:
+        return repo.doctor_reproduce(stages)
+    with console.status("rerunning") as status:
+        return repo.doctor_reproduce(
+            stages, lambda name: status.update(f"rerunning {escape(name)} on its locked inputs")
+        )
+
+
+_VERDICT = {
+    "reproducible": "[green]reproducible[/]: every out as locked",
+    "differs": "[red]differs[/]",
+    "inputs-changed": "[yellow]not compared[/]:",
+    "failed": "[red]failed[/]:",
+}
+
+
+def _print_verdicts(verdicts: list[StageVerdict]) -> None:
+    if not verdicts:
+        return
+    console.print("[bold]Rerun on locked inputs[/]")
+    for v in verdicts:
+        detail = f": {', '.join(sorted(v.differing))}" if v.verdict == "differs" else ""
+        note = f" [dim]{escape(v.note)}[/]" if v.note else ""
+        console.print(f"  {escape(v.stage)} {_VERDICT[v.verdict]}{escape(detail)}{note} "
+                      f"[dim]({v.seconds:.1f}s)[/]")  # fmt: skip

@@ -48,6 +48,7 @@ class DoctorReport:
 
 def diagnose(project: Project, options: DoctorOptions | None = None) -> DoctorReport:
     from solvent.doctor import cascades, config_debt, coverage, jungle, thresholds, unstable
+    from solvent.doctor.reproduce import scan as reproduce_scan
 
     options = options or DoctorOptions()
     cuts = thresholds.scan(project)
@@ -58,6 +59,7 @@ def diagnose(project: Project, options: DoctorOptions | None = None) -> DoctorRe
         *config_debt.scan(project, flagged),
         *cuts,
         *unstable.scan(project),
+        *reproduce_scan(project),
         *coverage.scan(project, cuts, options.audit_age_days),
     ]
     kept = [f for f in found if not _ignored(f, options.ignore)]
