@@ -133,3 +133,18 @@ def test_mistakes_name_the_fix(project: Path) -> None:
     assert_user_error(solvent(project, "doctor", "--reproduce", "-s", "nope"), "no stage 'nope'")
     assert_user_error(solvent(project, "doctor", "-s", "noisy"), "--stage")
     assert not (project / ".solvent" / "doctor").exists()
+
+
+def test_a_reproduced_model_counts_for_the_ml_test_score(project: Path) -> None:
+    write(project / "solvent.yaml", SPEC.replace("  steady:\n", "  steady:\n    type: model\n"))
+    commit_all(project, "steady is a model")
+    infra = _tests(_doctor(project))["infra 1"]
+    assert infra["status"] == "missing" and "doctor --reproduce" in infra["evidence"]
+    infra = _tests(_doctor(project, "--reproduce"))["infra 1"]
+    assert infra["status"] == "in place" and "steady reran identically" in infra["evidence"]
+
+
+def _tests(doc: dict[str, object]) -> dict[str, dict[str, object]]:
+    score = doc["score"]
+    assert isinstance(score, dict)
+    return {f"{s['key']} {t['number']}": t for s in score["sections"] for t in s["tests"]}

@@ -13,6 +13,7 @@ from solvent.errors import FINDING_EXIT_CODE, UsageError
 if TYPE_CHECKING:
     from solvent.api import Repo
     from solvent.doctor.findings import Finding
+    from solvent.doctor.mltestscore import MLTestScore
     from solvent.doctor.report import DoctorReport
     from solvent.doctor.reproduce import StageVerdict
 
@@ -91,6 +92,8 @@ def _print(report: DoctorReport, html: str | None) -> None:
     )
     if counts:
         console.print(f"\n{counts}.")
+    if report.score is not None:
+        _print_score(report.score)
     if html:
         console.print(f"Report: {escape(html)}")
 
@@ -129,3 +132,20 @@ def _print_verdicts(verdicts: list[StageVerdict]) -> None:
         note = f" [dim]{escape(v.note)}[/]" if v.note else ""
         console.print(f"  {escape(v.stage)} {_VERDICT[v.verdict]}{escape(detail)}{note} "
                       f"[dim]({v.seconds:.1f}s)[/]")  # fmt: skip
+
+
+def _print_score(score: MLTestScore) -> None:
+    from rich.table import Table
+
+    table = Table(title="ML Test Score (Breck et al. 2017)", title_justify="left", box=None,
+                  pad_edge=False)  # fmt: skip
+    table.add_column("section")
+    table.add_column("points", justify="right")
+    table.add_column("tests in place")
+    for s in score.sections:
+        names = ", ".join(str(t.number) for t in s.tests if t.status == "in place") or "none"
+        table.add_row(s.title, f"{s.points:g}/{len(s.tests)}",
+                      f"{names} [dim]({s.visible} of {len(s.tests)} visible)[/]")  # fmt: skip
+    console.print()
+    console.print(table)
+    console.print(f"Final score {score.final:g} (the lowest section): {escape(score.meaning)}.")
