@@ -30,11 +30,11 @@ from solvent.pipeline.model import Stage
 Status = Literal["in place", "missing", "not visible"]
 Verdict = tuple[Status, str]  # and the evidence: what was seen, or what is missing
 
-SECTIONS = (
-    ("data", "Data", "Tests for features and data"),
-    ("model", "Model", "Tests for model development"),
-    ("infra", "Infrastructure", "Tests for ML infrastructure"),
-    ("monitor", "Monitoring", "Monitoring tests for ML"),
+SECTIONS = (  # key, title, the paper's label of its tests
+    ("data", "Data", "Data"),
+    ("model", "Model", "Model"),
+    ("infra", "Infrastructure", "Infra"),
+    ("monitor", "Monitoring", "Monitor"),
 )
 
 # The paper's table V: what a final score says about a system.
@@ -64,7 +64,7 @@ class RubricTest:
 
     @property
     def label(self) -> str:
-        return f"{_title(self.section)} {self.number}"
+        return f"{_short(self.section)} {self.number}"
 
     @property
     def points(self) -> float:
@@ -130,8 +130,8 @@ def _day(epoch: float) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(epoch))
 
 
-def _title(key: str) -> str:
-    return next(t for k, t, _ in SECTIONS if k == key)
+def _short(key: str) -> str:
+    return next(short for k, _, short in SECTIONS if k == key)
 
 
 # -- what the tests look at --------------------------------------------------------------
