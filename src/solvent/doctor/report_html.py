@@ -24,7 +24,7 @@ STYLE = (
 body {{ max-width: 1040px; padding: 0 1.2em; background: #fafafa; }}
 h1 {{ margin-bottom: 0.1em; }} h2 {{ margin: 0 0 0.2em; font-size: 1.25em; }}
 .meta {{ color: #666; margin-top: 0; }}
-.summary {{ display: flex; gap: 1em; flex-wrap: wrap; margin: 1.2em 0; }}
+.summary {{ display: flex; gap: 1em; flex-wrap: wrap; margin: 1.2em 0; align-items: flex-start; }}
 .panel {{ background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; padding: 0.9em 1.2em; }}
 .counts {{ display: flex; gap: 1.6em; align-items: flex-end; }}
 .count b {{ display: block; font-size: 2em; line-height: 1.1; }}
@@ -48,6 +48,7 @@ nav.toc a {{ margin-right: 1.2em; color: #1f5fa8; text-decoration: none; }}
 section.category {{ margin: 2em 0; }}
 .why {{ color: #555; margin: 0 0 0.8em; }}
 .clean {{ color: #1b7f3b; }}
+.clean-list ul {{ margin: 0.3em 0; padding-left: 1.2em; columns: 2; }}
 .card {{ background: #fff; border: 1px solid #e2e2e2; border-left: 5px solid #999;
   border-radius: 6px; padding: 0.7em 1em; margin: 0.7em 0; }}
 .card.error {{ border-left-color: {SEVERITY_COLOUR["error"]}; }}
@@ -67,7 +68,8 @@ section.category {{ margin: 2em 0; }}
 .fix::before {{ content: "fix  "; color: #1b7f3b; font-weight: 700; }}
 table.ids {{ margin: 0.5em 0 0; font-size: 0.85em; }}
 table.ids td {{ font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
-  word-break: break-all; }}
+  word-break: break-all; vertical-align: top; }}
+table.ids td:first-child {{ white-space: nowrap; word-break: normal; color: #444; }}
 table.rubric {{ width: 100%; background: #fff; }}
 table.rubric td {{ vertical-align: top; }}
 table.rubric td.label, table.rubric td.status {{ white-space: nowrap; }}
@@ -97,7 +99,8 @@ def render(report: DoctorReport) -> str:
         _score(report.score) if report.score is not None else "",
         "</div>",
         _toc(report),
-        *(_category(key, found) for key, found in report.by_category()),
+        *(_category(key, found) for key, found in report.by_category() if found),
+        _clean(report),
         _rubric(report.score) if report.score is not None else "",
         "</body></html>",
     ]
@@ -166,14 +169,30 @@ def _toc(report: DoctorReport) -> str:
 
 def _category(key: str, found: list[Finding]) -> str:
     c = next(c for c in CATEGORIES if c.key == key)
-    head = (
+    return (
         f'<section class="category" id="{key}" data-category="{key}">'
         f"<h2>{escape(c.title)} <small>({escape(c.section)})</small></h2>"
         f'<p class="why">{escape(c.why[:1].upper() + c.why[1:])}.</p>'
+        + "".join(_card(f) for f in found)
+        + "</section>"
     )
-    if not found:
-        return f'{head}<p class="clean">Nothing found.</p></section>'
-    return head + "".join(_card(f) for f in found) + "</section>"
+
+
+def _clean(report: DoctorReport) -> str:
+    """The categories with nothing found, in one short list (they are good news, not work)."""
+    clean = [c for c, (_, found) in zip(CATEGORIES, report.by_category(), strict=True)
+             if not found]  # fmt: skip
+    if not clean:
+        return ""
+    items = "".join(
+        f'<li data-category="{c.key}"><b>{escape(c.title)}</b> <small>({escape(c.section)})'
+        f"</small></li>"
+        for c in clean
+    )
+    return (
+        '<section class="panel clean-list"><h2 class="clean">Nothing found in</h2>'
+        f"<ul>{items}</ul></section>"
+    )
 
 
 def _card(f: Finding) -> str:
