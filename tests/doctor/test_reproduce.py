@@ -71,7 +71,12 @@ def _workspace(root: Path) -> dict[str, tuple[object, ...]]:
 def test_a_random_out_is_a_finding_and_a_deterministic_one_is_not(project: Path) -> None:
     before = _workspace(project)
 
-    (found,) = _nondeterministic(_doctor(project, "--reproduce", "-s", "noisy", "-s", "steady"))
+    doc = _doctor(project, "--reproduce", "-s", "noisy", "-s", "steady")
+    (found,) = _nondeterministic(doc)
+    verdicts = doc["reproduce"]
+    assert isinstance(verdicts, list)
+    assert [(v["stage"], v["verdict"]) for v in verdicts] == [
+        ("noisy", "differs"), ("steady", "reproducible")]  # fmt: skip
 
     assert found["stage"] == "noisy"
     assert (found["severity"], found["category"]) == ("error", "reproducibility")

@@ -67,7 +67,10 @@ def doctor(
 
         atomic_write(html, render(report).encode())
     if json:
-        print_json(report.to_dict())
+        doc = report.to_dict()
+        if reproduce:
+            doc["reproduce"] = [v.to_doc() for v in verdicts]
+        print_json(doc)
     else:
         _print_verdicts(verdicts)
         _print(report, html)
