@@ -20,7 +20,7 @@ stages:
   noisy:
     cmd: python noisy.py
     deps: [noisy.py, data.txt]
-    outs: [noisy.txt]
+    outs: [noisy.txt, fixed.txt]
   steady:
     cmd: python steady.py
     deps: [steady.py, data.txt]
@@ -31,7 +31,11 @@ stages:
 """
 
 PREPARE = "open('data.txt', 'w').write('\\n'.join(str(i) for i in range(100)))\n"
-NOISY = "import random\nopen('noisy.txt', 'w').write(str(random.random()))\n"
+NOISY = """\
+import random
+open('noisy.txt', 'w').write(str(random.random()))
+open('fixed.txt', 'w').write('the same every time')
+"""
 STEADY = """\
 import json
 rows = open('data.txt').read().split()

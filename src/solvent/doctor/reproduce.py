@@ -262,22 +262,23 @@ def current(project: Project) -> dict[str, StageVerdict]:
 
 
 def scan(project: Project) -> list[Finding]:
-    """A nondeterministic-out finding for each stored verdict that found a differing out."""
+    """A nondeterministic-out finding for each out a stored verdict found different."""
     stages = {s.name: s for s in project.stages}
     found: list[Finding] = []
     for name, v in sorted(current(project).items()):
         stage = stages[name]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v.at))
-        if v.verdict == "differs":
-            paths = sorted(v.differing)
+        if v.verdict != "differs":
+            continue
+        for path, compared in sorted(v.differing.items()):
             found.append(
                 Finding(
                     "reproducibility", "nondeterministic-out", "error",
                     f"rerun on its locked inputs ({when}), stage '{name}' wrote a different "
-                    f"{', '.join(paths)}: its results cannot be reproduced",
+                    f"{path}: the locked one cannot be reproduced",
                     FIX.format(stage=name), file=project.stage_file(stage),
                     line=stage.where.line, stage=name,
-                    ids={p: f"{v.outs[p].locked} → {v.outs[p].rerun or 'not made'}" for p in paths},
+                    ids={path: f"{compared.locked} → {compared.rerun or 'not made'}"},
                 )
             )  # fmt: skip
     return found
