@@ -112,3 +112,59 @@ def test_the_text_report_ends_with_the_score_table(project: Path) -> None:
         assert section in table
     assert table.strip().splitlines()[-1].startswith("Final score ")
     assert "(the lowest section)" in table.strip().splitlines()[-1]
+
+
+KEPT_SPEC = """\
+stages:
+  train:
+    type: model
+    cmd: python src/train.py --lr ${train.lr}
+    deps: [src/train.py, data.csv]
+    params: [train.lr]
+    outs: [model.pkl]
+    checks:
+      schema: [data.csv]
+      drift: {data.csv: 0.5}
+  evaluate:
+    cmd: python src/evaluate.py
+    deps: [src/evaluate.py, model.pkl]
+    metrics:
+      - metrics.json:
+          cache: false
+  gate:
+    cmd: python src/gate.py
+    deps: [src/gate.py, metrics.json]
+  watch:  # runs where the prediction logs are, not here
+    frozen: true
+    cmd: solvent monitor --reference data.csv --current data.csv --label y --prediction y
+    deps: [data.csv]
+"""
+
+
+def test_a_kept_project_shows_its_tests_with_their_evidence(repo: Path) -> None:
+    files = {
+        "solvent.yaml": KEPT_SPEC,
+        "params.yaml": "train:\n  lr: 0.1\n",
+        "data.csv": "x,y\n1,0\n2,1\n",
+        "src/train.py": "import pickle, sys\npickle.dump(sys.argv[-1], open('model.pkl', 'wb'))\n",
+        "src/evaluate.py": "open('metrics.json', 'w').write('{\"accuracy\": 0.9}')\n",
+        "src/gate.py": "import json\nassert json.load(open('metrics.json'))['accuracy'] > 0.5\n",
+        "tests/test_train.py": "from src import train\n",
+    }
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    commit_all(repo, "a kept project")
+    solvent_ok(repo, "repro", "train", "evaluate", "gate")
+    commit_all(repo, "reproduced")
+    solvent_ok(repo, "exp", "run", "-S", "train.lr=0.01,0.001")
+
+    tests = _tests(_score(repo))
+    status = {k: t["status"] for k, t in tests.items()}
+    for k in ("data 1", "model 1", "model 3", "infra 2", "infra 4", "infra 7", "monitor 2",
+              "monitor 3", "monitor 7"):  # fmt: skip
+        assert status[k] == "in place", (k, tests[k]["evidence"])
+    assert tests["model 3"]["evidence"] == "2 experiment(s) varied train.lr"
+    assert tests["infra 2"]["evidence"] == "train code tested by tests/test_train.py"
+    assert tests["infra 4"]["evidence"] == "train: metrics.json gated by stage gate"
+    assert tests["monitor 7"]["evidence"] == "stage watch checks prediction quality"

@@ -296,14 +296,14 @@ def model_tuned(ev: Evidence) -> Verdict:
     def tuned(model: Stage) -> str | None:
         keys = [(str(p.file), p.key) for p in model.params]
         varied: set[str] = set()
-        for exp in ev.project.experiments:
+        done = [e for e in ev.project.experiments if e.status == "done"]
+        for exp in done:
             for key in exp.overrides:
                 file, dotted = split_key(key)
                 if any(file == f and (k is None or dotted == k or dotted.startswith(f"{k}."))
                        for f, k in keys):  # fmt: skip
                     varied.add(dotted)
-        runs = sum(1 for e in ev.project.experiments
-                   if any(split_key(k)[1] in varied for k in e.overrides))  # fmt: skip
+        runs = sum(1 for e in done if any(split_key(k)[1] in varied for k in e.overrides))
         return f"{runs} experiment(s) varied {', '.join(sorted(varied))}" if varied else None
 
     return _each_model(
