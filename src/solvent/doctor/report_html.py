@@ -48,7 +48,9 @@ nav.toc a {{ margin-right: 1.2em; color: #1f5fa8; text-decoration: none; }}
 section.category {{ margin: 2em 0; }}
 .why {{ color: #555; margin: 0 0 0.8em; }}
 .clean {{ color: #1b7f3b; }}
+.clean-list {{ margin: 2em 0; }}
 .clean-list ul {{ margin: 0.3em 0; padding-left: 1.2em; columns: 2; }}
+#ml-test-score {{ margin-top: 2.5em; }}
 .card {{ background: #fff; border: 1px solid #e2e2e2; border-left: 5px solid #999;
   border-radius: 6px; padding: 0.7em 1em; margin: 0.7em 0; }}
 .card.error {{ border-left-color: {SEVERITY_COLOUR["error"]}; }}
