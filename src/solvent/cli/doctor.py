@@ -51,7 +51,8 @@ def doctor(
 ) -> None:
     """The project's hidden technical debt (Sculley et al. 2015): undeclared dependencies,
     correction cascades, pipeline jungle, configuration debt, fixed thresholds, unstable data
-    and health coverage, each with its evidence and the fix."""
+    and health coverage, each with its evidence and the fix; then the ML Test Score (Breck et
+    al. 2017) of what the project shows."""
     from solvent.api import Repo
 
     if fail_on not in ("error", "warning", "never"):
