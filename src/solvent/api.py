@@ -11,6 +11,7 @@ from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
     from solvent.doctor.report import DoctorOptions, DoctorReport
+    from solvent.doctor.reproduce import StageVerdict
     from solvent.gc import GcResult, GcScope
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
@@ -370,6 +371,21 @@ class Repo:
         project = Project(self.layout, load_pipeline(self.root))
         try:
             return diagnose(project, options or load_options(self.layout.dot))
+        finally:
+            project.close()
+
+    def doctor_reproduce(
+        self, stages: list[str] | None = None, progress: Callable[[str], None] | None = None
+    ) -> list[StageVerdict]:
+        """Rerun ``stages`` (default: the locked model stages) on their locked inputs in a
+        scratch workspace; the verdicts are kept for ``doctor`` (``doctor --reproduce``)."""
+        from solvent.doctor.project import Project
+        from solvent.doctor.reproduce import reproduce, select
+        from solvent.pipeline.spec import load_pipeline
+
+        project = Project(self.layout, load_pipeline(self.root))
+        try:
+            return reproduce(project, select(project, stages or []), progress)
         finally:
             project.close()
 

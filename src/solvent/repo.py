@@ -25,6 +25,7 @@ DOT_GITIGNORE = """\
 /state.db*
 /runs.db*
 /exps/
+/doctor/
 /runcache/
 /logs/
 /lock

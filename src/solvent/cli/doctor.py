@@ -11,8 +11,11 @@ from solvent.cli.repo_cmds import JSON
 from solvent.errors import FINDING_EXIT_CODE, UsageError
 
 if TYPE_CHECKING:
+    from solvent.api import Repo
     from solvent.doctor.findings import Finding
+    from solvent.doctor.mltestscore import MLTestScore
     from solvent.doctor.report import DoctorReport
+    from solvent.doctor.reproduce import StageVerdict
 
 _MARK = {"error": "[red]✖[/]", "warning": "[yellow]▲[/]", "info": "[blue]●[/]"}
 
@@ -33,23 +36,44 @@ def doctor(
             help="error, warning or never: the lowest severity that exits 3 (for CI).",
         ),
     ] = "never",
+    reproduce: Annotated[
+        bool,
+        typer.Option(
+            "--reproduce",
+            help="First rerun stages on their locked inputs in a scratch workspace and "
+            "compare their outs with the lock (default: the model stages).",
+        ),
+    ] = False,
+    stages: Annotated[
+        list[str] | None,
+        typer.Option("--stage", "-s", help="With --reproduce: a stage to rerun (repeatable)."),
+    ] = None,
 ) -> None:
     """The project's hidden technical debt (Sculley et al. 2015): undeclared dependencies,
     correction cascades, pipeline jungle, configuration debt, fixed thresholds, unstable data
-    and health coverage, each with its evidence and the fix."""
+    and health coverage, each with its evidence and the fix; then the ML Test Score (Breck et
+    al. 2017) of what the project shows."""
     from solvent.api import Repo
 
     if fail_on not in ("error", "warning", "never"):
         raise UsageError(f"--fail-on {fail_on!r}", "choose error, warning or never")
-    report = Repo().doctor()
+    if stages and not reproduce:
+        raise UsageError("--stage selects what --reproduce reruns", "add --reproduce")
+    repo = Repo()
+    verdicts = _reproduce(repo, stages or [], quiet=json) if reproduce else []
+    report = repo.doctor()
     if html:
         from solvent.doctor.report_html import render
         from solvent.storage.fsutil import atomic_write
 
         atomic_write(html, render(report).encode())
     if json:
-        print_json(report.to_dict())
+        doc = report.to_dict()
+        if reproduce:
+            doc["reproduce"] = [v.to_doc() for v in verdicts]
+        print_json(doc)
     else:
+        _print_verdicts(verdicts)
         _print(report, html)
     if fail_on != "never" and report.fails("error" if fail_on == "error" else "warning"):
         raise typer.Exit(FINDING_EXIT_CODE)
@@ -72,6 +96,8 @@ def _print(report: DoctorReport, html: str | None) -> None:
     )
     if counts:
         console.print(f"\n{counts}.")
+    if report.score is not None:
+        _print_score(report.score)
     if html:
         console.print(f"Report: {escape(html)}")
 
@@ -82,3 +108,48 @@ def _finding(f: Finding) -> None:
     console.print(f"  {_MARK[f.severity]}{where}{stage} [dim]{f.code}[/]")
     console.print(f"    {escape(f.message)}")
     console.print(f"    [green]fix:[/] {escape(f.fix)}")
+
+
+def _reproduce(repo: Repo, stages: list[str], quiet: bool) -> list[StageVerdict]:
+    if quiet:
+        return repo.doctor_reproduce(stages)
+    with console.status("rerunning") as status:
+        return repo.doctor_reproduce(
+            stages, lambda name: status.update(f"rerunning {escape(name)} on its locked inputs")
+        )
+
+
+_VERDICT = {
+    "reproducible": "[green]reproducible[/]: every out as locked",
+    "differs": "[red]differs[/]",
+    "inputs-changed": "[yellow]not compared[/]:",
+    "failed": "[red]failed[/]:",
+}
+
+
+def _print_verdicts(verdicts: list[StageVerdict]) -> None:
+    if not verdicts:
+        return
+    console.print("[bold]Rerun on locked inputs[/]")
+    for v in verdicts:
+        detail = f": {', '.join(sorted(v.differing))}" if v.verdict == "differs" else ""
+        note = f" [dim]{escape(v.note)}[/]" if v.note else ""
+        console.print(f"  {escape(v.stage)} {_VERDICT[v.verdict]}{escape(detail)}{note} "
+                      f"[dim]({v.seconds:.1f}s)[/]")  # fmt: skip
+
+
+def _print_score(score: MLTestScore) -> None:
+    from rich.table import Table
+
+    table = Table(title="ML Test Score (Breck et al. 2017)", title_justify="left", box=None,
+                  pad_edge=False)  # fmt: skip
+    table.add_column("section")
+    table.add_column("points", justify="right")
+    table.add_column("tests in place")
+    for s in score.sections:
+        names = ", ".join(str(t.number) for t in s.tests if t.status == "in place") or "none"
+        table.add_row(s.title, f"{s.points:g}/{len(s.tests)}",
+                      f"{names} [dim]({s.visible} of {len(s.tests)} visible)[/]")  # fmt: skip
+    console.print()
+    console.print(table)
+    console.print(f"Final score {score.final:g} (the lowest section): {escape(score.meaning)}.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solvent.doctor.findings import CATEGORIES, Finding, Severity, at_least
+from solvent.doctor.mltestscore import MLTestScore
 from solvent.doctor.project import Project
 
 
@@ -22,6 +23,7 @@ class DoctorReport:
     findings: tuple[Finding, ...]
     stages: int
     created: float = field(default_factory=time.time)
+    score: MLTestScore | None = None  # Breck et al. 2017, from what the project shows
 
     def by_category(self) -> list[tuple[str, list[Finding]]]:
         return [(c.key, [f for f in self.findings if f.category == c.key]) for c in CATEGORIES]
@@ -43,11 +45,14 @@ class DoctorReport:
                 for c in CATEGORIES
             ],
             "findings": [f.to_dict() for f in self.findings],
+            "score": self.score.to_dict() if self.score is not None else None,
         }
 
 
 def diagnose(project: Project, options: DoctorOptions | None = None) -> DoctorReport:
     from solvent.doctor import cascades, config_debt, coverage, jungle, thresholds, unstable
+    from solvent.doctor.mltestscore import score as mltest_score
+    from solvent.doctor.reproduce import scan as reproduce_scan
 
     options = options or DoctorOptions()
     cuts = thresholds.scan(project)
@@ -58,12 +63,14 @@ def diagnose(project: Project, options: DoctorOptions | None = None) -> DoctorRe
         *config_debt.scan(project, flagged),
         *cuts,
         *unstable.scan(project),
+        *reproduce_scan(project),
         *coverage.scan(project, cuts, options.audit_age_days),
     ]
     kept = [f for f in found if not _ignored(f, options.ignore)]
     return DoctorReport(
-        str(project.root), tuple(sorted(kept, key=Finding.sort_key)), len(project.stages)
-    )
+        str(project.root), tuple(sorted(kept, key=Finding.sort_key)), len(project.stages),
+        score=mltest_score(project, found),
+    )  # fmt: skip
 
 
 def _ignored(finding: Finding, ignore: tuple[str, ...]) -> bool:
