@@ -26,8 +26,9 @@ def scan(project: Project) -> list[Finding]:
                         "warning",
                         f"'{hit.text}' cuts a model's scores at a hard-coded {hit.value:g}",
                         "learn the threshold on held-out data and read it from a file: "
-                        "'solvent threshold fit --scores <preds.csv> -o threshold.json' as a "
-                        "stage, then make this stage depend on threshold.json",
+                        "'solvent threshold fit <held-out predictions> --scores <col> --labels "
+                        "<col> -o threshold.json' as a stage, then make this stage depend on "
+                        "threshold.json and read the cut from it",
                         file=str(rel),
                         line=hit.line,
                         stage=stage.name,
