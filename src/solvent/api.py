@@ -291,6 +291,8 @@ class Repo:
         from solvent.pipeline.graph import select
 
         executor, scheduler_address = _executor_choice(self.layout, executor, scheduler_address)
+        if trace is not None and trace not in ("full", "audit", "off"):
+            raise UsageError(f"unknown trace mode '{trace}'", "choose from full, audit, off")
 
         graph = self.graph()
         if graph is None:
