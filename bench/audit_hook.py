@@ -12,12 +12,15 @@ times (default 15) in each of these ways, taking turns (plain, audit, strace, pl
 busy neighbour slows all of them alike:
 
 - ``plain``: no tracing;
-- ``audit``: the audit hook loaded at start-up (``PYTHONPATH``), as ``[repro] trace = "audit"``;
-- ``audit+strace``: the hook and ``strace -ff`` with seccomp-bpf, as the default ``full``.
+- ``audit``: the audit hook loaded at start-up (``PYTHONPATH``): what the default trace mode,
+  ``auto``, does for a Python stage (and ``audit`` for any stage);
+- ``audit+strace``: the hook and ``strace -ff`` with seccomp-bpf: what ``full`` does (and
+  ``auto`` for a stage that runs something besides Python).
 
-Printed: the median wall time of each, the overhead of each against ``plain`` (target: audit
-under 5%), the spread (min-max), the load average, and what reading and judging one trace costs
-the scheduler afterwards.
+Printed: the median wall and CPU time of each, the overhead of each against ``plain`` (target:
+audit under 5%), the median of the per-turn overheads (each turn runs every way back to back,
+so this pairs runs that saw the same load), the spread, the load average, and what reading and
+judging one trace costs the scheduler afterwards.
 """
 
 from __future__ import annotations
@@ -156,6 +159,9 @@ def main() -> None:
         seen = str(judged[how][1]) if how in judged else ""
         print(f"{how:<14}{med:>8.3f}{spread:>14}{over:>10}{cpu:>8.3f}{over_cpu:>10}"
               f"{cost:>10}{seen:>8}")  # fmt: skip
+    for how in ways[1:]:
+        paired = [100 * (t - p) / p for t, p in zip(times[how], times["plain"], strict=True)]
+        print(f"{how}: median of per-turn wall overheads {statistics.median(paired):+.1f}%")
     audit = 100 * (statistics.median(times["audit"]) - base) / base
     audit_cpu = 100 * (statistics.median(cpus["audit"]) - base_cpu) / base_cpu
     verdict = "PASS" if audit < 5 else "MISS"

@@ -275,9 +275,10 @@ class Repo:
     ) -> ReproReport:
         """Run the stale stages among the selected ones (all by default).
 
-        Local stages are traced (``trace``: full, audit or off; default ``SOLVENT_TRACE``,
-        then ``[repro] trace``, then full): a file read or written that the stage does not
-        declare is a warning, and with ``strict_deps`` fails the stage.
+        Local stages are traced (``trace``: auto, full, audit or off; default
+        ``SOLVENT_TRACE``, then ``[repro] trace``, then auto; see ``pipeline.tracing``): a file
+        read or written that the stage does not declare is a warning, and with ``strict_deps``
+        fails the stage.
 
         ``executor`` "dask" runs them on a Dask cluster (``scheduler_address``, or a local
         one), moving data through ``remote``; outs are checked out here unless ``download``
@@ -291,8 +292,8 @@ class Repo:
         from solvent.pipeline.graph import select
 
         executor, scheduler_address = _executor_choice(self.layout, executor, scheduler_address)
-        if trace is not None and trace not in ("full", "audit", "off"):
-            raise UsageError(f"unknown trace mode '{trace}'", "choose from full, audit, off")
+        if trace is not None and trace not in ("auto", "full", "audit", "off"):
+            raise UsageError(f"unknown trace mode '{trace}'", "choose from auto, full, audit, off")
 
         graph = self.graph()
         if graph is None:

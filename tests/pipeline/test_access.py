@@ -25,7 +25,14 @@ from solvent.pipeline.access import (
     repo_relative,
 )
 from solvent.pipeline.model import Out, ParamRef, Stage
-from solvent.pipeline.tracing import BOOT_DIR, Trace, parse_strace_line, usable_strace
+from solvent.pipeline.tracing import (
+    BOOT_DIR,
+    Trace,
+    parse_strace_line,
+    python_only,
+    strace_for,
+    usable_strace,
+)
 from solvent.repo import RepoLayout
 from solvent.runs.ledger import Ledger
 from tests.helpers import solvent, solvent_ok
@@ -143,11 +150,12 @@ def test_declared_deps_folders_params_code_and_outs_are_no_finding(repo: Path) -
             params: [train.lr]
             outs: [model.txt]
         """)  # fmt: skip
-    out = solvent_ok(repo, "repro")
-    assert "not a declared" not in out
-    doc = access_of(repo, "train")
-    assert reads(doc) == [] and writes(doc) == []
-    assert doc["tracer"] in ("audit", "audit+strace")
+    for mode in ("auto", "full"):
+        out = solvent_ok(repo, "repro", "--force", "--trace", mode)
+        assert "not a declared" not in out
+        doc = access_of(repo, "train")
+        assert reads(doc) == [] and writes(doc) == []
+    assert doc["tracer"] == ("audit+strace" if usable_strace() else "audit")
 
 
 @needs_strace
@@ -284,6 +292,21 @@ def test_strace_lines_become_events() -> None:
         parse_strace_line('openat(AT_FDCWD</r>, "d", O_RDONLY|O_DIRECTORY) = 3</r/d>', "/r") is None
     )
     assert parse_strace_line("+++ exited with 0 +++", "/r") is None
+
+
+def test_only_commands_that_run_something_besides_python_need_strace() -> None:
+    assert python_only("python train.py --lr 0.1")
+    assert python_only("PYTHONHASHSEED=0 .venv/bin/python3.11 -m pkg.train && python eval.py")
+    assert python_only(f"{PY} -c 'print(1)' | python sink.py")
+    assert not python_only("python train.py > log.txt")  # the shell opens log.txt
+    assert not python_only("python train.py < in.csv")
+    assert not python_only("cat data.csv | python train.py")
+    assert not python_only("./run.sh")
+    assert not python_only("python $(cat which.txt)")
+    assert strace_for("audit", ("cat x",)) is None
+    assert strace_for("auto", ("python a.py",)) is None
+    assert strace_for("auto", ("python a.py", "cat x")) == usable_strace()
+    assert strace_for("full", ("python a.py",)) == usable_strace()
 
 
 def stage(**kw: object) -> Stage:

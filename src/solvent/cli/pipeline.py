@@ -90,8 +90,9 @@ def repro(
         str | None,
         typer.Option(
             "--trace",
-            help="Watch what local stages open: full (audit hook + strace), audit, off. "
-            "Default: SOLVENT_TRACE, [repro] trace, full.",
+            help="Watch what local stages open: auto (audit hook; strace for non-Python "
+            "commands), full (strace always), audit, off. Default: SOLVENT_TRACE, "
+            "[repro] trace, auto.",
         ),
     ] = None,
     json: JSON = False,

@@ -90,7 +90,7 @@ class ReproOptions:
     dry: bool = False
     inspect: Inspector | None = None
     strict_deps: bool = False  # a stage that reads or writes an undeclared path fails
-    trace: str | None = None  # full, audit or off; None: SOLVENT_TRACE, [repro] trace, full
+    trace: str | None = None  # auto, full, audit, off; None: SOLVENT_TRACE, [repro] trace, auto
 
 
 class StageFailed(Exception):
@@ -226,7 +226,7 @@ class Scheduler:
         import tempfile
 
         folder = Path(tempfile.mkdtemp(prefix="solvent-trace-"))
-        strace = tracing.usable_strace() if self._trace_mode == "full" else None
+        strace = tracing.strace_for(self._trace_mode, shell_commands(stage))
         trace = self._traces[stage.name] = tracing.Trace(folder, strace)
         return trace
 

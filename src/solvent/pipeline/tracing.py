@@ -1,16 +1,22 @@
 """Watching what a local stage's processes open: the environment and command wrapper a traced
 job runs with, and the raw events read back afterwards (``access`` judges them).
 
-Two tracers, both on by default:
+Two tracers:
 
 - the audit hook (``trace_boot/sitecustomize.py``), loaded by every Python process through
-  ``PYTHONPATH``: it knows the user's script line behind each open and costs about nothing;
-- ``strace -f`` around the whole command when ``strace`` is installed and allowed to trace
+  ``PYTHONPATH``: it knows the user's script line behind each open and costs about nothing
+  (``bench/audit_hook.py``: about 2% of a pandas + scikit-learn stage's CPU time);
+- ``strace -ff`` around the whole command, when ``strace`` is installed and allowed to trace
   (not in every container): it sees non-Python programs too (``cat``, ``awk``, a compiled
-  tool), without line numbers. Filtered with seccomp-bpf, only the open and rename calls stop.
+  tool, the shell's own redirections), without line numbers. Filtered with seccomp-bpf, only
+  the open and rename calls stop the process, but a Python stage opens a file per imported
+  module: strace cost that stage about 9% more CPU, and more wall time on a busy machine.
 
-``[repro] trace`` in ``.solvent/config.toml`` (or ``SOLVENT_TRACE``, which wins) picks
-``full`` (both), ``audit`` (no strace) or ``off``.
+So the default, ``auto``, loads the hook always and adds strace only to stages whose commands
+run something besides Python. ``full`` straces every stage (it also sees files C libraries
+open inside Python, as pyarrow's parquet reader does), ``audit`` never, ``off`` traces nothing.
+The mode comes from ``--trace``, else ``SOLVENT_TRACE``, else ``[repro] trace`` in
+``.solvent/config.toml``.
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ from typing import Literal
 from solvent.errors import UsageError
 from solvent.repo import RepoLayout
 
-TraceMode = Literal["full", "audit", "off"]
-TRACE_MODES: tuple[TraceMode, ...] = ("full", "audit", "off")
+TraceMode = Literal["auto", "full", "audit", "off"]
+TRACE_MODES: tuple[TraceMode, ...] = ("auto", "full", "audit", "off")
 EventKind = Literal["r", "w", "url", "host"]
 BOOT_DIR = Path(__file__).parent / "trace_boot"
 _SYSCALLS = "open,openat,openat2,creat,rename,renameat,renameat2"
@@ -62,7 +68,7 @@ class Trace:
 
 
 def trace_mode(layout: RepoLayout, asked: str | None = None) -> TraceMode:
-    """``asked``, else ``SOLVENT_TRACE``, else the config's ``[repro] trace``, else full."""
+    """``asked``, else ``SOLVENT_TRACE``, else the config's ``[repro] trace``, else auto."""
     chosen = asked or os.environ.get("SOLVENT_TRACE")
     if not chosen:
         from solvent.config import read_toml
@@ -72,7 +78,7 @@ def trace_mode(layout: RepoLayout, asked: str | None = None) -> TraceMode:
             if isinstance(table, dict) and table.get("trace"):
                 chosen = str(table["trace"])
                 break
-    chosen = chosen or "full"
+    chosen = chosen or "auto"
     for mode in TRACE_MODES:
         if chosen == mode:
             return mode
@@ -97,6 +103,47 @@ def usable_strace() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return found if probe.returncode == 0 else None
+
+
+_PYTHON = re.compile(r"(?:.*/)?python(?:\d+(?:\.\d+)*)?")
+_SEPARATORS = {"&&", "||", ";", "|", "&"}
+_PUNCTUATION = frozenset("();<>|&")
+
+
+def python_only(cmd: str) -> bool:
+    """True when every program the shell command ``cmd`` runs is Python and the shell itself
+    opens nothing for it (no redirection): the audit hook then sees every open."""
+    if "python" not in cmd or "`" in cmd or "$(" in cmd:
+        return False
+    import shlex
+
+    try:
+        lexer = shlex.shlex(cmd, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return False
+    program = True  # the next token names a program
+    for token in tokens:
+        if set(token) <= _PUNCTUATION and set(token) & set("<>()"):
+            return False  # a redirection or a subshell (shlex splits them off)
+        if token in _SEPARATORS:
+            program = True
+        elif program:
+            name, eq, _ = token.partition("=")
+            if eq and name.isidentifier():
+                continue  # VAR=value before the program
+            if not _PYTHON.fullmatch(token):
+                return False
+            program = False
+    return True
+
+
+def strace_for(mode: str, cmds: tuple[str, ...]) -> str | None:
+    """The strace to wrap a stage's commands with in trace ``mode``, if any."""
+    if mode == "full" or (mode == "auto" and not all(python_only(c) for c in cmds)):
+        return usable_strace()
+    return None
 
 
 def trace_env(env: dict[str, str], trace: Trace) -> dict[str, str]:
