@@ -177,6 +177,23 @@ def test_a_shell_stage_is_traced_by_strace(repo: Path) -> None:
     assert writes(doc) == []  # out.txt was renamed away; final.txt is declared
 
 
+@needs_strace
+def test_full_traces_what_a_python_stage_opens_outside_python(repo: Path) -> None:
+    write(repo, "data/x.txt", "x\n")
+    write(repo, "run.py", """\
+        import subprocess
+        subprocess.run(["cat", "data/x.txt"], check=True)
+        open("out.txt", "w").write("done")
+        """)  # fmt: skip
+    write(repo, "solvent.yaml", f"stages:\n  run:\n    cmd: {PY} run.py\n    outs: [out.txt]\n")
+    solvent_ok(repo, "repro")  # auto: a Python-only command gets the hook alone, blind to cat
+    assert access_of(repo, "run")["tracer"] == "audit"
+    assert reads(access_of(repo, "run")) == []
+    solvent_ok(repo, "repro", "--force", "--trace", "full")
+    assert access_of(repo, "run")["tracer"] == "audit+strace"
+    assert reads(access_of(repo, "run")) == [("data/x.txt", None, None)]
+
+
 def test_strict_deps_fails_the_stage_and_writes_no_lock_entry(repo: Path) -> None:
     write(repo, "data/extra.csv", "a\n1\n")
     write(repo, "train.py", 'open("model.txt", "w").write(open("data/extra.csv").read())\n')
