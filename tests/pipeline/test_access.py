@@ -158,6 +158,25 @@ def test_declared_deps_folders_params_code_and_outs_are_no_finding(repo: Path) -
     assert doc["tracer"] == ("audit+strace" if usable_strace() else "audit")
 
 
+def test_paths_are_judged_from_the_repo_root_when_the_stage_has_a_wdir(repo: Path) -> None:
+    write(repo, "data/x.csv", "a\n1\n")
+    write(repo, "data/y.csv", "a\n2\n")
+    write(repo, "sub/fit.py", """\
+        text = open("../data/x.csv").read() + open("../data/y.csv").read()
+        open("model.txt", "w").write(text)
+        """)  # fmt: skip
+    write(repo, "solvent.yaml", f"""\
+        stages:
+          fit:
+            wdir: sub
+            cmd: {PY} fit.py
+            deps: [../data/x.csv]
+            outs: [model.txt]
+        """)  # fmt: skip
+    solvent_ok(repo, "repro")
+    assert reads(access_of(repo, "fit")) == [("data/y.csv", "sub/fit.py", 1)]
+
+
 @needs_strace
 def test_a_shell_stage_is_traced_by_strace(repo: Path) -> None:
     write(repo, "data/x.txt", "x\n")
