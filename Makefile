@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench bench-health bench-dask compat clean
+.PHONY: demo test lint typecheck unit bench bench-health bench-dask bench-audit compat clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench-health: $(STAMP)
 # solvent repro on a local Dask cluster against the local executor (demo and an 8-stage fan-out).
 bench-dask: $(STAMP)
 	$(BIN)/python bench/dask.py $(BENCH_ARGS)
+
+# What the audit hook and strace add to a pandas + scikit-learn stage's run time.
+bench-audit: $(STAMP)
+	$(BIN)/python bench/audit_hook.py $(BENCH_ARGS)
 
 # Installs DVC into bench/.venv-dvc, then checks stage names, commands and edges against it.
 compat: $(STAMP)

@@ -272,8 +272,15 @@ class Repo:
         remote: str | None = None,
         download: bool = True,
         retries: int = 2,
+        strict_deps: bool = False,
+        trace: str | None = None,
     ) -> ReproReport:
         """Run the stale stages among the selected ones (all by default).
+
+        Local stages are traced (``trace``: auto, full, audit or off; default
+        ``SOLVENT_TRACE``, then ``[repro] trace``, then auto; see ``pipeline.tracing``): a file
+        read or written that the stage does not declare is a warning, and with ``strict_deps``
+        fails the stage.
 
         ``executor`` "dask" runs them on a Dask cluster (``scheduler_address``, or a local
         one), moving data through ``remote``; outs are checked out here unless ``download``
@@ -287,6 +294,8 @@ class Repo:
         from solvent.pipeline.graph import select
 
         executor, scheduler_address = _executor_choice(self.layout, executor, scheduler_address)
+        if trace is not None and trace not in ("auto", "full", "audit", "off"):
+            raise UsageError(f"unknown trace mode '{trace}'", "choose from auto, full, audit, off")
 
         graph = self.graph()
         if graph is None:
@@ -302,6 +311,8 @@ class Repo:
             run_cache=run_cache,
             dry=dry,
             inspect=self._data_inspection(),
+            strict_deps=strict_deps,
+            trace=trace,
         )
         events = events or (lambda kind, text: None)
         runner: Executor | None = None

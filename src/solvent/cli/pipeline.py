@@ -33,6 +33,8 @@ def _event(kind: str, text: str) -> None:
         styled((mark, style), (text, ""))
     elif kind == "skip":
         styled((f"· {text}", "dim"))
+    elif kind == "warn":
+        styled(("! ", "bold yellow"), (text, "yellow"))
 
 
 def repro(
@@ -77,6 +79,22 @@ def repro(
     retries: Annotated[
         int, typer.Option("--retries", min=0, help="With dask: reruns when a worker dies.")
     ] = 2,
+    strict_deps: Annotated[
+        bool,
+        typer.Option(
+            "--strict-deps",
+            help="Fail a stage that reads or writes a repo file it does not declare.",
+        ),
+    ] = False,
+    trace: Annotated[
+        str | None,
+        typer.Option(
+            "--trace",
+            help="Watch what local stages open: auto (audit hook; strace for non-Python "
+            "commands), full (strace always), audit, off. Default: SOLVENT_TRACE, "
+            "[repro] trace, auto.",
+        ),
+    ] = None,
     json: JSON = False,
 ) -> None:
     """Run the stages whose code, deps or params changed, independent ones in parallel."""
@@ -97,6 +115,8 @@ def repro(
         remote=remote,
         download=not no_download,
         retries=retries,
+        strict_deps=strict_deps,
+        trace=trace,
     )
     if json:
         print_json(report)

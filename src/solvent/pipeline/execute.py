@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from solvent.errors import SolventError
 from solvent.pipeline.codedeps import CodeDeps
@@ -39,6 +39,9 @@ from solvent.tracking.pointer import Pointer, pointer_path_for
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from solvent.pipeline.access import AccessReport
+    from solvent.pipeline.tracing import Trace
 
 
 class Outcome(Enum):
@@ -86,6 +89,8 @@ class ReproOptions:
     run_cache: bool = True
     dry: bool = False
     inspect: Inspector | None = None
+    strict_deps: bool = False  # a stage that reads or writes an undeclared path fails
+    trace: str | None = None  # auto, full, audit, off; None: SOLVENT_TRACE, [repro] trace, auto
 
 
 class StageFailed(Exception):
@@ -126,6 +131,8 @@ class Scheduler:
         self.recorder = Recorder(layout)
         self.runcache = RunCache(layout.dot / "runcache")
         self._elsewhere: dict[PurePosixPath, LockedPath] = {}  # outs left on a remote
+        self._traces: dict[str, Trace] = {}  # stage → its running job's trace
+        self._trace_mode: str | None = None
 
     def _line(self, stage: str, line: str) -> None:
         with self._print_lock:
@@ -194,15 +201,63 @@ class Scheduler:
             path.parent.mkdir(parents=True, exist_ok=True)
 
     def _finish(self, stage: Stage, before: StageState, result: JobResult) -> None:
+        access = self._access(stage, before)
+        kept: dict[str, Any] = access.to_json() if access is not None else {}
         try:
-            entry = self._finish_run(stage, before, result)
+            entry = self._finish_run(stage, before, result, access)
         except StageFailed as e:
             self.recorder.record(stage, before, None, "failed", result.started, result.ended,
-                                 str(e))  # fmt: skip
+                                 str(e), access=kept)  # fmt: skip
             raise
-        self.recorder.record(stage, before, entry, "ran", result.started, result.ended)
+        self.recorder.record(stage, before, entry, "ran", result.started, result.ended,
+                             access=kept)  # fmt: skip
 
-    def _finish_run(self, stage: Stage, before: StageState, result: JobResult) -> StageLock:
+    def _trace(self, stage: Stage) -> Trace | None:
+        """Where the job of ``stage`` leaves its trace; None when it runs untraced (tracing
+        off, or an executor that runs away from here)."""
+        if not isinstance(self.executor, LocalExecutor):
+            return None  # Dask workers run in scratch copies: not traced
+        from solvent.pipeline import tracing
+
+        if self._trace_mode is None:
+            self._trace_mode = tracing.trace_mode(self.layout, self.options.trace)
+        if self._trace_mode == "off":
+            return None
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="solvent-trace-"))
+        strace = tracing.strace_for(self._trace_mode, shell_commands(stage))
+        trace = self._traces[stage.name] = tracing.Trace(folder, strace)
+        return trace
+
+    def _access(self, stage: Stage, before: StageState) -> AccessReport | None:
+        """Judge what the finished job of ``stage`` opened; warn about each finding."""
+        trace = self._traces.pop(stage.name, None)
+        if trace is None:
+            return None
+        from solvent.pipeline import access, tracing
+
+        try:
+            events = tracing.read_events(trace, self.layout.abs(stage.wdir))
+        except OSError:
+            events = []
+        finally:
+            shutil.rmtree(trace.dir, ignore_errors=True)
+        root = self.layout.root
+
+        def kind_of(rel: PurePosixPath) -> str:
+            path = root / rel
+            return "dir" if path.is_dir() else "file" if path.exists() else ""
+
+        observed = access.observe(events, access.repo_roots(str(root)), kind_of)
+        report = access.judge(observed, stage, trace.label, before.code)
+        for line in access.describe(report, stage):
+            self.events("warn", f"{stage.name}: {line}")
+        return report
+
+    def _finish_run(
+        self, stage: Stage, before: StageState, result: JobResult, access: AccessReport | None
+    ) -> StageLock:
         if result.returncode != 0:
             raise StageFailed(
                 f"command failed with exit code {result.returncode}: {result.failed_cmd}"
@@ -212,6 +267,10 @@ class Scheduler:
             there = os.path.lexists(self.layout.abs(out.path)) if written is None else None
             if not (there or (written is not None and out.path in written)):
                 raise StageFailed(f"the command did not write its out {out.path}")
+        if self.options.strict_deps and access is not None and access.undeclared:
+            from solvent.pipeline.access import strict_failure
+
+            raise StageFailed(strict_failure(access, stage))
         # Deps that checks compare with their locked version are kept in the cache.
         kept = {p for c in stage.checks if c.kind in ("schema", "drift") for p in c.paths}
         for dep, was in before.deps.items():
@@ -322,6 +381,8 @@ class Scheduler:
         finally:
             self.executor.shutdown()
             self.recorder.close()
+            for trace in self._traces.values():  # jobs that never finished
+                shutil.rmtree(trace.dir, ignore_errors=True)
         for stage in stages:
             found = outcome.get(stage.name)
             report.stages.append(found or StageReport(stage.name, Outcome.NOT_RUN))
@@ -367,6 +428,7 @@ class Scheduler:
                 return False
             self.recorder.begin()
             self._prepare_outs(stage)
+            trace = self._trace(stage)
         except (StageFailed, SolventError, OSError) as e:  # this stage fails, not the run
             outcome[name] = StageReport(name, Outcome.FAILED, error=str(e))
             self.events("fail", f"{name}: {e}")
@@ -379,6 +441,7 @@ class Scheduler:
             self.layout.abs(log_path(name)),
             stage,
             tuple(d for d in state.deps.values() if d is not None),
+            trace,
         )
         running[self.executor.submit(job)] = (stage, state, why)
         return True

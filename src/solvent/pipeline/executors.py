@@ -23,6 +23,8 @@ from solvent.pipeline.lock import LockedPath
 
 if TYPE_CHECKING:  # the pool is made when a first job is submitted: a no-op repro has none
     from concurrent.futures import Future, ThreadPoolExecutor
+
+    from solvent.pipeline.tracing import Trace
 from solvent.pipeline.model import Stage
 
 LineSink = Callable[[str, str], None]  # (stage name, line without newline)
@@ -36,6 +38,7 @@ class Job:
     log: Path
     definition: Stage | None = None  # for executors that run away from the workspace
     inputs: tuple[LockedPath, ...] = ()  # the deps as the scheduler saw them before the run
+    trace: Trace | None = None  # watch what the commands open (executors may ignore it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class LocalExecutor:
         self._pool: ThreadPoolExecutor | None = None
         self._sink = sink
         self._procs: set[subprocess.Popen[bytes]] = set()
+        self._groups: set[subprocess.Popen[bytes]] = set()  # signalled as a process group
         self._lock = threading.Lock()
         self._stopping = False
 
@@ -86,22 +90,36 @@ class LocalExecutor:
         started = time.time()
         job.log.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "SOLVENT_STAGE": job.stage}
+        if job.trace is not None:
+            from solvent.pipeline.tracing import trace_env
+
+            env = trace_env(env, job.trace)
         with job.log.open("wb") as log:
             for cmd in job.cmds:
                 if self._stopping:
                     return JobResult(job.stage, 130, cmd, started, time.time())
                 log.write(f"$ {cmd}\n".encode())
+                argv = None
+                if job.trace is not None:
+                    from solvent.pipeline.tracing import wrapped
+
+                    argv = wrapped(cmd, job.trace)
+                # Under strace the command gets its own process group: a signal to strace
+                # alone would detach it and leave the command running.
                 proc = subprocess.Popen(
-                    cmd,
-                    shell=True,
+                    argv or cmd,
+                    shell=argv is None,
                     cwd=job.cwd,
                     env=env,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
+                    start_new_session=argv is not None,
                 )
                 with self._lock:
                     self._procs.add(proc)
+                    if argv is not None:
+                        self._groups.add(proc)
                 try:
                     assert proc.stdout is not None
                     for raw in proc.stdout:
@@ -111,6 +129,7 @@ class LocalExecutor:
                 finally:
                     with self._lock:
                         self._procs.discard(proc)
+                        self._groups.discard(proc)
                 log.flush()
                 if code != 0:
                     return JobResult(job.stage, code, cmd, started, time.time())
@@ -121,20 +140,24 @@ class LocalExecutor:
         self._stopping = True
         with self._lock:
             procs = list(self._procs)
+            groups = set(self._groups)
         for proc in procs:
-            _signal(proc, signal.SIGTERM)
+            _signal(proc, signal.SIGTERM, proc in groups)
         deadline = time.monotonic() + 5
         for proc in procs:
             try:
                 proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                _signal(proc, signal.SIGKILL)
+                _signal(proc, signal.SIGKILL, proc in groups)
 
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
 
-def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(sig)
+def _signal(proc: subprocess.Popen[bytes], sig: int, group: bool = False) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)

@@ -40,6 +40,7 @@ class Recorder:
     def record(
         self, stage: Stage, state: StageState, entry: StageLock | None, status: RunStatus,
         started: float, ended: float, error: str | None = None,
+        access: dict[str, Any] | None = None,
     ) -> RunRecord:  # fmt: skip
         import socket
 
@@ -66,6 +67,7 @@ class Recorder:
             host=socket.gethostname(),
             experiment=self.experiment,
             error=error,
+            access=access or {},
         )
         if self._ledger is None:
             self._ledger = Ledger(self.layout.dot)

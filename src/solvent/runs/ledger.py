@@ -66,6 +66,9 @@ class RunRecord:
     host: str = ""
     experiment: str | None = None
     error: str | None = None
+    # What the run opened that its stage does not declare (pipeline.access.AccessReport);
+    # empty for untraced runs and records written before tracing existed.
+    access: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         """Canonical bytes: what the remote stores under ``runs/<run_id>.json``."""
