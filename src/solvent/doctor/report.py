@@ -50,19 +50,29 @@ class DoctorReport:
 
 
 def diagnose(project: Project, options: DoctorOptions | None = None) -> DoctorReport:
-    from solvent.doctor import cascades, config_debt, coverage, jungle, thresholds, unstable
+    from solvent.doctor import (
+        cascades,
+        config_debt,
+        coverage,
+        jungle,
+        thresholds,
+        unstable,
+        visibility,
+    )  # fmt: skip
     from solvent.doctor.mltestscore import score as mltest_score
     from solvent.doctor.reproduce import scan as reproduce_scan
 
     options = options or DoctorOptions()
     cuts = thresholds.scan(project)
     flagged = {(f.file or "", f.line or 0) for f in cuts}
+    shaky = unstable.scan(project)
     found = [
+        *visibility.scan(project, [f for f in shaky if f.code == "outside-input"]),
         *cascades.scan(project),
         *jungle.scan(project),
         *config_debt.scan(project, flagged),
         *cuts,
-        *unstable.scan(project),
+        *shaky,
         *reproduce_scan(project),
         *coverage.scan(project, cuts, options.audit_age_days),
     ]
