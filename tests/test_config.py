@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ def test_no_config_file_means_defaults(dot: Path) -> None:
 
 def test_default_config_file_parses_to_defaults(dot: Path) -> None:
     (dot / "config.toml").write_text(DEFAULT_CONFIG)
+    assert load_config(dot) == Config()
+    # read without parsing when untouched: what it says must be what Config() holds
+    assert tuple(tomllib.loads(DEFAULT_CONFIG)["cache"]["link"]) == Config().link
+    (dot / "config.toml").write_text(DEFAULT_CONFIG + "\n")  # touched: parsed
     assert load_config(dot) == Config()
 
 

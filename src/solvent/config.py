@@ -50,8 +50,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise MalformedFileError(f"{path}: {e}", "fix the TOML syntax") from None
 
 
+def _is_default(dot: Path) -> bool:
+    """The config 'init' wrote, untouched and not overridden: no TOML parser needed."""
+    try:
+        return (dot / "config.toml").read_bytes() == DEFAULT_CONFIG.encode() and not (
+            dot / "config.local.toml"
+        ).exists()
+    except OSError:
+        return False
+
+
 def load_config(dot: Path) -> Config:
     """Read the shared config, then let ``config.local.toml`` override it key by key."""
+    if _is_default(dot):
+        return Config()
     merged: dict[str, object] = {}
     for name in ("config.toml", "config.local.toml"):
         for section, values in read_toml(dot / name).items():

@@ -1,8 +1,8 @@
-"""The few git operations Solvent needs, through the real git command."""
+"""The few git operations Solvent needs, through the real git command. ``subprocess`` is
+imported by the calls that need it: commands that never run git (``status``) skip it."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from solvent.errors import GitError
@@ -11,6 +11,8 @@ POINTER_SUFFIX = ".solvent"
 
 
 def git(root: Path, *args: str, input: bytes | None = None) -> bytes:
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", *args], cwd=root, input=input, capture_output=True, check=False
@@ -26,6 +28,8 @@ def git(root: Path, *args: str, input: bytes | None = None) -> bytes:
 
 
 def toplevel(path: Path) -> Path | None:
+    import subprocess
+
     proc = subprocess.run(
         ["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, check=False
     )

@@ -141,3 +141,49 @@ def test_has_stays_true_after_switching_to_prefix_listings(tmp_path: Path) -> No
 
 def _rel(oid: ObjectId) -> tuple[str, str, str]:
     return (ALGORITHM, oid.digest[:2], oid.digest[2:])
+
+
+def test_a_batch_into_new_prefix_folders_moves_them_whole(store: ObjectStore) -> None:
+    first = store.put_bytes(b"first")
+    store.flush()
+    inode = (store.objects / first.digest[:2]).stat().st_ino
+    ids = [store.put_bytes(str(i).encode()) for i in range(600)]  # most prefixes new
+    same_prefix = next(
+        blob
+        for blob in (b"again %d" % i for i in range(10_000))
+        if hash_bytes(blob).digest[:2] == first.digest[:2]
+    )
+    again = store.put_bytes(same_prefix)  # into a prefix folder the cache has: renamed alone
+    store.flush()
+    assert (store.objects / first.digest[:2]).stat().st_ino == inode  # kept, filled in
+    for oid in [first, *ids, again]:
+        assert store.verify(oid)
+        assert stat.S_IMODE(store.path(oid).stat().st_mode) == 0o444
+    assert sorted(store.iter_ids()) == sorted({first, *ids, again})
+    assert os.listdir(store.tmp) == []
+
+
+def test_writers_in_threads_while_batches_flush(
+    store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from solvent.storage import objects
+
+    monkeypatch.setattr(objects, "BATCH_LIMIT", 7)  # many flushes during the writes
+    blobs = [str(i % 300).encode() for i in range(1200)]  # each one four times
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(store.put_bytes, blobs))
+    store.flush()
+    assert set(store.iter_ids()) == set(ids)
+    assert all(store.verify(oid) for oid in set(ids))
+    assert os.listdir(store.tmp) == []
+
+
+def test_clean_tmp_removes_a_killed_writers_stage(store: ObjectStore) -> None:
+    for i in range(20):
+        store.put_bytes(str(i).encode())
+    fresh = ObjectStore(store.root)  # the writer died before its flush
+    assert fresh.clean_tmp() == 20
+    assert os.listdir(store.tmp) == []
+    assert list(fresh.iter_ids()) == []

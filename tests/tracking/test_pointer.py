@@ -140,3 +140,23 @@ def test_rendered_pointers_take_the_fast_path(name: str, executable: bool) -> No
         return
     assert _plain_doc(text) == yaml.safe_load(text)
     assert parse_pointer(pointer.where, text) == pointer
+
+
+@given(
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
+    | st.sampled_from(["yes", "No", "null", "a b", "é", "-x", "1e3", "x:y"]),
+    st.sampled_from(["file", "dir"]),
+    st.integers(0, 10**18),
+    st.booleans(),
+)
+def test_plain_render_writes_what_yaml_writes(
+    name: str, kind: str, size: int, executable: bool
+) -> None:
+    pointer = Pointer(PurePosixPath(f"{name}.solvent"), PurePosixPath(name), OID, kind, size,  # type: ignore[arg-type]
+                      3, executable)  # fmt: skip
+    fields: dict[str, object] = {
+        "path": name, "id": str(OID), "kind": kind, "size": size, "files": 3,
+    }  # fmt: skip
+    if executable:
+        fields["executable"] = True
+    assert pointer.render() == HEADER + yaml.safe_dump(fields, sort_keys=False)

@@ -12,6 +12,13 @@ def main() -> None:
 
         print(f"solvent {__version__}")
         return
-    from solvent.cli.app import run
+    from solvent.cli.fast import fast_command
 
-    sys.exit(run(argv))
+    command = fast_command(argv)
+    if command is None:
+        from solvent.cli.app import run
+
+        sys.exit(run(argv))
+    from solvent.cli.guard import guarded
+
+    sys.exit(guarded(command, debug=False))

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from solvent import __version__
-from solvent.cli.render import command_group, err_console, escape
-from solvent.errors import SolventError
+from solvent.cli.guard import guarded
+from solvent.cli.render import command_group
 
 # Each top-level command, and the module whose ``register`` adds it. A run registers only the
 # module of the command it was given (Typer builds every registered command's parameters on
@@ -69,33 +69,10 @@ def modules_for(argv: list[str]) -> tuple[str, ...]:
 
 def run(argv: list[str]) -> int:
     """Run the app; click prints usage errors and exits by itself (SystemExit passes)."""
-    debug = "--debug" in argv
     register(modules_for(argv))
-    try:
-        try:
-            app(args=argv, prog_name="solvent")
-        except SystemExit as done:
-            if done.code in (0, None):
-                from solvent.storage import memo
 
-                memo.flush()  # parsed files are remembered only by commands that succeed
-            raise
-    except SolventError as e:
-        if debug:
-            import traceback
+    def call() -> int:
+        app(args=argv, prog_name="solvent")
+        return 0
 
-            traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {escape(e.message)}", soft_wrap=True)
-        if e.hint:
-            err_console.print(f"  [dim]hint:[/] {escape(e.hint)}", soft_wrap=True)
-        return e.exit_code
-    except KeyboardInterrupt:
-        err_console.print("interrupted")
-        return 130
-    except Exception as e:
-        if debug:
-            raise
-        err_console.print(f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e))}")
-        err_console.print("  [dim]hint:[/] rerun with --debug for the traceback and report it")
-        return 70
-    return 0
+    return guarded(call, "--debug" in argv)

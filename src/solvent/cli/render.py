@@ -14,9 +14,8 @@ import time
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, cast
 
-import typer
-
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
     from rich.progress import Progress
 
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
 def command_group(help: str, **kwargs: Any) -> typer.Typer:
     """A Typer app with plain help: Typer's Rich help pulls in Markdown and Pygments, which
     would double the time of every ``--help``."""
+    import typer  # not at the top: the hot commands run without Typer (see cli/fast.py)
+
     return typer.Typer(
         help=help,
         no_args_is_help=True,
@@ -63,6 +64,11 @@ class _LazyConsole:
     @property
     def _stream(self) -> Any:
         return sys.stderr if self._options.get("stderr") else sys.stdout
+
+    @property
+    def is_terminal(self) -> bool:
+        """Rich's answer, asked only when the stream is a terminal or colour is forced."""
+        return False if self._console is None and self._piped() else self._rich.is_terminal
 
     def _piped(self) -> bool:
         forced = "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ

@@ -6,7 +6,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,8 @@ def syncfs(path: str | os.PathLike[str]) -> None:
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` so that a reader or a crash sees the old or the new file."""
+    import tempfile  # here: commands that write nothing skip importing it (and shutil)
+
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

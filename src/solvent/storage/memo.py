@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +77,8 @@ def flush() -> None:
         path = folder / name
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when something new is remembered
+
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as f:

@@ -4,6 +4,10 @@ An object's bytes live at ``blake3/ab/cdef…``. Writers put the bytes in a temp
 ``tmp/`` (same file system), make it durable, then rename it to its final name, so a crash
 never leaves a half object under a final name. Small objects are made durable in batches: one
 ``syncfs`` for many files instead of one ``fsync`` each. Objects are read-only.
+
+A batch of small objects is staged under its final names in ``tmp/<writer>/ab/cdef…``: where
+the cache has no ``ab/`` folder yet (a first add), the whole staged folder is renamed into
+place, one rename for a few hundred objects instead of one each.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from solvent.storage.hashing import hash_bytes, hash_file
 from solvent.storage.ids import ALGORITHM, ObjectId
 
 OBJECT_MODE = 0o444
-# Batches this large are made durable and renamed before more temp files pile up.
-BATCH_LIMIT = 4096
+# Batches this large (objects, or bytes) are made durable and renamed before more temp files
+# pile up. Large enough that a first add of tens of thousands of files is one batch.
+BATCH_LIMIT = 32768
+BATCH_BYTES = 256 * 1024 * 1024
 # After this many existence probes in one prefix folder, a store lists the folder once instead
 # of stat-ing each object in it: adding 20k new files otherwise costs 20k failed stats, while
 # a few probes per folder (re-adding ten files) stay cheaper than listing a big cache.
@@ -35,12 +41,19 @@ class ObjectStore:
         self.tmp = root / "tmp"
         self._objects = str(self.objects)
         self._tmp = str(self.tmp)
+        self._tag = f"{os.getpid()}-{os.urandom(4).hex()}"
         self._made_dirs: set[str] = set()
-        self._pending: list[tuple[str, str, ObjectId]] = []  # (temp, final name, id)
+        self._pending: list[tuple[str, str, ObjectId]] = []  # (temp, prefix, id)
         self._pending_ids: set[ObjectId] = set()
         self._unsynced = 0  # pending objects whose bytes are not yet known durable
+        self._unsynced_bytes = 0
         self._lock = threading.Lock()
-        self._tag = f"{os.getpid()}-{os.urandom(4).hex()}"
+        self._done = threading.Condition(self._lock)  # a staged write finished
+        self._gen = 0  # batches stage into tmp/<tag>.<gen>/; a flush starts the next one
+        self._stage = self._stage_root(0)
+        self._staged_dirs: set[str] = set()  # prefix folders made in this batch's stage
+        self._writing: dict[int, int] = {}  # gen -> staged writes in progress
+        self._flushing = threading.Lock()  # one flush at a time; writers go on meanwhile
         self._counter = itertools.count()
         self._probes: dict[str, int] = {}
         self._listed: dict[str, set[str]] = {}  # prefix -> names, for prefixes listed once
@@ -93,8 +106,11 @@ class ObjectStore:
         if self.tmp.is_dir():
             for entry in os.scandir(self.tmp):
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(entry.path)
-                    removed += 1
+                    if entry.is_dir(follow_symlinks=False):  # a batch's stage
+                        removed += _remove_tree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+                        removed += 1
         return removed
 
     # -- writing -------------------------------------------------------------------------
@@ -108,19 +124,28 @@ class ObjectStore:
         """Take a complete temp file whose bytes hash to ``oid``; like ``put_bytes`` it gets
         its final name at the next ``flush``. ``durable``: its bytes are on disk already (a
         link to a synced file), so only its name needs making durable."""
-        final = self._final(oid)
         with self._lock:
-            if oid in self._pending_ids:
-                os.unlink(tmp)
-                return
-            self._pending.append((tmp, final, oid))
-            self._pending_ids.add(oid)
-            if not durable:
-                self._unsynced += 1
-            # Written bytes pile up in temp files until a flush; links cost no space.
-            full = self._unsynced >= BATCH_LIMIT or len(self._pending) >= 8 * BATCH_LIMIT
+            full = self._take(tmp, oid, None if durable else 0)
         if full:
             self.flush()
+
+    def _take(self, tmp: str, oid: ObjectId, unsynced: int | None) -> bool:
+        """Add a pending object (lock held); ``unsynced``: bytes not yet durable, or None.
+        True when the batch is full."""
+        if oid in self._pending_ids:
+            os.unlink(tmp)
+            return False
+        self._pending.append((tmp, oid.digest[:2], oid))
+        self._pending_ids.add(oid)
+        if unsynced is not None:
+            self._unsynced += 1
+            self._unsynced_bytes += unsynced
+        # Written bytes pile up in temp files until a flush; links cost no space.
+        return (
+            self._unsynced >= BATCH_LIMIT
+            or self._unsynced_bytes >= BATCH_BYTES
+            or len(self._pending) >= 8 * BATCH_LIMIT
+        )
 
     def _final(self, oid: ObjectId) -> str:
         prefix = oid.digest[:2]
@@ -130,19 +155,50 @@ class ObjectStore:
             self._made_dirs.add(prefix)
         return f"{folder}/{oid.digest[2:]}"
 
+    def _stage_root(self, gen: int) -> str:
+        return f"{self._tmp}/{self._tag}.{gen}"
+
+    def _written(self, gen: int) -> None:
+        """A staged write of batch ``gen`` ended (lock held); wake a flush waiting for it."""
+        left = self._writing[gen] = self._writing[gen] - 1
+        if left == 0 and gen != self._gen:
+            self._done.notify_all()
+
     def put_bytes(self, data: bytes, oid: ObjectId | None = None) -> ObjectId:
         """Store ``data``; it becomes visible under its final name at the next ``flush``."""
         if oid is None:
             oid = hash_bytes(data)
         if self.has(oid):
             return oid
-        tmp = self.new_tmp()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+        prefix = oid.digest[:2]
+        with self._lock:  # a flush renames a stage only once its writes are done
+            gen, root = self._gen, self._stage
+            if prefix not in self._staged_dirs:
+                os.makedirs(f"{root}/{prefix}", exist_ok=True)
+                self._staged_dirs.add(prefix)
+            self._writing[gen] = self._writing.get(gen, 0) + 1
+        tmp = f"{root}/{prefix}/{oid.digest[2:]}"
         try:
-            _write_all(fd, data)
-        finally:
-            os.close(fd)
-        self.adopt(tmp, oid)
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+            except FileExistsError:  # another thread stages the same bytes: a name of our own
+                tmp = self.new_tmp()
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+        except BaseException:
+            with self._lock:
+                self._written(gen)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        with self._lock:
+            self._written(gen)
+            full = self._take(tmp, oid, len(data))
+        if full:
+            self.flush()
         return oid
 
     def put_file(self, src: str | os.PathLike[str]) -> ObjectId:
@@ -175,19 +231,52 @@ class ObjectStore:
 
     def flush(self) -> None:
         """Make pending objects durable, then give them their final names."""
-        with self._lock:
+        with self._flushing:
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._done:
+            gen, self._gen = self._gen, self._gen + 1  # later writes stage elsewhere
+            self._stage = self._stage_root(self._gen)
+            staged, self._staged_dirs = self._staged_dirs, set()
+            while self._writing.get(gen, 0):  # every write into this stage is adopted
+                self._done.wait()
+            self._writing.pop(gen, None)
             pending, self._pending = self._pending, []
-            unsynced, self._unsynced = self._unsynced, 0
-        if not pending:
-            return
-        if unsynced:  # written bytes are made durable before any gets its final name
-            syncfs(self.tmp)
-        for tmp, final, oid in pending:
-            os.replace(tmp, final)
-            self._placed(oid)
-        syncfs(self.objects)
-        with self._lock:  # only now: until renamed, 'has' must answer from the pending set
-            self._pending_ids.difference_update(oid for _t, _f, oid in pending)
+            unsynced, self._unsynced, self._unsynced_bytes = self._unsynced, 0, 0
+        root = self._stage_root(gen)
+        if pending:
+            if unsynced:  # written bytes are made durable before any gets its final name
+                syncfs(self.tmp)
+            moved = self._move_stages(root, staged)
+            for tmp, prefix, oid in pending:
+                if prefix not in moved or not tmp.startswith(f"{root}/"):
+                    os.replace(tmp, self._final(oid))
+                self._placed(oid)
+            syncfs(self.objects)
+            with self._lock:  # only now: until renamed, 'has' must answer from pending
+                self._pending_ids.difference_update(oid for _t, _p, oid in pending)
+        for prefix in staged:  # emptied by the renames above (or by nothing: no objects)
+            with contextlib.suppress(OSError):
+                os.rmdir(f"{root}/{prefix}")
+        with contextlib.suppress(OSError):
+            os.rmdir(root)
+
+    def _move_stages(self, root: str, staged: set[str]) -> set[str]:
+        """Rename whole staged prefix folders the cache does not have yet into place; the
+        prefixes moved. Their files' bytes are durable already (the caller synced them)."""
+        moved: set[str] = set()
+        for prefix in sorted(staged):
+            final = f"{self._objects}/{prefix}"
+            if prefix in self._made_dirs or os.path.lexists(final):
+                continue
+            try:
+                os.rename(f"{root}/{prefix}", final)
+            except OSError:  # made meanwhile by another writer: its files move one by one
+                continue
+            self._made_dirs.add(prefix)
+            moved.add(prefix)
+        return moved
 
     # -- reading -------------------------------------------------------------------------
 
@@ -219,6 +308,20 @@ class ObjectStore:
         with open(self.path(oid), "rb") as s:
             if not reflink(s.fileno(), dest_fd):
                 copy_fd(s.fileno(), dest_fd)
+
+
+def _remove_tree(path: str) -> int:
+    """Delete a stage folder and what it holds; the number of files removed."""
+    removed = 0
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            removed += _remove_tree(entry.path)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed += 1
+    os.rmdir(path)
+    return removed
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -40,9 +40,12 @@ def is_racy(mtime_ns: int, now_ns: int) -> bool:
 
 
 def any_racy(mtimes_ns: Iterable[int], now_ns: int) -> bool:
-    """``is_racy`` for many stats in one pass: the newest fine and newest coarse mtimes."""
+    """``is_racy`` for many stats: the newest fine and newest coarse mtimes."""
+    mtimes = list(mtimes_ns)
+    if now_ns - max(mtimes, default=0) >= RACY_COARSE_NS:
+        return False  # all older than the widest window (the usual case: one pass in C)
     newest = newest_coarse = 0
-    for m in mtimes_ns:
+    for m in mtimes:
         newest = max(newest, m)
         if m % 1_000_000_000 == 0:
             newest_coarse = max(newest_coarse, m)

@@ -13,7 +13,6 @@ from solvent.progress import Progress
 from solvent.repo import RepoLayout
 from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.ids import ObjectId
-from solvent.tracking.checkout import checkout_pointers
 from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for, read_pointer
 from solvent.tracking.select import tracking_parent
 from solvent.tracking.snapshot import snapshot
@@ -90,6 +89,8 @@ def add(
             if layout.uses_git:
                 ignore_in_git(layout, rel)
             if links[0] in ("hardlink", "symlink"):
+                from solvent.tracking.checkout import checkout_pointers
+
                 checkout_pointers(layout, [pointer], force=True, relink=True, jobs=jobs)
             results.append(
                 AddResult(

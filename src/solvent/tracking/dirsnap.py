@@ -12,6 +12,7 @@ import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from blake3 import blake3
 
@@ -23,6 +24,7 @@ from solvent.tracking.changes import FileChanges
 from solvent.tracking.workspace import DirScan, Identifier, is_executable
 
 _U64 = (1 << 64) - 1
+_MTIME = attrgetter("st_mtime_ns")
 
 
 @dataclass(slots=True)
@@ -48,7 +50,7 @@ def _keyed(scan: DirScan, path: str, prefix: str, now: int) -> _Node:
         numbers += (st.st_dev, st.st_ino, st.st_mtime_ns & _U64, st.st_size, st.st_mode & 0o777)
         node.size += st.st_size
     node.count = len(scan.files)
-    node.racy = bool(scan.files) and any_racy((st.st_mtime_ns for st in scan.files.values()), now)
+    node.racy = any_racy(map(_MTIME, scan.files.values()), now)
     h = blake3(path.encode())
     h.update("\0".join(scan.files).encode())
     h.update(array("Q", numbers).tobytes())

@@ -64,6 +64,9 @@ class Pointer:
             doc["executable"] = True
         if self.source is not None:
             doc["source"] = self.source.to_doc()
+        plain = _plain_render(doc)
+        if plain is not None:
+            return HEADER + plain
         import yaml
 
         return HEADER + yaml.safe_dump(doc, sort_keys=False)
@@ -112,6 +115,13 @@ def _plain_doc(text: bytes) -> dict[str, Any] | None:
         else:
             doc[name] = value.decode()
     return doc or None  # an empty file is YAML's null, not an empty mapping
+
+
+def _plain_render(doc: dict[str, object]) -> str | None:
+    """The lines YAML would write, when every value is one that ``_plain_doc`` reads back
+    the same (tests hold the two writers equal); None sends the rest to YAML."""
+    text = "".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}\n" for k, v in doc.items())
+    return text if _plain_doc(text.encode()) == doc else None
 
 
 def load_yaml_doc(where: PurePosixPath, text: bytes) -> Any:
