@@ -8,6 +8,9 @@ A folder remote on the cache's own file system shares objects by hard link, as `
 does between local repos: objects never change (they are read-only), a link appears whole
 under its name, and it costs one metadata write instead of a new file. Where links are not
 possible (another file system, or ``link = "copy"`` in the remote's options) bytes are copied.
+A small object fetched by link is read and hashed through one descriptor, then that very file
+is linked straight to its name in the cache (through ``/proc/self/fd``): no temp name, no
+rename, and a file swapped in on the remote meanwhile is never the one linked.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,11 +32,12 @@ from blake3 import blake3
 
 from solvent.errors import SolventError, UsageError
 from solvent.storage.fsutil import copy_fd, syncfs
-from solvent.storage.hashing import hash_bytes, hash_file, read_small
+from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file, read_fd, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
 from solvent.storage.objects import ObjectStore
 
 RETRIES = 4
+LINK_REFUSED = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP)
 STREAM_SIZE = 16 * 1024 * 1024  # objects at least this big are downloaded block by block
 STREAM_BLOCK = 4 * 1024 * 1024
 T = TypeVar("T")
@@ -71,6 +76,7 @@ class RemoteStore:
             raise UsageError(f"remote option link is {link!r}", "use 'hardlink' or 'copy'")
         self._links = self.local and link == "hardlink"  # turned off at the first refusal
         self._linked = False
+        self._fd_dir: tuple[int, int | None] | None = None  # (pid, /proc/self/fd or None)
         self._lock = threading.Lock()
         self._tag = uuid.uuid4().hex[:8]
         self._n = itertools.count()
@@ -149,7 +155,7 @@ class RemoteStore:
         except FileExistsError:
             pass  # already there: objects are named by their bytes
         except OSError as e:
-            if e.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP):
+            if e.errno in LINK_REFUSED:
                 self._links = False
                 return False
             raise
@@ -212,6 +218,50 @@ class RemoteStore:
             raise
 
     def _link_in(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
+        """Link a remote object into the cache, verified first; False where links cannot be
+        (nothing placed then, the caller copies)."""
+        fd_dir = self._proc_fd_dir()
+        if fd_dir is None:
+            return self._link_via_tmp(store, path, oid)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            st = os.fstat(fd)
+            if st.st_size >= MMAP_THRESHOLD:  # hashed by the multithreaded mmap path
+                return self._link_via_tmp(store, path, oid)
+            data = read_fd(fd, st.st_size)
+            if hash_bytes(data) != oid:
+                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            if st.st_mode & 0o222:  # cached objects are read-only, so this one too
+                try:
+                    os.fchmod(fd, 0o444)
+                except PermissionError:  # someone else's file: keep a copy instead
+                    store.put_bytes(data, oid)
+                    return True
+            try:
+                store.link(str(fd), oid, src_dir_fd=fd_dir)  # the file just hashed
+            except OSError as e:
+                if e.errno not in LINK_REFUSED:
+                    raise
+                self._links = False
+                store.put_bytes(data, oid)
+        finally:
+            os.close(fd)
+        return True
+
+    def _proc_fd_dir(self) -> int | None:
+        """A descriptor of this process's ``/proc/self/fd`` (Linux), to link a file by its
+        open descriptor; None where there is none. Opened again in a forked child."""
+        pid = os.getpid()
+        with self._lock:
+            if self._fd_dir is None or self._fd_dir[0] != pid:
+                fd = None
+                with contextlib.suppress(OSError):
+                    fd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+                    weakref.finalize(self, os.close, fd)
+                self._fd_dir = (pid, fd)
+            return self._fd_dir[1]
+
+    def _link_via_tmp(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
         """Link a remote object into the cache's temp folder, hash what was linked, and hand
         it to the store (renamed into place at its next flush)."""
         tmp = store.new_tmp()
