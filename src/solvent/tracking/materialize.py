@@ -60,7 +60,7 @@ class Materializer:
             raise
 
     def _place(self, oid: ObjectId, tmp: str, executable: bool) -> os.stat_result | None:
-        src = str(self.store.path(oid))
+        src = self.store.fspath(oid)
         for kind in list(self.links):
             if kind in ("hardlink", "symlink") and executable:
                 continue  # a link shares the object's read-only, non-executable mode
@@ -110,11 +110,11 @@ class Materializer:
         first = self.links[0]
         if first == "hardlink":
             try:
-                return os.stat(dest).st_ino == os.stat(self.store.path(oid)).st_ino
+                return os.stat(dest).st_ino == os.stat(self.store.fspath(oid)).st_ino
             except FileNotFoundError:
                 return False
         if first == "symlink":
-            return os.path.islink(dest) and os.readlink(dest) == str(self.store.path(oid))
+            return os.path.islink(dest) and os.readlink(dest) == self.store.fspath(oid)
         return not os.path.islink(dest)
 
 
