@@ -63,7 +63,7 @@ def fetch(
     """Download what the pointers need, trees first (level by level), then files."""
     progress = progress or NoProgress()
     store = layout.store
-    loader = TreeLoader(store.read_bytes)
+    loader = layout.trees
     report = SyncReport(remote.url)
     level = {p.id: p.kind == "dir" for p in pointers}
     sizes = {p.id: p.size for p in pointers if p.kind == "file"}
