@@ -73,10 +73,7 @@ def fetch(
         seen.update(level)
         missing = {o for o in level if not store.has(o)}
         report.already += len(level) - len(missing)
-        workers = 1 if remote.local else jobs  # as in push: local file creation contends
-        result = transfer(
-            missing, lambda o: remote.download(store, o, sizes.get(o)), workers, progress.advance
-        )
+        result = remote.fetch_into(store, missing, sizes, jobs, progress.advance)
         store.flush()
         report.moved += len(result.sent)
         report.failed.update({str(o): why for o, why in result.failed.items()})
