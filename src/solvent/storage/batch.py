@@ -1,7 +1,7 @@
 """Many small requests to an async file system (s3fs) at once, on its own event loop.
 
 One thread per request in flight, each calling fsspec's blocking wrapper, spends more time
-handing coroutines to the loop and back than a small object takes to arrive: the client then
+handing coroutines to the loop and back than a small object takes to travel: the client then
 competes for the CPU with the server it waits on. Gathering the coroutines on the loop (as
 DVC does through s3fs) issues the same requests with a fraction of the work.
 """
@@ -15,24 +15,29 @@ from typing import Any
 RETRIES = 4
 
 
-def cat_many(fs: Any, paths: list[str], limit: int) -> list[bytes | BaseException]:
-    """The bytes of each path, or the exception that ended its tries, in order; at most
-    ``limit`` requests in flight. ``fs`` is an fsspec ``AsyncFileSystem``."""
+def call_many(
+    fs: Any, method: str, calls: list[tuple[Any, ...]], limit: int, **kwargs: Any
+) -> list[Any | BaseException]:
+    """``fs.<method>(*args, **kwargs)`` (a coroutine method of an fsspec ``AsyncFileSystem``,
+    e.g. ``_cat_file``) once per ``calls`` entry, at most ``limit`` in flight; in order, each
+    result or the exception that ended its tries."""
     from fsspec.asyn import sync
 
-    result: list[bytes | BaseException] = sync(fs.loop, _gather, fs, paths, limit)
+    call = getattr(fs, method)
+    result: list[Any | BaseException] = sync(fs.loop, _gather, call, calls, kwargs, limit)
     return result
 
 
-async def _gather(fs: Any, paths: list[str], limit: int) -> list[bytes | BaseException]:
+async def _gather(
+    call: Any, calls: list[tuple[Any, ...]], kwargs: dict[str, Any], limit: int
+) -> list[Any]:
     gate = asyncio.Semaphore(max(1, limit))
 
-    async def one(path: str) -> bytes:
+    async def one(args: tuple[Any, ...]) -> Any:
         async with gate:
             for attempt in range(RETRIES):
                 try:
-                    data: bytes = await fs._cat_file(path)
-                    return data
+                    return await call(*args, **kwargs)
                 except (FileNotFoundError, PermissionError):
                     raise
                 except OSError:
@@ -41,4 +46,4 @@ async def _gather(fs: Any, paths: list[str], limit: int) -> list[bytes | BaseExc
                     await asyncio.sleep(0.05 * 2**attempt)
             raise AssertionError("unreachable")
 
-    return await asyncio.gather(*(one(p) for p in paths), return_exceptions=True)
+    return await asyncio.gather(*(one(args) for args in calls), return_exceptions=True)

@@ -38,6 +38,7 @@ from solvent.storage.objects import ObjectStore
 
 RETRIES = 4
 BATCH = 1024  # small objects asked of an async remote at once (their bytes held until stored)
+IN_FLIGHT = 4  # requests in flight per job, to an async remote
 LINK_REFUSED = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP)
 STREAM_SIZE = 16 * 1024 * 1024  # objects at least this big are downloaded block by block
 STREAM_BLOCK = 4 * 1024 * 1024
@@ -118,6 +119,24 @@ class RemoteStore:
     def _exists(self, oid: ObjectId) -> bool:
         return bool(_retry(lambda: self.fs.exists(self.path(oid))))
 
+    def send(
+        self, store: ObjectStore, oids: Iterable[ObjectId], jobs: int,
+        advance: Callable[[int], None],
+    ) -> TransferResult:  # fmt: skip
+        """Upload ``oids`` from the cache; failures are collected, not raised. To an async
+        remote (S3) in batches on its event loop, else through ``upload`` in threads (one for a
+        folder: file creation is kernel-bound and threads contend). Call ``finish`` after."""
+        ids = list(oids)
+        if self.local or not self._is_async():
+            workers = 1 if self.local else jobs
+            return transfer(ids, lambda o: self.upload(store, o), workers, advance)
+        result = TransferResult()
+        self._batched(
+            ids, "_put_file", lambda o: (store.fspath(o), self.path(o)), lambda _o, _r: None,
+            jobs, advance, result,
+        )  # fmt: skip
+        return result
+
     def upload(self, store: ObjectStore, oid: ObjectId) -> None:
         """Send one object. To a folder it is linked, or copied to a temp name that
         ``finish`` renames into place once one ``syncfs`` made the batch durable."""
@@ -189,32 +208,59 @@ class RemoteStore:
         large = [o for o in ids if sizes.get(o, 0) >= STREAM_SIZE]
         result = transfer(large, lambda o: self.download(store, o, sizes[o]), jobs, advance)
         small = [o for o in ids if sizes.get(o, 0) < STREAM_SIZE]
-        for k in range(0, len(small), BATCH):
-            self._fetch_batch(store, small[k : k + BATCH], jobs * 4, result)
-            advance(len(small[k : k + BATCH]))
+
+        def keep(oid: ObjectId, data: bytes) -> None:
+            if hash_bytes(data) != oid:
+                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            store.put_bytes(data, oid)
+
+        self._batched(
+            small, "_cat_file", lambda o: (self.path(o),), keep, jobs, advance, result,
+            **self._whole_get(),
+        )  # fmt: skip
         return result
+
+    def _whole_get(self) -> dict[str, Any]:
+        """Recent s3fs asks for an object's size (a HEAD request) before each ``cat_file``
+        unless told not to split it into parallel ranges: a small object then costs one GET."""
+        import inspect
+
+        cat = getattr(self.fs, "_cat_file", None)
+        if cat is not None and "max_concurrency" in inspect.signature(cat).parameters:
+            return {"max_concurrency": 1}
+        return {}
 
     def _is_async(self) -> bool:
         from fsspec.asyn import AsyncFileSystem
 
         return isinstance(self.fs, AsyncFileSystem)
 
-    def _fetch_batch(
-        self, store: ObjectStore, oids: list[ObjectId], limit: int, result: TransferResult
-    ) -> None:
-        from solvent.storage.batch import cat_many
+    def _batched(
+        self, ids: list[ObjectId], method: str, args: Callable[[ObjectId], tuple[Any, ...]],
+        done: Callable[[ObjectId, Any], None], jobs: int, advance: Callable[[int], None],
+        result: TransferResult, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        """``fs.<method>(*args(oid))`` for every id, ``BATCH`` at a time gathered on the
+        remote's event loop (four per job in flight), then ``done(oid, its result)``."""
+        from solvent.storage.batch import call_many
 
-        fetched = cat_many(self.fs, [self.path(o) for o in oids], limit)
-        for oid, got in zip(oids, fetched, strict=True):
-            if isinstance(got, OSError):
-                result.failed[oid] = f"{type(got).__name__}: {got}"
-            elif isinstance(got, BaseException):
-                raise got
-            elif hash_bytes(got) != oid:
-                result.failed[oid] = f"{self.url}: object {oid} is corrupt on the remote"
-            else:
-                store.put_bytes(got, oid)
+        for k in range(0, len(ids), BATCH):
+            batch = ids[k : k + BATCH]
+            calls = [args(o) for o in batch]
+            outcomes = call_many(self.fs, method, calls, jobs * IN_FLIGHT, **kwargs)
+            for oid, got in zip(batch, outcomes, strict=True):
+                if isinstance(got, OSError):
+                    result.failed[oid] = f"{type(got).__name__}: {got}"
+                    continue
+                if isinstance(got, BaseException):
+                    raise got
+                try:
+                    done(oid, got)
+                except CorruptObjectError as e:
+                    result.failed[oid] = e.message
+                    continue
                 result.sent.append(oid)
+            advance(len(batch))
 
     def download(self, store: ObjectStore, oid: ObjectId, size: int | None = None) -> None:
         """Fetch one object into the cache, refusing it unless its bytes hash to its id.
@@ -230,7 +276,9 @@ class RemoteStore:
             return
         # A folder remote is read with plain descriptors (fsspec's file objects cost more
         # system calls than a small object's bytes take to read).
-        data = read_small(path, 1 << 16) if self.local else self.fs.cat_file(path)
+        data = (
+            read_small(path, 1 << 16) if self.local else self.fs.cat_file(path, **self._whole_get())
+        )
         if hash_bytes(data) != oid:
             raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
         store.put_bytes(data, oid)

@@ -8,7 +8,7 @@ from solvent.errors import CacheMissingError
 from solvent.progress import NoProgress, Progress
 from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
-from solvent.storage.remote import RemoteStore, TransferResult, transfer
+from solvent.storage.remote import RemoteStore, TransferResult
 from solvent.storage.trees import TreeLoader, reachable
 from solvent.tracking.pointer import Pointer
 
@@ -47,10 +47,7 @@ def push(
     there = remote.existing(needed)
     todo = needed - there
     progress.start("push", len(todo))
-    # Creating files in a folder is kernel-bound and threads contend (see Identifier.ids);
-    # requests to object storage wait on the network and gain from many.
-    workers = 1 if remote.local else jobs
-    result = transfer(todo, lambda o: remote.upload(layout.store, o), workers, progress.advance)
+    result = remote.send(layout.store, todo, jobs, progress.advance)
     remote.finish()
     progress.stop()
     return _report(remote, len(needed), len(there), result)
