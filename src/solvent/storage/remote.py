@@ -25,6 +25,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -216,10 +217,11 @@ class RemoteStore:
 
         self._batched(
             small, "_cat_file", lambda o: (self.path(o),), keep, jobs, advance, result,
-            **self._whole_get(),
+            **self._whole_get,
         )  # fmt: skip
         return result
 
+    @cached_property
     def _whole_get(self) -> dict[str, Any]:
         """Recent s3fs asks for an object's size (a HEAD request) before each ``cat_file``
         unless told not to split it into parallel ranges: a small object then costs one GET."""
@@ -277,7 +279,7 @@ class RemoteStore:
         # A folder remote is read with plain descriptors (fsspec's file objects cost more
         # system calls than a small object's bytes take to read).
         data = (
-            read_small(path, 1 << 16) if self.local else self.fs.cat_file(path, **self._whole_get())
+            read_small(path, 1 << 16) if self.local else self.fs.cat_file(path, **self._whole_get)
         )
         if hash_bytes(data) != oid:
             raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
