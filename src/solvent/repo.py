@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from solvent import git
 from solvent.config import DEFAULT_CONFIG, Config, load_config
@@ -16,6 +17,9 @@ from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.lock import repo_lock
 from solvent.storage.objects import ObjectStore
 from solvent.storage.state import StateDB
+
+if TYPE_CHECKING:
+    from solvent.storage.trees import TreeLoader
 
 DOT = ".solvent"
 DOT_GITIGNORE = """\
@@ -104,6 +108,14 @@ class RepoLayout:
     @cached_property
     def store(self) -> ObjectStore:
         return ObjectStore(self.dot / "cache")
+
+    @cached_property
+    def trees(self) -> TreeLoader:
+        """Tree objects, each parsed once for the layout's life (a pull parses the trees it
+        fetches once, not again to check them out): a tree's content never changes."""
+        from solvent.storage.trees import TreeLoader  # json: only commands reading trees
+
+        return TreeLoader(self.store.read_bytes)
 
     @cached_property
     def state(self) -> StateDB:

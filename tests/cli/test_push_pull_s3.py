@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import boto3
+import pytest
 
+from solvent.api import Repo
 from tests.helpers import git, make_folder, read_files, solvent, solvent_ok
 
 FILES = {f"part{i}/f{j}.txt": f"{i}-{j}\n" for i in range(3) for j in range(30)}
@@ -45,3 +48,37 @@ def test_a_corrupt_s3_object_is_refused(
     proc = solvent(clone, "pull")
     assert proc.returncode == 1 and "corrupt on the remote" in proc.stderr
     assert not (clone / "one.txt").exists()
+
+
+def test_a_batched_s3_fetch_retries_transient_failures(
+    repo: Path, tmp_path: Path, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_folder(repo / "data", FILES)
+    solvent_ok(repo, "add", "data")
+    solvent_ok(repo, "remote", "add", "--default", "origin", s3_bucket)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "data")
+    solvent_ok(repo, "push")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+
+    from s3fs import S3FileSystem
+
+    real = S3FileSystem._cat_file
+    calls = {"n": 0, "failed": 0}
+
+    async def flaky(self: S3FileSystem, path: str, **kwargs: Any) -> bytes:
+        calls["n"] += 1
+        if calls["n"] % 5 == 0:
+            calls["failed"] += 1
+            raise ConnectionResetError("flaky remote: connection reset")
+        data: bytes = await real(self, path, **kwargs)
+        return data
+
+    monkeypatch.setattr(S3FileSystem, "_cat_file", flaky)
+    api = Repo(clone)
+    report = api.fetch()
+    assert report.failed == {} and report.moved == len(FILES) + 4
+    assert calls["failed"] > 0
+    api.checkout()
+    assert read_files(clone / "data") == read_files(repo / "data")

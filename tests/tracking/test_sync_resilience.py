@@ -16,7 +16,7 @@ from solvent.api import Repo
 from solvent.storage.remote import RemoteStore
 from solvent.tracking.select import all_pointers
 from solvent.tracking.sync import fetch, push
-from tests.helpers import git, make_folder, read_files, solvent_ok
+from tests.helpers import bad_objects, count_objects, git, make_folder, read_files, solvent_ok
 
 
 class FlakyFS:
@@ -93,3 +93,33 @@ def test_a_killed_push_resumes_without_sending_anything_twice(repo: Path, tmp_pa
     out = solvent_ok(repo, "push")
     assert f"pushed {total - len(arrived)} object(s), {len(arrived)} already there" in out
     assert "pushed 0 object(s)" in solvent_ok(repo, "push")
+
+
+def test_a_killed_pull_leaves_only_whole_objects_and_a_rerun_completes(
+    repo: Path, tmp_path: Path
+) -> None:
+    files = {f"d{i // 100}/f{i}.bin": os.urandom(2048) for i in range(1500)}
+    make_folder(repo / "data", files)
+    solvent_ok(repo, "add", "data")
+    solvent_ok(repo, "remote", "add", "--default", "origin", str(tmp_path / "remote"))
+    solvent_ok(repo, "push")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "data")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    (clone / ".solvent/config.toml").write_text((repo / ".solvent/config.toml").read_text())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solvent", "pull"],
+        cwd=clone,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and count_objects(clone) < 200:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    assert bad_objects(clone) == []
+    solvent_ok(clone, "pull")
+    assert bad_objects(clone) == []
+    assert read_files(clone / "data") == {k: (v, False) for k, v in files.items()}

@@ -31,12 +31,17 @@ def read_small(path: str | os.PathLike[str], size: int) -> bytes:
     """A whole small file with three system calls (no buffered file object)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        data = os.read(fd, size + 1)
-        if len(data) <= size:
-            return data  # at EOF already, or the file shrank since its stat
-        chunks = [data]
-        while chunk := os.read(fd, 1 << 20):  # it grew since its stat
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_fd(fd, size)
     finally:
         os.close(fd)
+
+
+def read_fd(fd: int, size: int) -> bytes:
+    """The rest of an open file expected to hold ``size`` more bytes: one read when it does."""
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data  # at EOF already, or the file shrank since its stat
+    chunks = [data]
+    while chunk := os.read(fd, 1 << 20):  # it grew since its stat
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -8,6 +8,10 @@ never leaves a half object under a final name. Small objects are made durable in
 A batch of small objects is staged under its final names in ``tmp/<writer>/ab/cdef…``: where
 the cache has no ``ab/`` folder yet (a first add), the whole staged folder is renamed into
 place, one rename for a few hundred objects instead of one each.
+
+A file that is already whole and durable (a remote object on the same file system) needs no
+temp name: a hard link appears at once under its final name, complete, so ``link`` gives it
+that name directly and only the name is made durable at the next flush.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class ObjectStore:
         self._pending_ids: set[ObjectId] = set()
         self._unsynced = 0  # pending objects whose bytes are not yet known durable
         self._unsynced_bytes = 0
+        self._linked = False  # names given by ``link`` since the last flush
         self._lock = threading.Lock()
         self._done = threading.Condition(self._lock)  # a staged write finished
         self._gen = 0  # batches stage into tmp/<tag>.<gen>/; a flush starts the next one
@@ -60,6 +65,11 @@ class ObjectStore:
 
     def path(self, oid: ObjectId) -> Path:
         return self.objects / oid.digest[:2] / oid.digest[2:]
+
+    def fspath(self, oid: ObjectId) -> str:
+        """``path`` as a string, without building a Path (which shows at 20,000 objects)."""
+        digest = oid.digest
+        return f"{self._objects}/{digest[:2]}/{digest[2:]}"
 
     def has(self, oid: ObjectId) -> bool:
         if oid in self._pending_ids:
@@ -164,6 +174,19 @@ class ObjectStore:
         if left == 0 and gen != self._gen:
             self._done.notify_all()
 
+    def link(self, src: str, oid: ObjectId, src_dir_fd: int | None = None) -> None:
+        """Give the object's name to ``src`` by a hard link. ``src`` must be whole, durable,
+        never rewritten, and hash to ``oid``: the caller hashed it through an open descriptor
+        and passes ``/proc/self/fd``'s entry for that descriptor (``src_dir_fd``), so the
+        file linked is the very file hashed even if its name changed meanwhile. Raises
+        ``OSError`` where the file system refuses the link."""
+        final = self._final(oid)
+        with contextlib.suppress(FileExistsError):  # another writer placed it: same bytes
+            os.link(src, final, src_dir_fd=src_dir_fd, follow_symlinks=True)
+        with self._lock:
+            self._linked = True
+        self._placed(oid)
+
     def put_bytes(self, data: bytes, oid: ObjectId | None = None) -> ObjectId:
         """Store ``data``; it becomes visible under its final name at the next ``flush``."""
         if oid is None:
@@ -244,7 +267,10 @@ class ObjectStore:
             self._writing.pop(gen, None)
             pending, self._pending = self._pending, []
             unsynced, self._unsynced, self._unsynced_bytes = self._unsynced, 0, 0
+            linked, self._linked = self._linked, False
         root = self._stage_root(gen)
+        if not pending and linked:  # linked names only: make the names durable
+            syncfs(self.objects)
         if pending:
             if unsynced:  # written bytes are made durable before any gets its final name
                 syncfs(self.tmp)

@@ -8,6 +8,9 @@ A folder remote on the cache's own file system shares objects by hard link, as `
 does between local repos: objects never change (they are read-only), a link appears whole
 under its name, and it costs one metadata write instead of a new file. Where links are not
 possible (another file system, or ``link = "copy"`` in the remote's options) bytes are copied.
+A small object fetched by link is read and hashed through one descriptor, then that very file
+is linked straight to its name in the cache (through ``/proc/self/fd``): no temp name, no
+rename, and a file swapped in on the remote meanwhile is never the one linked.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,11 +33,14 @@ from blake3 import blake3
 
 from solvent.errors import SolventError, UsageError
 from solvent.storage.fsutil import copy_fd, syncfs
-from solvent.storage.hashing import hash_bytes, hash_file, read_small
+from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file, read_fd, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
 from solvent.storage.objects import ObjectStore
 
 RETRIES = 4
+BATCH = 1024  # small objects asked of an async remote at once (their bytes held until stored)
+IN_FLIGHT = 4  # requests in flight per job, to an async remote
+LINK_REFUSED = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP)
 STREAM_SIZE = 16 * 1024 * 1024  # objects at least this big are downloaded block by block
 STREAM_BLOCK = 4 * 1024 * 1024
 T = TypeVar("T")
@@ -71,6 +79,7 @@ class RemoteStore:
             raise UsageError(f"remote option link is {link!r}", "use 'hardlink' or 'copy'")
         self._links = self.local and link == "hardlink"  # turned off at the first refusal
         self._linked = False
+        self._fd_dir: tuple[int, int | None] | None = None  # (pid, /proc/self/fd or None)
         self._lock = threading.Lock()
         self._tag = uuid.uuid4().hex[:8]
         self._n = itertools.count()
@@ -111,6 +120,24 @@ class RemoteStore:
     def _exists(self, oid: ObjectId) -> bool:
         return bool(_retry(lambda: self.fs.exists(self.path(oid))))
 
+    def send(
+        self, store: ObjectStore, oids: Iterable[ObjectId], jobs: int,
+        advance: Callable[[int], None],
+    ) -> TransferResult:  # fmt: skip
+        """Upload ``oids`` from the cache; failures are collected, not raised. To an async
+        remote (S3) in batches on its event loop, else through ``upload`` in threads (one for a
+        folder: file creation is kernel-bound and threads contend). Call ``finish`` after."""
+        ids = list(oids)
+        if self.local or not self._is_async():
+            workers = 1 if self.local else jobs
+            return transfer(ids, lambda o: self.upload(store, o), workers, advance)
+        result = TransferResult()
+        self._batched(
+            ids, "_put_file", lambda o: (store.fspath(o), self.path(o)), lambda _o, _r: None,
+            jobs, advance, result,
+        )  # fmt: skip
+        return result
+
     def upload(self, store: ObjectStore, oid: ObjectId) -> None:
         """Send one object. To a folder it is linked, or copied to a temp name that
         ``finish`` renames into place once one ``syncfs`` made the batch durable."""
@@ -149,7 +176,7 @@ class RemoteStore:
         except FileExistsError:
             pass  # already there: objects are named by their bytes
         except OSError as e:
-            if e.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP):
+            if e.errno in LINK_REFUSED:
                 self._links = False
                 return False
             raise
@@ -167,6 +194,76 @@ class RemoteStore:
         if pending or linked:
             syncfs(self.root)
 
+    def fetch_into(
+        self, store: ObjectStore, oids: Iterable[ObjectId], sizes: Mapping[ObjectId, int],
+        jobs: int, advance: Callable[[int], None],
+    ) -> TransferResult:  # fmt: skip
+        """Download ``oids`` (``sizes``: those known from trees and pointers) into the cache;
+        failures are collected, not raised. Small objects from an async remote (S3) are asked
+        for in batches on its event loop; the rest go through ``download`` in threads (one
+        for a folder: file creation is kernel-bound and threads contend)."""
+        ids = list(oids)
+        if self.local or not self._is_async():
+            workers = 1 if self.local else jobs
+            return transfer(ids, lambda o: self.download(store, o, sizes.get(o)), workers, advance)
+        large = [o for o in ids if sizes.get(o, 0) >= STREAM_SIZE]
+        result = transfer(large, lambda o: self.download(store, o, sizes[o]), jobs, advance)
+        small = [o for o in ids if sizes.get(o, 0) < STREAM_SIZE]
+
+        def keep(oid: ObjectId, data: bytes) -> None:
+            if hash_bytes(data) != oid:
+                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            store.put_bytes(data, oid)
+
+        self._batched(
+            small, "_cat_file", lambda o: (self.path(o),), keep, jobs, advance, result,
+            **self._whole_get,
+        )  # fmt: skip
+        return result
+
+    @cached_property
+    def _whole_get(self) -> dict[str, Any]:
+        """Recent s3fs asks for an object's size (a HEAD request) before each ``cat_file``
+        unless told not to split it into parallel ranges: a small object then costs one GET."""
+        import inspect
+
+        cat = getattr(self.fs, "_cat_file", None)
+        if cat is not None and "max_concurrency" in inspect.signature(cat).parameters:
+            return {"max_concurrency": 1}
+        return {}
+
+    def _is_async(self) -> bool:
+        from fsspec.asyn import AsyncFileSystem
+
+        return isinstance(self.fs, AsyncFileSystem)
+
+    def _batched(
+        self, ids: list[ObjectId], method: str, args: Callable[[ObjectId], tuple[Any, ...]],
+        done: Callable[[ObjectId, Any], None], jobs: int, advance: Callable[[int], None],
+        result: TransferResult, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        """``fs.<method>(*args(oid))`` for every id, ``BATCH`` at a time gathered on the
+        remote's event loop (four per job in flight), then ``done(oid, its result)``."""
+        from solvent.storage.batch import call_many
+
+        for k in range(0, len(ids), BATCH):
+            batch = ids[k : k + BATCH]
+            calls = [args(o) for o in batch]
+            outcomes = call_many(self.fs, method, calls, jobs * IN_FLIGHT, **kwargs)
+            for oid, got in zip(batch, outcomes, strict=True):
+                if isinstance(got, OSError):
+                    result.failed[oid] = f"{type(got).__name__}: {got}"
+                    continue
+                if isinstance(got, BaseException):
+                    raise got
+                try:
+                    done(oid, got)
+                except CorruptObjectError as e:
+                    result.failed[oid] = e.message
+                    continue
+                result.sent.append(oid)
+            advance(len(batch))
+
     def download(self, store: ObjectStore, oid: ObjectId, size: int | None = None) -> None:
         """Fetch one object into the cache, refusing it unless its bytes hash to its id.
         ``size`` (from the tree or pointer naming it) picks streaming for large objects
@@ -181,7 +278,9 @@ class RemoteStore:
             return
         # A folder remote is read with plain descriptors (fsspec's file objects cost more
         # system calls than a small object's bytes take to read).
-        data = read_small(path, 1 << 16) if self.local else self.fs.cat_file(path)
+        data = (
+            read_small(path, 1 << 16) if self.local else self.fs.cat_file(path, **self._whole_get)
+        )
         if hash_bytes(data) != oid:
             raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
         store.put_bytes(data, oid)
@@ -212,6 +311,50 @@ class RemoteStore:
             raise
 
     def _link_in(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
+        """Link a remote object into the cache, verified first; False where links cannot be
+        (nothing placed then, the caller copies)."""
+        fd_dir = self._proc_fd_dir()
+        if fd_dir is None:
+            return self._link_via_tmp(store, path, oid)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            st = os.fstat(fd)
+            if st.st_size >= MMAP_THRESHOLD:  # hashed by the multithreaded mmap path
+                return self._link_via_tmp(store, path, oid)
+            data = read_fd(fd, st.st_size)
+            if hash_bytes(data) != oid:
+                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            if st.st_mode & 0o222:  # cached objects are read-only, so this one too
+                try:
+                    os.fchmod(fd, 0o444)
+                except PermissionError:  # someone else's file: keep a copy instead
+                    store.put_bytes(data, oid)
+                    return True
+            try:
+                store.link(str(fd), oid, src_dir_fd=fd_dir)  # the file just hashed
+            except OSError as e:
+                if e.errno not in LINK_REFUSED:
+                    raise
+                self._links = False
+                store.put_bytes(data, oid)
+        finally:
+            os.close(fd)
+        return True
+
+    def _proc_fd_dir(self) -> int | None:
+        """A descriptor of this process's ``/proc/self/fd`` (Linux), to link a file by its
+        open descriptor; None where there is none. Opened again in a forked child."""
+        pid = os.getpid()
+        with self._lock:
+            if self._fd_dir is None or self._fd_dir[0] != pid:
+                fd = None
+                with contextlib.suppress(OSError):
+                    fd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+                    weakref.finalize(self, os.close, fd)
+                self._fd_dir = (pid, fd)
+            return self._fd_dir[1]
+
+    def _link_via_tmp(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
         """Link a remote object into the cache's temp folder, hash what was linked, and hand
         it to the store (renamed into place at its next flush)."""
         tmp = store.new_tmp()

@@ -198,6 +198,12 @@ def _apply(
 
                 with ThreadPoolExecutor(jobs) as pool:
                     list(pool.map(write, dests))
+            elif staged is not None:  # a new folder: nothing in the way, one tight loop
+                items = [(rec.id, dest, rec.executable) for rec, dest in dests]
+                written = mat.write_new(items, progress.advance)
+                for (_rec, dest), st in zip(dests, written, strict=True):
+                    if st is not None:
+                        stats[dest] = st
             else:
                 for item in dests:
                     write(item)

@@ -7,6 +7,7 @@ import itertools
 import os
 import threading
 import uuid
+from collections.abc import Callable, Sequence
 
 from solvent.config import LinkType
 from solvent.storage.fsutil import copy_fd, reflink
@@ -59,8 +60,29 @@ class Materializer:
                 os.unlink(tmp)
             raise
 
+    def write_new(
+        self, items: Sequence[tuple[ObjectId, str, bool]], advance: Callable[[int], None]
+    ) -> list[os.stat_result | None]:
+        """``write(..., direct=True)`` for many files of a folder nobody sees yet, in one loop
+        that goes straight to the copy once copying is what the file system allows: at 20,000
+        small files the Python calls around each copy show next to the copies themselves."""
+        stats: list[os.stat_result | None] = []
+        fspath, made, step = self.store.fspath, self._dirs, 256
+        for k, (oid, dest, executable) in enumerate(items, 1):
+            folder = dest.rpartition(os.sep)[0]
+            if folder not in made:
+                self._ensure_dir(folder)
+            if self.links[0] == "copy" and not self._clones:
+                stats.append(self._copy(fspath(oid), dest, executable, clone_only=False))
+            else:
+                stats.append(self._place(oid, dest, executable))
+            if k % step == 0:
+                advance(step)
+        advance(len(items) % step)
+        return stats
+
     def _place(self, oid: ObjectId, tmp: str, executable: bool) -> os.stat_result | None:
-        src = str(self.store.path(oid))
+        src = self.store.fspath(oid)
         for kind in list(self.links):
             if kind in ("hardlink", "symlink") and executable:
                 continue  # a link shares the object's read-only, non-executable mode
@@ -110,11 +132,11 @@ class Materializer:
         first = self.links[0]
         if first == "hardlink":
             try:
-                return os.stat(dest).st_ino == os.stat(self.store.path(oid)).st_ino
+                return os.stat(dest).st_ino == os.stat(self.store.fspath(oid)).st_ino
             except FileNotFoundError:
                 return False
         if first == "symlink":
-            return os.path.islink(dest) and os.readlink(dest) == str(self.store.path(oid))
+            return os.path.islink(dest) and os.readlink(dest) == self.store.fspath(oid)
         return not os.path.islink(dest)
 
 

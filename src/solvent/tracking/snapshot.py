@@ -68,7 +68,7 @@ def snapshot(
 
 
 def tree_loader(layout: RepoLayout) -> TreeLoader:
-    return TreeLoader(layout.store.read_bytes)
+    return layout.trees
 
 
 def pointer_files(pointer: Pointer, loader: TreeLoader) -> dict[str, FileRecord]:

@@ -8,7 +8,7 @@ from solvent.errors import CacheMissingError
 from solvent.progress import NoProgress, Progress
 from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
-from solvent.storage.remote import RemoteStore, TransferResult, transfer
+from solvent.storage.remote import RemoteStore, TransferResult
 from solvent.storage.trees import TreeLoader, reachable
 from solvent.tracking.pointer import Pointer
 
@@ -47,10 +47,7 @@ def push(
     there = remote.existing(needed)
     todo = needed - there
     progress.start("push", len(todo))
-    # Creating files in a folder is kernel-bound and threads contend (see Identifier.ids);
-    # requests to object storage wait on the network and gain from many.
-    workers = 1 if remote.local else jobs
-    result = transfer(todo, lambda o: remote.upload(layout.store, o), workers, progress.advance)
+    result = remote.send(layout.store, todo, jobs, progress.advance)
     remote.finish()
     progress.stop()
     return _report(remote, len(needed), len(there), result)
@@ -63,7 +60,7 @@ def fetch(
     """Download what the pointers need, trees first (level by level), then files."""
     progress = progress or NoProgress()
     store = layout.store
-    loader = TreeLoader(store.read_bytes)
+    loader = layout.trees
     report = SyncReport(remote.url)
     level = {p.id: p.kind == "dir" for p in pointers}
     sizes = {p.id: p.size for p in pointers if p.kind == "file"}
@@ -73,10 +70,7 @@ def fetch(
         seen.update(level)
         missing = {o for o in level if not store.has(o)}
         report.already += len(level) - len(missing)
-        workers = 1 if remote.local else jobs  # as in push: local file creation contends
-        result = transfer(
-            missing, lambda o: remote.download(store, o, sizes.get(o)), workers, progress.advance
-        )
+        result = remote.fetch_into(store, missing, sizes, jobs, progress.advance)
         store.flush()
         report.moved += len(result.sent)
         report.failed.update({str(o): why for o, why in result.failed.items()})
