@@ -8,7 +8,7 @@ import textwrap
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solvent.doctor.code_scan import fixed_thresholds, is_outside, number_literals, outside_sources
+from solvent.doctor.code_scan import fixed_thresholds, is_outside, named_numbers, outside_sources
 
 
 def cuts(source: str) -> list[tuple[float, int]]:
@@ -39,10 +39,26 @@ def test_other_comparisons_are_not_thresholds() -> None:
         if proba > threshold: pass
         if proba == 0.5: pass
         if epoch > 3.0 and lr < 0.1: pass
+        if problem_size > 0.5 or predictor_count < 2.5 or dropout_prob > 0.3: pass
+        if val_score > 0.95 or abs(val_score - 0.5) < 1e-4: pass
+        if precision_score(y, yp) > 0.8 or scores.mean() > 0.75: pass
+        if predicted.sum() > 10.0 or model.score(x, y) > 0.9: pass
         """
         )
         == []
     )
+
+
+def test_named_cutoffs_sigmoids_and_y_hat() -> None:
+    found = cuts(
+        """
+        THRESHOLD = 0.35
+        keep = p_hat > THRESHOLD
+        pos = torch.sigmoid(logits_out) > 0.5
+        y = y_hat >= 0.6
+        """
+    )
+    assert found == [(0.35, 3), (0.5, 4), (0.6, 5)]
 
 
 @given(
@@ -58,9 +74,20 @@ def test_any_score_name_compared_with_a_float_is_found(
     assert cuts(f"x = {expr}\n") == [(value, 1)]
 
 
-def test_numbers_include_negatives_once() -> None:
-    tree = ast.parse("a = -3\nb = 0.25\nc = f(7)\n")
-    assert sorted(number_literals(tree)) == [(-3, 1), (0.25, 2), (7, 3)]
+def test_named_numbers() -> None:
+    tree = ast.parse(
+        "a = -3\nb: float = 0.25\nc = f(7, depth=4)\ndef g(lr=0.1, *, n=2): pass\n"
+        "d = {'alpha': 0.3}\nself.k = 5\n"
+    )
+    assert sorted(named_numbers(tree)) == [
+        ("a", -3, 1),
+        ("alpha", 0.3, 5),
+        ("b", 0.25, 2),
+        ("depth", 4, 3),
+        ("k", 5, 6),
+        ("lr", 0.1, 4),
+        ("n", 2, 4),
+    ]
 
 
 def test_outside_sources_are_urls_and_absolute_data_paths_not_docstrings() -> None:
@@ -73,6 +100,9 @@ def test_outside_sources_are_urls_and_absolute_data_paths_not_docstrings() -> No
         c = open("/dev/null")
         d = open("data/local.csv")
         e = "/tmp/scratch/x.csv"
+        app.post("/api/v1/predict")
+        mlflow.set_tracking_uri("http://localhost:5000")
+        docs = "https://scikit-learn.org/stable/"
         '''
     )
     assert outside_sources(ast.parse(source)) == [

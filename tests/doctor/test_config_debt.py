@@ -44,10 +44,24 @@ def test_an_experiment_counts_as_tuning(repo: Path) -> None:
     assert findings(repo, "never-tuned-param") == []
 
 
-def test_a_param_typed_again_in_the_code(repo: Path) -> None:
-    code = "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', default=0.05)\n"
+def test_a_param_typed_again_in_the_code_under_its_name(repo: Path) -> None:
+    code = (
+        "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', default=0.05)\n"
+        "lr = 0.05\nscores = roc([0, 1], [0.05, 0.95])\nmodel = Forest(max_depth=4)\n"
+    )
     write(repo, {"solvent.yaml": SPEC, "train.py": code + TRAIN,
                  "params.yaml": "train:\n  lr: 0.05\n  depth: 4\n"})  # fmt: skip
     dup = findings(repo, "duplicated-param")
-    assert [(f["file"], f["line"]) for f in dup] == [("train.py", 3)]
-    assert "train.lr" in dup[0]["message"] and "${train.lr}" in dup[0]["fix"]
+    # Not the argparse default (named 'default'), not a 0.05 in a list: lr = and max_depth=.
+    assert [(f["file"], f["line"], f["subject"]) for f in dup] == [
+        ("train.py", 4, "train.lr"),
+        ("train.py", 6, "train.depth"),
+    ]
+    assert "${train.lr}" in dup[0]["fix"]
+
+
+def test_a_key_the_code_reads_itself_is_not_unused(repo: Path) -> None:
+    code = "import yaml\nalpha = yaml.safe_load(open('params.yaml'))['train']['alpha']\n"
+    committed(repo, {"solvent.yaml": SPEC, "train.py": code + TRAIN,
+                     "params.yaml": "train:\n  lr: 0.05\n  depth: 4\n  alpha: 0.3\n"})  # fmt: skip
+    assert findings(repo, "unused-param") == []

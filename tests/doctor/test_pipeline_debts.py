@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.doctor.tiny import committed, findings
-from tests.helpers import solvent_ok
+from tests.doctor.tiny import committed, findings, write
+from tests.helpers import solvent, solvent_ok
 
 W = "import sys\nfor p in sys.argv[1:]:\n    open(p, 'w').write('x')\n"
 
@@ -19,12 +19,12 @@ stages:
     outs: [vectors.bin]
     type: model
   rank:
-    cmd: python w.py ranker.pkl
+    cmd: python w.py ranker_model.pkl
     deps: [w.py, vectors.bin]
-    outs: [ranker.pkl]
+    outs: [ranker_model.pkl]
   cache:
     cmd: python w.py lookup.pkl
-    deps: [w.py, ranker.pkl]
+    deps: [w.py, ranker_model.pkl]
     outs: [lookup.pkl]
     type: data
 """
@@ -38,21 +38,21 @@ def test_cascade_through_a_prediction_stage_names_the_nearest_model(repo: Path) 
     spec = """\
 stages:
   a:
-    cmd: python w.py a.pkl
+    cmd: python w.py a.onnx
     deps: [w.py]
-    outs: [a.pkl]
+    outs: [a.onnx]
   predict:
     cmd: python w.py preds.csv
-    deps: [w.py, a.pkl]
+    deps: [w.py, a.onnx]
     outs: [preds.csv]
   b:
-    cmd: python w.py b.pkl
+    cmd: python w.py b.onnx
     deps: [w.py, preds.csv]
-    outs: [b.pkl]
+    outs: [b.onnx]
   c:
-    cmd: python w.py c.pkl
-    deps: [w.py, b.pkl]
-    outs: [c.pkl]
+    cmd: python w.py c.onnx
+    deps: [w.py, b.onnx]
+    outs: [c.onnx]
 """
     committed(repo, {"solvent.yaml": spec, "w.py": W, "requirements.txt": "a==1\n"})
     got = {
@@ -109,3 +109,44 @@ stages:
     assert findings(repo, "no-drift-check", "threshold-without-artifact") == []
     audit = findings(repo, "no-feature-audit", "stale-feature-audit")
     assert [f["code"] for f in audit] == ["no-feature-audit"]  # the audit stage never ran
+
+
+def test_pickled_features_are_not_a_model_and_model_outs_are_not_dead(repo: Path) -> None:
+    spec = """\
+stages:
+  prepare:
+    cmd: python w.py features.pkl scaler.joblib
+    deps: [w.py]
+    outs: [features.pkl, scaler.joblib]
+  train:
+    cmd: python w.py lgbm.txt
+    deps: [w.py, features.pkl, scaler.joblib]
+    outs: [lgbm.txt]
+    type: model
+"""
+    committed(repo, {"solvent.yaml": spec, "w.py": W, "requirements.txt": "a==1\n"})
+    got = findings(repo)
+    assert not [f for f in got if f["code"] == "correction-cascade"]
+    assert not [f for f in got if f["code"] == "dead-out"]  # lgbm.txt: a type: model's out
+    assert {f["stage"] for f in got if f["code"] == "no-feature-audit"} == {"train"}
+
+
+def test_a_stage_that_only_failed_has_never_run_to_the_end(repo: Path) -> None:
+    spec = "stages:\n  s:\n    cmd: python -c 'raise SystemExit(4)'\n    metrics: [m.json]\n"
+    committed(repo, {"solvent.yaml": spec, "requirements.txt": "a==1\n"})
+    solvent(repo, "repro")
+    (never,) = findings(repo, "never-run")
+    assert "never run to the end" in never["message"] and "failed" in never["message"]
+
+
+def test_untracked_data_in_one_folder_is_one_finding_and_dvc_pointers_count(repo: Path) -> None:
+    big = "a,b\n" + "0.123456,7.654321\n" * 70_000
+    committed(repo, {"requirements.txt": "a==1\n", "raw/x.csv.dvc": "outs: []\n"})
+    write(repo, {"raw/x.csv": big, "dump/a.csv": big, "dump/b.csv": big, "mlruns/0/p.csv": big,
+                 "one.parquet": big})  # fmt: skip
+    got = sorted((f["subject"], f["message"].split(" is data")[0])
+                 for f in findings(repo, "untracked-data"))  # fmt: skip
+    assert got == [
+        ("dump", "dump/ (2 data files, 2.4 MiB)"),
+        ("one.parquet", "one.parquet (1.2 MiB)"),
+    ]

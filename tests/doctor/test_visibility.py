@@ -43,3 +43,34 @@ def test_reads_and_writes_beyond_the_spec_until_the_spec_declares_them(
     write(repo, {"solvent.yaml": SPEC.replace("data.csv]", "data.csv, extra.csv]").replace(
         "outs: [model.pkl]", "outs: [model.pkl, side.txt]")})  # fmt: skip
     assert findings(repo, "undeclared-read", "undeclared-write") == []
+
+
+def test_an_untraced_rerun_of_fixed_code_clears_the_old_findings(repo: Path) -> None:
+    committed(repo, {"solvent.yaml": SPEC, "data.csv": "a\n1\n", "extra.csv": "b\n",
+                     "requirements.txt": "x==1\n",
+                     "train.py": "open('extra.csv').read()\nopen('model.pkl', 'w')\n"})  # fmt: skip
+    solvent_ok(repo, "repro")
+    assert [f["subject"] for f in findings(repo, "undeclared-read")] == ["extra.csv"]
+    committed(repo, {"train.py": "open('data.csv').read()\nopen('model.pkl', 'w')\n"})
+    solvent_ok(repo, "repro", "--trace", "off")
+    assert findings(repo, "undeclared-read") == []  # the latest run is the one that counts
+
+
+def test_fix_names_the_path_as_a_wdir_stage_writes_it(repo: Path) -> None:
+    spec = (
+        "stages:\n  fit:\n    foreach: [a]\n    do:\n      wdir: sub\n"
+        "      cmd: python fit.py\n      deps: [fit.py]\n      outs: [m.pkl]\n"
+    )
+    committed(repo, {"solvent.yaml": spec, "requirements.txt": "x==1\n", "sub/side.csv": "s\n",
+                     "sub/fit.py": "open('side.csv').read()\nopen('m.pkl', 'w')\n"})  # fmt: skip
+    solvent_ok(repo, "repro")
+    (read,) = findings(repo, "undeclared-read")
+    assert (read["file"], read["line"], read["subject"]) == ("sub/fit.py", 1, "sub/side.csv")
+    assert "'- side.csv' to the deps of stage fit (its do: block)" in read["fix"]
+
+
+def test_html_into_a_missing_folder_is_a_usage_error(repo: Path) -> None:
+    from tests.helpers import assert_user_error, solvent
+
+    assert_user_error(solvent(repo, "doctor", "--html", "nodir/r.html"), "--html nodir/r.html")
+    assert not (repo / "nodir").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -59,6 +60,10 @@ def doctor(
         raise UsageError(f"--fail-on {fail_on!r}", "choose error, warning or never")
     if stages and not reproduce:
         raise UsageError("--stage selects what --reproduce reruns", "add --reproduce")
+    if html and not os.path.isdir(os.path.dirname(os.path.abspath(html))):
+        raise UsageError(
+            f"--html {html}: no folder {os.path.dirname(html) or '.'}", "create it first"
+        )
     repo = Repo()
     verdicts = _reproduce(repo, stages or [], quiet=json) if reproduce else []
     report = repo.doctor()

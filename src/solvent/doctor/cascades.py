@@ -23,7 +23,8 @@ def scan(project: Project) -> list[Finding]:
                     f"stage '{upstream}'",
                     f"train '{stage.name}' on the inputs '{upstream}' uses (or add them as "
                     f"features of one model) instead of '{upstream}''s predictions; if the "
-                    "cascade is meant, write down why in the stage's desc",
+                    "cascade is meant, accept it in .solvent/config.toml: [doctor] ignore = "
+                    f'["correction-cascade:{stage.name}"], with a comment saying why',
                     file=project.stage_file(stage),
                     line=project.line_in_stage(stage, str(path)),
                     stage=stage.name,

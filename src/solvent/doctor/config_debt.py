@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from solvent.doctor.code_scan import number_literals
+from solvent.doctor.code_scan import named_numbers, string_literals, words
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
 from solvent.errors import SolventError
@@ -33,7 +33,9 @@ def scan(project: Project, flagged_lines: set[tuple[str, int]]) -> list[Finding]
     params = _params(project)
     if not params:
         return []
-    used = [p for p in params if _used(project, p)]
+    strings = {t for s in project.stages for f in project.code_of(s)
+               if (tree := project.tree(f)) is not None for t in string_literals(tree)}  # fmt: skip
+    used = [p for p in params if _used(project, p) or _read_by_code(p, strings)]
     found = [_unused(p) for p in params if p not in used]
     found += _never_changed(project, used)
     found += _duplicated(project, params, flagged_lines)
@@ -90,6 +92,12 @@ def _used(project: Project, p: Param) -> bool:
     if p.file == PurePosixPath("params.yaml"):
         return any(_related(r, p.key) for r in _refs(project))
     return False
+
+
+def _read_by_code(p: Param, strings: set[str]) -> bool:
+    """A script that reads params.yaml itself names the key (``params["train"]["lr"]``):
+    the param is used, though not declared (the stage's undeclared read says so)."""
+    return p.key in strings or p.key.rsplit(".", 1)[-1] in strings
 
 
 def _unused(p: Param) -> Finding:
@@ -188,22 +196,29 @@ def _history(project: Project, file: PurePosixPath) -> list[dict[str, Any]]:
 
 
 def _distinctive(value: Any) -> bool:
-    """A number specific enough that seeing it again is no coincidence."""
+    """A number specific enough that seeing it again under the same name is no coincidence."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     if isinstance(value, float):
         return value not in (0.0, 1.0, -1.0)
-    return abs(value) >= 16 and value not in (100, 1000, 10000)
+    return abs(value) >= 2
+
+
+def _same_name(name: str, key: str) -> bool:
+    """``n_estimators`` names param ``models.forest.n_estimators``; ``forest_max_depth`` names
+    ``max_depth``: the param's last part, word for word, ends the name."""
+    mine, theirs = words(name), words(key.rsplit(".", 1)[-1])
+    return bool(theirs) and mine[-len(theirs) :] == theirs
 
 
 def _duplicated(
     project: Project, params: list[Param], flagged: set[tuple[str, int]]
 ) -> list[Finding]:
-    by_value: dict[tuple[type, float], list[Param]] = {}
-    for p in params:
-        if _distinctive(p.value):
-            by_value.setdefault((type(p.value), p.value), []).append(p)
-    if not by_value:
+    """A param's value typed in a stage's code under the param's own name (``lr = 0.01``,
+    ``RandomForestClassifier(n_estimators=200)``): the same setting in two places. Argparse
+    defaults are named ``default``, so they are not counted."""
+    wanted = [p for p in params if _distinctive(p.value)]
+    if not wanted:
         return []
     files = sorted({f for s in project.stages for f in project.code_of(s)})
     found: list[Finding] = []
@@ -211,25 +226,29 @@ def _duplicated(
         tree = project.tree(rel)
         if tree is None:
             continue
-        seen_lines: set[tuple[int, float]] = set()
-        for value, line in number_literals(tree):
-            same = by_value.get((type(value), value))
-            if not same or (str(rel), line) in flagged or (line, value) in seen_lines:
+        seen: set[tuple[int, str]] = set()
+        for name, value, line in named_numbers(tree):
+            if (str(rel), line) in flagged:
                 continue
-            seen_lines.add((line, value))
-            p = same[0]
-            found.append(
-                Finding(
-                    "config",
-                    "duplicated-param",
-                    "warning",
-                    f"{value!r} at {rel}:{line} repeats param {p.key} in {p.file}: two places "
-                    "to change, and one will be forgotten",
-                    f"read the value from the command line (cmd: … --{p.key.rsplit('.', 1)[-1]}"
-                    f" ${{{p.key}}}) instead of typing it in the code",
-                    file=str(rel),
-                    line=line,
-                    subject=p.key,
+            for p in wanted:
+                if type(p.value) is not type(value) or p.value != value:
+                    continue
+                if not _same_name(name, p.key) or (line, p.key) in seen:
+                    continue
+                seen.add((line, p.key))
+                found.append(
+                    Finding(
+                        "config",
+                        "duplicated-param",
+                        "warning",
+                        f"{name}={value!r} at {rel}:{line} repeats param {p.key} in {p.file}: "
+                        "two places to change, and one will be forgotten",
+                        f"read the value from the command line (cmd: … "
+                        f"--{p.key.rsplit('.', 1)[-1]} ${{{p.key}}}) instead of typing it "
+                        "in the code",
+                        file=str(rel),
+                        line=line,
+                        subject=p.key,
+                    )
                 )
-            )
     return found

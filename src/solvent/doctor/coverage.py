@@ -40,10 +40,10 @@ def _audit(project: Project, model: Stage, max_age: float) -> list[Finding]:
             run = project.last_run(stage.name)
             if run is not None:
                 when.append(run.ended)
-            elif stage.name in project.lock:
-                when.extend(_mtime(project, o.path) for o in stage.outs)
-    when += [t for rel, t in audit_files(project) if rel in touched or _label(project, rel) in
-             touched]  # fmt: skip
+            elif stage.name in project.lock:  # outs not checked out: no age to tell
+                when.extend(t for o in stage.outs if (t := _mtime(project, o.path)))
+    when += [t for rel, t in audit_files(project)
+             if t and (rel in touched or _label(project, rel) in touched)]  # fmt: skip
     fix = (
         f"audit the features of '{model.name}': 'solvent audit features --data <training "
         f"table> --target <label> --model {_model_path(model)}' as a stage of the pipeline"
@@ -101,8 +101,10 @@ def _mtime(project: Project, rel: PurePosixPath) -> float:
 def _model_path(model: Stage) -> str:
     from solvent.doctor.project import is_model_out
 
-    outs = [str(o.path) for o in model.outs if is_model_out(o)]
-    return outs[0] if outs else "<model file>"
+    # audit features loads a saved model with joblib; anything else is named by its class.
+    outs = [str(o.path) for o in model.outs if is_model_out(o)
+            and o.path.suffix.lower() in (".pkl", ".pickle", ".joblib")]  # fmt: skip
+    return outs[0] if outs else "<estimator, e.g. sklearn.ensemble:RandomForestClassifier>"
 
 
 def _upstream(project: Project, name: str) -> set[str]:

@@ -6,18 +6,18 @@ from __future__ import annotations
 import os
 from pathlib import PurePosixPath
 
+from solvent.doctor.code_scan import DATA_SUFFIXES
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project, is_model_out
 from solvent.git import POINTER_SUFFIX
 from solvent.pipeline.model import Stage
 
-DATA_SUFFIXES = frozenset(
-    {".csv", ".tsv", ".parquet", ".pq", ".feather", ".arrow", ".npy", ".npz", ".pkl",
-     ".pickle", ".joblib", ".h5", ".hdf5", ".jsonl", ".xlsx", ".avro", ".orc"}
-)  # fmt: skip
 MIN_DATA_SIZE = 1 << 20  # smaller files are fixtures and samples, fine in git
+# Folders of tools (experiment trackers, caches) whose files are theirs to keep.
 _SKIP_DIRS = {".git", ".solvent", ".dvc", "node_modules", "__pycache__", ".venv", "venv",
-              ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}  # fmt: skip
+              ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "mlruns", "wandb",
+              "lightning_logs", ".ipynb_checkpoints", ".cache"}  # fmt: skip
+POINTERS = (POINTER_SUFFIX, ".dvc")  # Solvent's pointer files, and DVC's
 
 
 def scan(project: Project) -> list[Finding]:
@@ -30,7 +30,12 @@ def _dead_outs(project: Project) -> list[Finding]:
         if _health_artifact(stage):
             continue  # a learned threshold or an audit is read by people and by serving
         for out in stage.outs:
-            if out.kind != "out" or is_model_out(out) or project.consumers(out.path):
+            if (
+                out.kind != "out"
+                or stage.type == "model"
+                or is_model_out(out)
+                or project.is_read(out.path)
+            ):
                 continue
             found.append(
                 Finding(
@@ -56,17 +61,23 @@ def _health_artifact(stage: Stage) -> bool:
 
 
 def _never_run(project: Project) -> list[Finding]:
-    ran = {r.stage for r in project.runs if r.status in ("ran", "restored")}
     found: list[Finding] = []
     for stage in project.stages:
-        if stage.name in project.lock or stage.name in ran:
+        runs = project.runs_of(stage.name)
+        if stage.name in project.lock or any(r.status in ("ran", "restored") for r in runs):
             continue
+        failed = [r for r in runs if r.status == "failed"]
+        why = (
+            f"its {len(failed)} run(s) failed (last: {failed[-1].error or 'no error recorded'})"
+            if failed
+            else "no lock entry and no recorded run"
+        )
         found.append(
             Finding(
                 "jungle",
                 "never-run",
                 "warning",
-                f"stage '{stage.name}' has never run: no lock entry and no recorded run",
+                f"stage '{stage.name}' has never run to the end: {why}",
                 f"run it ('solvent repro {stage.name}') or delete it from "
                 f"{project.stage_file(stage)}",
                 file=project.stage_file(stage),
@@ -78,16 +89,19 @@ def _never_run(project: Project) -> list[Finding]:
 
 
 def _untracked_data(project: Project) -> list[Finding]:
-    """Data files over 1 MiB that git does not track and no pointer or stage out covers."""
+    """Data files over 1 MiB that git does not track and no pointer or stage out covers; a
+    folder of several such files is one finding."""
     git_files = project.git_files or set()
     covered = {str(o.path) for s in project.stages for o in s.outs}
-    found: list[Finding] = []
+    loose: list[tuple[str, int]] = []
     root = str(project.root)
     for folder, dirs, files in os.walk(root):
         rel_dir = os.path.relpath(folder, root)
         rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
         names = set(files) | set(dirs)
-        tracked_here = {n[: -len(POINTER_SUFFIX)] for n in names if n.endswith(POINTER_SUFFIX)}
+        tracked_here = {
+            n[: -len(suffix)] for n in names for suffix in POINTERS if n.endswith(suffix)
+        }
         dirs[:] = sorted(
             d for d in dirs
             if d not in _SKIP_DIRS and d not in tracked_here
@@ -107,22 +121,34 @@ def _untracked_data(project: Project) -> list[Finding]:
                 size = os.stat(os.path.join(folder, name)).st_size
             except OSError:
                 continue
-            if size < MIN_DATA_SIZE:
-                continue
-            found.append(
-                Finding(
-                    "jungle",
-                    "untracked-data",
-                    "warning",
-                    f"{rel} ({size / 2**20:.1f} MiB) is data that neither git nor Solvent "
-                    "versions: nobody can say which version a result used",
-                    f"version it: 'solvent add {rel}' (or make it an out of the stage that "
-                    "writes it); delete it if nothing uses it",
-                    file=rel,
-                    subject=rel,
-                )
-            )
+            if size >= MIN_DATA_SIZE:
+                loose.append((rel, size))
+    by_folder: dict[str, list[tuple[str, int]]] = {}
+    for rel, size in loose:
+        by_folder.setdefault(str(PurePosixPath(rel).parent), []).append((rel, size))
+    found: list[Finding] = []
+    for folder, items in sorted(by_folder.items()):
+        if len(items) == 1 or folder == ".":
+            found += [_untracked(rel, size) for rel, size in items]
+        else:
+            found.append(_untracked(folder, sum(s for _, s in items), len(items)))
     return found
+
+
+def _untracked(rel: str, size: int, files: int = 1) -> Finding:
+    what = f"{rel} ({size / 2**20:.1f} MiB)" if files == 1 else (
+        f"{rel}/ ({files} data files, {size / 2**20:.1f} MiB)")  # fmt: skip
+    return Finding(
+        "jungle",
+        "untracked-data",
+        "warning",
+        f"{what} is data that neither git nor Solvent versions: nobody can say which version "
+        "a result used",
+        f"version it: 'solvent add {rel}' (or make it an out of the stage that writes it); "
+        "delete it if nothing uses it",
+        file=rel,
+        subject=rel,
+    )
 
 
 def _join(folder: str, name: str) -> str:

@@ -22,11 +22,14 @@ if TYPE_CHECKING:
     from solvent.runs.experiments import Experiment
     from solvent.runs.ledger import RunRecord
 
-# Outs that are models when a stage does not say ``type:`` (by extension, lower case).
+# Outs that are models when a stage does not say ``type:`` (by extension, lower case)...
 MODEL_SUFFIXES = frozenset(
-    {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".h5", ".keras", ".onnx", ".cbm",
-     ".safetensors", ".model", ".lgb", ".xgb", ".ubj"}
+    {".pt", ".pth", ".ckpt", ".keras", ".onnx", ".cbm", ".safetensors", ".model", ".lgb",
+     ".xgb", ".ubj"}
 )  # fmt: skip
+# ...and these only when the name says so (``models/forest.pkl``), as features, scalers and
+# tables are pickled and stored in HDF5 too.
+MAYBE_MODEL_SUFFIXES = frozenset({".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".bin"})
 
 
 class Project:
@@ -129,10 +132,33 @@ class Project:
         finally:
             ledger.close()
 
+    @cached_property
+    def _runs_by_stage(self) -> dict[str, list[RunRecord]]:
+        """This workspace's runs (not experiments'), by stage, oldest first."""
+        found: dict[str, list[RunRecord]] = {}
+        for r in self.runs:
+            if not r.experiment:
+                found.setdefault(r.stage, []).append(r)
+        return found
+
+    def runs_of(self, stage: str) -> list[RunRecord]:
+        return self._runs_by_stage.get(stage, [])
+
     def last_run(self, stage: str) -> RunRecord | None:
         """The stage's latest run that ran its command (not a restore), in this workspace."""
-        ran = [r for r in self.runs if r.stage == stage and r.status == "ran" and not r.experiment]
+        ran = [r for r in self.runs_of(stage) if r.status == "ran"]
         return ran[-1] if ran else None
+
+    @cached_property
+    def _deps(self) -> tuple[set[PurePosixPath], set[PurePosixPath]]:
+        """Every dep of every stage, and every folder holding one."""
+        deps = {d for s in self.stages for d in s.deps}
+        return deps, {p for d in deps for p in d.parents}
+
+    def is_read(self, path: PurePosixPath) -> bool:
+        """Whether some stage reads ``path``: as a dep, a part of one, or inside a dep folder."""
+        deps, holders = self._deps
+        return path in deps or path in holders or any(p in deps for p in path.parents)
 
     # -- code ------------------------------------------------------------------------------
 
@@ -183,7 +209,12 @@ class Project:
 
 
 def is_model_out(out: Out) -> bool:
-    return out.kind == "out" and PurePosixPath(out.path).suffix.lower() in MODEL_SUFFIXES
+    suffix = PurePosixPath(out.path).suffix.lower()
+    if out.kind != "out":
+        return False
+    if suffix in MODEL_SUFFIXES:
+        return True
+    return suffix in MAYBE_MODEL_SUFFIXES and "model" in str(out.path).lower()
 
 
 def _overlaps(a: PurePosixPath, b: PurePosixPath) -> bool:

@@ -51,8 +51,8 @@ def _outside(text: str, file: str, line: int | None, stage: str) -> Finding:
         "warning",
         f"stage '{stage}' reads {'a URL' if url else 'a path outside the repo'}: {text}",
         (
-            f"bring the data into the repo with 'solvent import-url'-style versioning: download "
-            f"it once, 'solvent add' it, and make it a dep of '{stage}'"
+            f"download it once into the repo, 'solvent add' it, and make it a dep of '{stage}' "
+            "(a URL's content changes without Solvent knowing)"
             if url
             else f"copy it into the repo, 'solvent add' it, and make it a dep of '{stage}' "
             "(paths outside the repo change without Solvent knowing)"
@@ -81,8 +81,7 @@ def _dirty_runs(project: Project) -> list[Finding]:
     found: list[Finding] = []
     for name, locked in sorted(project.lock.items()):
         outs = {str(o.path): str(o.id) for o in locked.outs}
-        runs = [r for r in project.runs if r.stage == name and r.status == "ran"
-                and not r.experiment and r.outs == outs]  # fmt: skip
+        runs = [r for r in project.runs_of(name) if r.status == "ran" and r.outs == outs]
         if not runs:
             continue
         run = runs[-1]
@@ -124,13 +123,22 @@ def _dirty_runs(project: Project) -> list[Finding]:
     return found
 
 
+_IDS: dict[tuple[str, str, str], str | None] = {}
+
+
 def _committed_id(project: Project, rev: str, path: str) -> str | None:
+    """The id of ``path`` as a checkout of ``rev`` writes it (line endings and other git
+    filters applied, as the run hashed the file on disk); asked once per (rev, path)."""
     from solvent.storage.hashing import hash_bytes
 
-    shown = subprocess.run(
-        ["git", "show", f"{rev}:{path}"], cwd=project.root, capture_output=True, check=False
-    )
-    return str(hash_bytes(shown.stdout)) if shown.returncode == 0 else None
+    key = (str(project.root), rev, path)
+    if key not in _IDS:
+        shown = subprocess.run(
+            ["git", "cat-file", "--filters", f"{rev}:{path}"],
+            cwd=project.root, capture_output=True, check=False,
+        )  # fmt: skip
+        _IDS[key] = str(hash_bytes(shown.stdout)) if shown.returncode == 0 else None
+    return _IDS[key]
 
 
 def _environment(project: Project) -> list[Finding]:
@@ -139,13 +147,14 @@ def _environment(project: Project) -> list[Finding]:
     root = project.root
     if any((root / name).is_file() for name in LOCK_FILES):
         return []
-    requirements = sorted(p for p in root.iterdir() if _REQUIREMENTS.match(p.name))
+    requirements = sorted(p for p in root.iterdir() if _REQUIREMENTS.match(p.name) and p.is_file())
+    found: list[Finding] = []
     for req in requirements:
         loose = _unpinned(req.read_text(encoding="utf-8", errors="replace"))
         if not loose:
-            return []
+            continue
         line, text = loose[0]
-        return [
+        found.append(
             Finding(
                 "reproducibility",
                 "unpinned-environment",
@@ -157,7 +166,9 @@ def _environment(project: Project) -> list[Finding]:
                 file=req.name,
                 line=line,
             )
-        ]
+        )
+    if requirements:
+        return found
     for name in ("environment.yml", "environment.yaml"):
         if (root / name).is_file():
             return []  # conda pins are its own business; a file exists

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
-from solvent.pipeline.access import AccessReport, Sighting, rejudge
+from solvent.pipeline.access import AccessReport, Sighting, rejudge, spec_path, spec_stage
 from solvent.pipeline.model import Stage
 
 
@@ -29,11 +29,11 @@ def scan(project: Project, static: list[Finding]) -> list[Finding]:
 
 
 def _latest(project: Project, stage: Stage) -> AccessReport | None:
-    """The latest traced run of the stage in this workspace (not a restore: nothing ran)."""
-    for record in reversed(project.runs):
-        if (record.stage == stage.name and record.access and record.status != "restored"
-                and not record.experiment):  # fmt: skip
-            return rejudge(AccessReport.from_json(record.access), stage)
+    """What the stage's latest run in this workspace opened (a restore ran nothing); None when
+    that run was not traced: an older traced run may describe code changed since."""
+    for record in reversed(project.runs_of(stage.name)):
+        if record.status != "restored":
+            return rejudge(AccessReport.from_json(record.access), stage) if record.access else None
     return None
 
 
@@ -49,8 +49,8 @@ def _read(project: Project, stage: Stage, s: Sighting) -> Finding:
         "visibility", "undeclared-read", "error",
         f"stage '{stage.name}' reads {s.path}, which it does not declare: a change to it "
         "reruns nothing, and nobody reading the pipeline knows it matters",
-        f"add '- {s.path}' to the deps of stage '{stage.name}' in {project.stage_file(stage)} "
-        "('solvent repro --strict-deps' then keeps it that way)",
+        f"add '- {spec_path(stage, s.path)}' to the deps of stage {spec_stage(stage)} in "
+        f"{project.stage_file(stage)} ('solvent repro --strict-deps' then keeps it that way)",
         file=file, line=line, stage=stage.name, subject=s.path,
     )  # fmt: skip
 
@@ -61,7 +61,7 @@ def _write(project: Project, stage: Stage, s: Sighting) -> Finding:
         "visibility", "undeclared-write", "warning",
         f"stage '{stage.name}' writes {s.path}, which it does not declare: whoever reads it "
         "is a consumer nobody knows about, and no version of it is kept",
-        f"add '- {s.path}' to the outs of stage '{stage.name}' in "
+        f"add '- {spec_path(stage, s.path)}' to the outs of stage {spec_stage(stage)} in "
         f"{project.stage_file(stage)}, or stop writing it",
         file=file, line=line, stage=stage.name, subject=s.path,
     )  # fmt: skip

@@ -277,9 +277,24 @@ def latest_access(layout: RepoLayout, stage: Stage) -> AccessReport | None:
     finally:
         ledger.close()
     for record in reversed(runs):
-        if record.access and record.status != "restored":
-            return rejudge(AccessReport.from_json(record.access), stage)
+        if record.status != "restored" and not record.experiment:
+            # The latest run that ran: an untraced one says nothing, and an older traced
+            # one may describe code that has changed since.
+            return rejudge(AccessReport.from_json(record.access), stage) if record.access else None
     return None
+
+
+def spec_path(stage: Stage, path: str) -> str:
+    """``path`` (repo-relative) as the stage's spec writes it: relative to its wdir."""
+    if str(stage.wdir) == ".":
+        return path
+    return os.path.relpath(path, str(stage.wdir))
+
+
+def spec_stage(stage: Stage) -> str:
+    """The stage as its spec names it: ``train@lr-0.1`` is written under ``train``'s do:."""
+    base = stage.name.split("@", 1)[0]
+    return f"{base} (its do: block)" if base != stage.name else stage.name
 
 
 def _glob_literal(name: str) -> str:
@@ -291,13 +306,14 @@ def describe(report: AccessReport, stage: Stage) -> list[str]:
     """One warning line per finding, each with its fix."""
     spec = stage.where.file
     lines = [
-        f"reads {s.path}{_at(s)}, which is not a declared dep: add `- {s.path}` to deps of "
-        f"stage {stage.name} in {spec}"
+        f"reads {s.path}{_at(s)}, which is not a declared dep: add `- {spec_path(stage, s.path)}`"
+        f" to deps of stage {spec_stage(stage)} in {spec}"
         for s in report.undeclared_reads
     ]
     lines += [
-        f"writes {s.path}{_at(s)}, which is not a declared out: add `- {s.path}` to outs of "
-        f"stage {stage.name} in {spec} (or write it outside the repo)"
+        f"writes {s.path}{_at(s)}, which is not a declared out: add "
+        f"`- {spec_path(stage, s.path)}` to outs of stage {spec_stage(stage)} in {spec} "
+        "(or write it outside the repo)"
         for s in report.undeclared_writes
     ]
     if report.cut:
@@ -314,7 +330,7 @@ def strict_failure(report: AccessReport, stage: Stage) -> str:
         parts.append("writes undeclared " + ", ".join(s.path for s in report.undeclared_writes))
     return (
         "; ".join(parts) + f" (--strict-deps): declare them as deps/outs of stage "
-        f"{stage.name} in {stage.where.file}, or run without --strict-deps"
+        f"{spec_stage(stage)} in {stage.where.file}, or run without --strict-deps"
     )
 
 
