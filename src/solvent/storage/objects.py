@@ -3,7 +3,9 @@
 An object's bytes live at ``blake3/ab/cdef…``. Writers put the bytes in a temp file under
 ``tmp/`` (same file system), make it durable, then rename it to its final name, so a crash
 never leaves a half object under a final name. Small objects are made durable in batches: one
-``syncfs`` for many files instead of one ``fsync`` each. Objects are read-only.
+``syncfs`` for many files instead of one ``fsync`` each; a batch of a few objects (a re-add of
+a few changed files) syncs just its own files and folders, so it does not wait for whatever
+else the disk has dirty. Objects are read-only.
 
 A batch of small objects is staged under its final names in ``tmp/<writer>/ab/cdef…``: where
 the cache has no ``ab/`` folder yet (a first add), the whole staged folder is renamed into
@@ -32,6 +34,9 @@ BATCH_BYTES = 256 * 1024 * 1024
 # of stat-ing each object in it: adding 20k new files otherwise costs 20k failed stats, while
 # a few probes per folder (re-adding ten files) stay cheaper than listing a big cache.
 LIST_AFTER = 16
+# Up to this many objects, a flush fsyncs each file and folder it touched (~0.1 ms each)
+# instead of two syncfs calls, which also flush every other writer's dirty data on the disk.
+SYNC_EACH_LIMIT = 128
 
 
 class ObjectStore:
@@ -147,6 +152,14 @@ class ObjectStore:
             or len(self._pending) >= 8 * BATCH_LIMIT
         )
 
+    def _cache_has_dir(self, prefix: str) -> bool:
+        if prefix in self._made_dirs:
+            return True
+        if os.path.isdir(f"{self._objects}/{prefix}"):
+            self._made_dirs.add(prefix)
+            return True
+        return False
+
     def _final(self, oid: ObjectId) -> str:
         prefix = oid.digest[:2]
         folder = f"{self._objects}/{prefix}"
@@ -173,11 +186,14 @@ class ObjectStore:
         prefix = oid.digest[:2]
         with self._lock:  # a flush renames a stage only once its writes are done
             gen, root = self._gen, self._stage
-            if prefix not in self._staged_dirs:
-                os.makedirs(f"{root}/{prefix}", exist_ok=True)
-                self._staged_dirs.add(prefix)
+            if self._cache_has_dir(prefix):  # renamed one by one: no stage folder needed
+                tmp = self.new_tmp()
+            else:
+                if prefix not in self._staged_dirs:
+                    os.makedirs(f"{root}/{prefix}", exist_ok=True)
+                    self._staged_dirs.add(prefix)
+                tmp = f"{root}/{prefix}/{oid.digest[2:]}"
             self._writing[gen] = self._writing.get(gen, 0) + 1
-        tmp = f"{root}/{prefix}/{oid.digest[2:]}"
         try:
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
@@ -221,7 +237,9 @@ class ObjectStore:
             if self.has(oid):
                 os.unlink(tmp)
             else:
-                os.replace(tmp, self._final(oid))
+                final = self._final(oid)
+                os.replace(tmp, final)
+                _fsync_path(os.path.dirname(final), os.O_RDONLY | os.O_DIRECTORY)  # the name
                 self._placed(oid)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -246,14 +264,23 @@ class ObjectStore:
             unsynced, self._unsynced, self._unsynced_bytes = self._unsynced, 0, 0
         root = self._stage_root(gen)
         if pending:
-            if unsynced:  # written bytes are made durable before any gets its final name
+            each = len(pending) <= SYNC_EACH_LIMIT
+            if each:
+                for tmp, _prefix, _oid in pending:
+                    _fsync_path(tmp, os.O_RDONLY)
+            elif unsynced:  # written bytes are made durable before any gets its final name
                 syncfs(self.tmp)
             moved = self._move_stages(root, staged)
             for tmp, prefix, oid in pending:
                 if prefix not in moved or not tmp.startswith(f"{root}/"):
                     os.replace(tmp, self._final(oid))
                 self._placed(oid)
-            syncfs(self.objects)
+            if each:  # the new names, and any prefix folder made for them
+                for prefix in {prefix for _tmp, prefix, _oid in pending}:
+                    _fsync_path(f"{self._objects}/{prefix}", os.O_RDONLY | os.O_DIRECTORY)
+                _fsync_path(self._objects, os.O_RDONLY | os.O_DIRECTORY)
+            else:
+                syncfs(self.objects)
             with self._lock:  # only now: until renamed, 'has' must answer from pending
                 self._pending_ids.difference_update(oid for _t, _p, oid in pending)
         for prefix in staged:  # emptied by the renames above (or by nothing: no objects)
@@ -322,6 +349,14 @@ def _remove_tree(path: str) -> int:
                 removed += 1
     os.rmdir(path)
     return removed
+
+
+def _fsync_path(path: str, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
