@@ -13,15 +13,16 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
+from stat import S_IXUSR
 
 from blake3 import blake3
 
 from solvent.storage.ids import ObjectId
 from solvent.storage.objects import ObjectStore
 from solvent.storage.state import StateDB, any_racy
-from solvent.storage.trees import FileRecord, Tree, TreeEntry, TreeLoader, flatten
+from solvent.storage.trees import FileRecord, Tree, TreeEntry, TreeLoader, flatten, make_entry
 from solvent.tracking.changes import FileChanges
-from solvent.tracking.workspace import DirScan, Identifier, is_executable
+from solvent.tracking.workspace import DirScan, Identifier
 
 _U64 = (1 << 64) - 1
 _MTIME = attrgetter("st_mtime_ns")
@@ -191,9 +192,10 @@ class DirSnapshot:
         for fname, st in node.scan.files.items():
             rel = node.prefix + fname
             oid = file_ids[rel]
-            entries.append(TreeEntry(fname, "file", oid, st.st_size, is_executable(st)))
+            executable = bool(st.st_mode & S_IXUSR)
+            entries.append(make_entry(fname, "file", oid, st.st_size, executable))
             if records is not None:
-                records[rel] = FileRecord(rel, oid, st.st_size, is_executable(st))
+                records[rel] = FileRecord(rel, oid, st.st_size, executable)
         if self.detail:
             self._compare(node, entries)
         for cname, child in node.children.items():
