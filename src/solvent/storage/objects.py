@@ -186,12 +186,13 @@ class ObjectStore:
         prefix = oid.digest[:2]
         with self._lock:  # a flush renames a stage only once its writes are done
             gen, root = self._gen, self._stage
-            if self._cache_has_dir(prefix):  # renamed one by one: no stage folder needed
+            if prefix in self._staged_dirs:
+                tmp = f"{root}/{prefix}/{oid.digest[2:]}"
+            elif self._cache_has_dir(prefix):  # renamed one by one: no stage folder needed
                 tmp = self.new_tmp()
             else:
-                if prefix not in self._staged_dirs:
-                    os.makedirs(f"{root}/{prefix}", exist_ok=True)
-                    self._staged_dirs.add(prefix)
+                os.makedirs(f"{root}/{prefix}", exist_ok=True)
+                self._staged_dirs.add(prefix)
                 tmp = f"{root}/{prefix}/{oid.digest[2:]}"
             self._writing[gen] = self._writing.get(gen, 0) + 1
         try:
