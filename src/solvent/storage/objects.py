@@ -75,7 +75,11 @@ class ObjectStore:
         if names is None:
             probes = self._probes[prefix] = self._probes.get(prefix, 0) + 1
             if probes <= LIST_AFTER:
-                return os.path.exists(f"{self._objects}/{prefix}/{rest}")
+                if os.path.exists(f"{self._objects}/{prefix}/{rest}"):
+                    return True
+                if probes == 1 and not os.path.isdir(f"{self._objects}/{prefix}"):
+                    self._listed[prefix] = set()  # kept true like a listing (see _list)
+                return False
             names = self._list(prefix)
         return rest in names
 
@@ -361,7 +365,10 @@ def _fsync_path(path: str, flags: int) -> None:
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
+    n = os.write(fd, data)
+    if n == len(data):  # the usual case: no view to make
+        return
+    view = memoryview(data)[n:]
     while view:
         n = os.write(fd, view)
         view = view[n:]
