@@ -244,7 +244,8 @@ class ObjectStore:
             else:
                 final = self._final(oid)
                 os.replace(tmp, final)
-                _fsync_path(os.path.dirname(final), os.O_RDONLY | os.O_DIRECTORY)  # the name
+                for folder in (os.path.dirname(final), self._objects):  # the name, its folder
+                    _fsync_path(folder, os.O_RDONLY | os.O_DIRECTORY)
                 self._placed(oid)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
