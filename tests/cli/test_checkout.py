@@ -53,9 +53,11 @@ def test_restores_one_deleted_file_inside_a_folder(tracked: Path) -> None:
 
 
 def test_nothing_to_do(tracked: Path) -> None:
-    before = disk_state(tracked)
+    # Without the state cache: files the fixture wrote within the racy window of its add are
+    # remembered by this checkout's look at them, when the machine is quick enough.
+    before = disk_state(tracked, with_state=False)
     assert solvent_ok(tracked, "checkout") == "Workspace already matches the pointer files.\n"
-    assert disk_state(tracked) == before
+    assert disk_state(tracked, with_state=False) == before
 
 
 def test_refuses_to_overwrite_unsaved_changes(tracked: Path) -> None:

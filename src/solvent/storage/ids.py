@@ -30,7 +30,11 @@ class ObjectId:
 
     @classmethod
     def from_digest(cls, digest: str) -> ObjectId:
-        return cls(ALGORITHM, digest)
+        """An id from a digest already known to be 64 lowercase hex digits (ours)."""
+        oid: ObjectId = _new(cls)  # thousands per command: skip the frozen per-field setattr
+        _SET_ALGORITHM(oid, ALGORITHM)
+        _SET_DIGEST(oid, digest)
+        return oid
 
     def __str__(self) -> str:
         return f"{self.algorithm}:{self.digest}"
@@ -38,3 +42,8 @@ class ObjectId:
     @property
     def short(self) -> str:
         return self.digest[:10]
+
+
+_new = object.__new__
+_SET_ALGORITHM = ObjectId.__dict__["algorithm"].__set__  # the slots' own descriptors
+_SET_DIGEST = ObjectId.__dict__["digest"].__set__

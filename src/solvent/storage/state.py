@@ -72,27 +72,31 @@ class StateDB:
 
     def get_many(self, stats: list[os.stat_result]) -> list[ObjectId | None]:
         """``get`` for many stats at once: one query per 500 inodes, not one per file."""
-        rows: dict[tuple[int, int], tuple[int, int, str]] = {}
-        by_dev: dict[int, set[int]] = {}
+        by_dev: dict[int, list[int]] = {}
         for st in stats:
-            by_dev.setdefault(st.st_dev, set()).add(st.st_ino)
-        for dev, inode_set in by_dev.items():
-            inodes = sorted(inode_set)
+            by_dev.setdefault(st.st_dev, []).append(st.st_ino)
+        rows: dict[int, dict[int, tuple[int, int, int, str]]] = {}
+        for dev, inodes in by_dev.items():
+            inodes.sort()  # nearby keys: the lookups walk the same B-tree pages
+            found = rows[dev] = {}
             for k in range(0, len(inodes), 500):
                 chunk = inodes[k : k + 500]
                 marks = ",".join("?" * len(chunk))
-                for ino, mtime_ns, size, oid in self._db.execute(
-                    f"SELECT ino, mtime_ns, size, id FROM files WHERE dev=? AND ino IN ({marks})",
-                    (dev, *chunk),
-                ):
-                    rows[dev, ino] = (mtime_ns, size, oid)
-        found: list[ObjectId | None] = []
+                query = (
+                    f"SELECT ino, mtime_ns, size, id FROM files WHERE dev=? AND ino IN ({marks})"
+                )
+                found.update({row[0]: row for row in self._db.execute(query, (dev, *chunk))})
+        result: list[ObjectId | None] = []
+        append = result.append
+        from_digest = ObjectId.from_digest
         for st in stats:
-            row = rows.get((st.st_dev, st.st_ino))
-            ok = row is not None and row[0] == st.st_mtime_ns and row[1] == st.st_size
-            # Our own rows, written from ObjectId.__str__: skip re-validating 20,000 ids.
-            found.append(ObjectId.from_digest(row[2][_PREFIX:]) if ok and row is not None else None)
-        return found
+            row = rows[st.st_dev].get(st.st_ino)
+            if row is not None and row[1] == st.st_mtime_ns and row[2] == st.st_size:
+                # Our own rows, written from ObjectId.__str__: skip re-validating 20,000 ids.
+                append(from_digest(row[3][_PREFIX:]))
+            else:
+                append(None)
+        return result
 
     def put_many(
         self, rows: list[tuple[os.stat_result, ObjectId]], read_at: int | None = None

@@ -73,7 +73,7 @@ def add(
         for rel in rels:
             snap = snapshot(
                 layout, rel, save=True, jobs=jobs, progress=progress, scan=scans[rel],
-                expected=_previous(layout, rel),
+                expected=_previous(layout, rel), changes=False,
             )  # fmt: skip
             entry = snap.entry
             if entry is None:

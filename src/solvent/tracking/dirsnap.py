@@ -13,15 +13,16 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
+from stat import S_IXUSR
 
 from blake3 import blake3
 
 from solvent.storage.ids import ObjectId
 from solvent.storage.objects import ObjectStore
 from solvent.storage.state import StateDB, any_racy
-from solvent.storage.trees import FileRecord, Tree, TreeEntry, TreeLoader, flatten
+from solvent.storage.trees import FileRecord, Tree, TreeEntry, TreeLoader, flatten, make_entry
 from solvent.tracking.changes import FileChanges
-from solvent.tracking.workspace import DirScan, Identifier, is_executable
+from solvent.tracking.workspace import DirScan, Identifier
 
 _U64 = (1 << 64) - 1
 _MTIME = attrgetter("st_mtime_ns")
@@ -75,7 +76,8 @@ class DirResult:
 class DirSnapshot:
     """One folder's snapshot. With ``store``, every object is saved (add). With ``old`` (the
     pointer's tree id) and a ``loader``, sub-folders that differ from it are looked at file by
-    file, so the result can list per-file changes."""
+    file, so the result can list per-file changes (unless ``want_changes`` is off: add only
+    uses the old version to know which objects are stored)."""
 
     def __init__(
         self,
@@ -86,6 +88,7 @@ class DirSnapshot:
         old: ObjectId | None = None,
         loader: TreeLoader | None = None,
         want_files: bool = False,
+        want_changes: bool = True,
     ) -> None:
         self.state = state
         self.ident = ident
@@ -95,6 +98,7 @@ class DirSnapshot:
         self.loader = loader
         self.detail = old is not None
         self.want_files = want_files and self.detail
+        self.want_changes = want_changes and self.detail
         self._added: list[str] = []
         self._removed: list[str] = []
         self._modified: list[str] = []
@@ -138,7 +142,7 @@ class DirSnapshot:
             for oid in self._complete:
                 self.state.mark_complete(oid)
         changes = None
-        if old_root is not None:
+        if old_root is not None and self.want_changes:
             changes = FileChanges(
                 tuple(sorted(self._added)),
                 tuple(sorted(self._removed)),
@@ -163,15 +167,15 @@ class DirSnapshot:
             entry = old_children.get(name)
             self._resolve(child, entry.id if entry is not None else None, out, top=False)
 
-    def _stored(self, pending: list[_Node]) -> set[ObjectId]:
-        """File ids known to be in the cache: those of old folder versions whose every
-        object was seen there. Spares an existence check per unchanged file (add)."""
-        stored: set[ObjectId] = set()
+    def _stored(self, pending: list[_Node]) -> set[str]:
+        """Digests of file ids known to be in the cache: those of old folder versions whose
+        every object was seen there. Spares an existence check per unchanged file (add)."""
+        stored: set[str] = set()
         if self.store is None:
             return stored
         for n in pending:
             if n.old is not None and self._trusted(n.old_id):
-                stored.update(e.id for e in n.old.entries if e.kind == "file")
+                stored.update(e.id.digest for e in n.old.entries if e.kind == "file")
         return stored
 
     def _build(
@@ -191,10 +195,11 @@ class DirSnapshot:
         for fname, st in node.scan.files.items():
             rel = node.prefix + fname
             oid = file_ids[rel]
-            entries.append(TreeEntry(fname, "file", oid, st.st_size, is_executable(st)))
+            executable = bool(st.st_mode & S_IXUSR)
+            entries.append(make_entry(fname, "file", oid, st.st_size, executable))
             if records is not None:
-                records[rel] = FileRecord(rel, oid, st.st_size, is_executable(st))
-        if self.detail:
+                records[rel] = FileRecord(rel, oid, st.st_size, executable)
+        if self.want_changes:
             self._compare(node, entries)
         for cname, child in node.children.items():
             sub = self._build(cname, child, file_ids, records)

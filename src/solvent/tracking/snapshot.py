@@ -41,9 +41,11 @@ def snapshot(
     progress: Progress | None = None,
     loader: TreeLoader | None = None,
     scan: DirScan | None = None,
+    changes: bool = True,
 ) -> Snapshot:
     """Identify the data at ``rel``; with ``save``, store every object on the way (add).
-    ``scan`` is the folder's scan when the caller already made it."""
+    ``scan`` is the folder's scan when the caller already made it; ``changes``: list per-file
+    changes against ``expected`` (else ``expected`` only spares existence checks)."""
     path = str(layout.abs(rel))
     try:
         st = os.stat(path)
@@ -62,7 +64,9 @@ def snapshot(
     put = layout.store.put_bytes if save else hash_bytes
     if expected is not None and loader is None:
         loader = tree_loader(layout)
-    snap = DirSnapshot(layout.state, ident, store, put, expected, loader, want_files=files)
+    snap = DirSnapshot(
+        layout.state, ident, store, put, expected, loader, want_files=files, want_changes=changes
+    )
     result = snap.run(rel.name, path, scan)
     return Snapshot(result.entry, result.files, ident.hashed, result.changes)
 

@@ -128,18 +128,19 @@ class Identifier:
         return [self._digest(path, st.st_size) for path, st in chunk]
 
     def ids(
-        self, files: list[tuple[str, os.stat_result]], stored: set[ObjectId] | None = None
+        self, files: list[tuple[str, os.stat_result]], stored: set[str] | None = None
     ) -> list[ObjectId]:
         """Ids of ``(path, stat)`` pairs, in order. With a store, a file whose id the state
-        cache knows is read again only if its object is missing; ``stored`` holds ids the
-        caller knows are in the cache."""
+        cache knows is read again only if its object is missing; ``stored`` holds digests of
+        ids the caller knows are in the cache."""
         known = self.state.get_many([st for _path, st in files])
         store = self.store
         stored = stored or set()
         todo = [
             i
             for i, oid in enumerate(known)
-            if oid is None or (store is not None and oid not in stored and not store.has(oid))
+            if oid is None
+            or (store is not None and oid.digest not in stored and not store.has(oid))
         ]
         if todo:
             read_at = time.time_ns()  # before any byte is read: see StateDB.put_many
