@@ -11,7 +11,7 @@ import pytest
 
 from solvent.doctor.mltestscore import RUBRIC, SECTIONS, meaning
 from tests.doctor.debt_project import make_debt_project
-from tests.helpers import commit_all, git, solvent, solvent_ok
+from tests.helpers import commit_all, solvent, solvent_ok
 
 CI = """\
 name: pipeline
@@ -26,20 +26,8 @@ jobs:
 
 
 def reproduced_debt_project(root: Path) -> Path:
-    """The debt project, initialised, reproduced and committed (whichever of the two forms
-    ``make_debt_project`` has: files only, or all of it)."""
-    root.mkdir(parents=True, exist_ok=True)
-    make_debt_project(root)
-    if not (root / ".solvent").exists():
-        solvent_ok(root, "init")
-        solvent_ok(root, "add", "data/raw.csv")
-        git(root, "add", ".solvent", "solvent.yaml", "params.yaml", "requirements.txt", "src",
-            "data/raw.csv.solvent", "data/lookup.csv", "data/.gitignore")  # fmt: skip
-        git(root, "commit", "-q", "-m", "a project in debt")
-        solvent_ok(root, "repro")
-        git(root, "add", "solvent.lock", "metrics.json")
-        git(root, "commit", "-q", "-m", "reproduced")
-    return root
+    """The debt project, initialised, reproduced and committed."""
+    return make_debt_project(root)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ast
 import subprocess
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from solvent.pipeline.model import Out, Pipeline, Stage
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from solvent.pipeline.codedeps import CodeDeps
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
     from solvent.pipeline.lock import StageLock
     from solvent.repo import RepoLayout
     from solvent.runs.experiments import Experiment
-    from solvent.runs.ledger import RunRecord
+    from solvent.runs.ledger import Ledger, RunRecord
 
 # Outs that are models when a stage does not say ``type:`` (by extension, lower case)...
 MODEL_SUFFIXES = frozenset(
@@ -107,30 +110,27 @@ class Project:
 
     # -- runs and experiments --------------------------------------------------------------
 
-    @cached_property
-    def runs(self) -> list[RunRecord]:
+    def _ledger(self, read: Callable[[Ledger], list[T]]) -> list[T]:
+        """What ``read`` finds in the run ledger; nothing when there is none yet."""
         from solvent.runs.ledger import Ledger
 
         if not (self.layout.dot / "runs.db").exists():
             return []
         ledger = Ledger(self.layout.dot)
         try:
-            return ledger.runs()
+            return read(ledger)
         finally:
             ledger.close()
+
+    @cached_property
+    def runs(self) -> list[RunRecord]:
+        return self._ledger(lambda ledger: ledger.runs())
 
     @cached_property
     def experiments(self) -> list[Experiment]:
         from solvent.runs.experiments import all_experiments
-        from solvent.runs.ledger import Ledger
 
-        if not (self.layout.dot / "runs.db").exists():
-            return []
-        ledger = Ledger(self.layout.dot)
-        try:
-            return all_experiments(ledger)
-        finally:
-            ledger.close()
+        return self._ledger(all_experiments)
 
     @cached_property
     def _runs_by_stage(self) -> dict[str, list[RunRecord]]:
