@@ -22,7 +22,7 @@ import contextlib
 import itertools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from solvent.storage.fsutil import copy_fd, reflink, syncfs
@@ -266,7 +266,8 @@ class ObjectStore:
         """Store a large file: copy it, hash the copy, then rename the copy into place.
 
         Hashing the copy (not the source) means the object always matches its id, even if
-        the source is being rewritten while we read it.
+        the source is being rewritten while we read it. The copy is hashed while the disk
+        writes it (the hash reads the page cache): it is renamed once both are done.
         """
         tmp = self.new_tmp()
         with open(src, "rb") as s:
@@ -274,11 +275,14 @@ class ObjectStore:
             try:
                 if not reflink(s.fileno(), fd):
                     copy_fd(s.fileno(), fd)
-                os.fsync(fd)
+                oid = _while_syncing(fd, lambda: hash_file(tmp))
+            except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+                raise
             finally:
                 os.close(fd)
         try:
-            oid = hash_file(tmp)
             if self.has(oid):
                 os.unlink(tmp)
             else:
@@ -402,6 +406,27 @@ def _remove_tree(path: str) -> int:
                 removed += 1
     os.rmdir(path)
     return removed
+
+
+def _while_syncing(fd: int, work: Callable[[], ObjectId]) -> ObjectId:
+    """``work()`` while another thread fsyncs ``fd``; returns once both are done (an fsync
+    error is raised: the bytes are not known durable)."""
+    failed: list[OSError] = []
+
+    def sync() -> None:
+        try:
+            os.fsync(fd)
+        except OSError as e:
+            failed.append(e)
+
+    syncing = threading.Thread(target=sync, name="solvent-fsync")
+    syncing.start()
+    try:
+        return work()
+    finally:
+        syncing.join()
+        if failed:
+            raise failed[0]
 
 
 def _fsync_path(path: str, flags: int) -> None:
