@@ -107,21 +107,8 @@ def _model_path(model: Stage) -> str:
     return outs[0] if outs else "<estimator, e.g. sklearn.ensemble:RandomForestClassifier>"
 
 
-def _upstream(project: Project, name: str) -> set[str]:
-    graph = project.graph
-    if graph is None:
-        return {name}
-    seen, todo = set(), [name]
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo.extend(graph.upstream(current))
-    return seen
-
-
 def _drift(project: Project, model: Stage) -> list[Finding]:
-    chain = _upstream(project, model.name)
+    chain = project.reach(model.name)
     for stage in project.stages:
         if stage.name in chain and any(c.kind == "drift" for c in stage.checks):
             return []
@@ -142,16 +129,7 @@ def _drift(project: Project, model: Stage) -> list[Finding]:
 
 
 def _threshold(project: Project, model: Stage, thresholds: list[Finding]) -> list[Finding]:
-    graph = project.graph
-    after = {model.name}
-    if graph is not None:
-        todo = [model.name]
-        while todo:
-            current = todo.pop()
-            for nxt in graph.downstream(current):
-                if nxt not in after:
-                    after.add(nxt)
-                    todo.append(nxt)
+    after = project.reach(model.name, downstream=True)
     cuts = [f for f in thresholds if f.stage in after]
     if not cuts:
         return []

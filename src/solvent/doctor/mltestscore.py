@@ -148,25 +148,14 @@ class Evidence:
     def found(self, code: str, stage: str | None = None) -> list[Finding]:
         return [f for f in self.findings if f.code == code and stage in (None, f.stage)]
 
-    def _walk(self, name: str, step: Callable[[str], set[str]]) -> set[str]:
-        seen, todo = set(), [name]
-        while todo:
-            current = todo.pop()
-            if current not in seen:
-                seen.add(current)
-                todo.extend(step(current))
-        return seen
-
     def upstream(self, model: Stage) -> list[Stage]:
         """The model stage and every stage before it."""
-        graph = self.project.graph
-        names = self._walk(model.name, graph.upstream) if graph else {model.name}
+        names = self.project.reach(model.name)
         return [s for s in self.project.stages if s.name in names]
 
     def downstream(self, model: Stage) -> list[Stage]:
         """The model stage and every stage after it."""
-        graph = self.project.graph
-        names = self._walk(model.name, graph.downstream) if graph else {model.name}
+        names = self.project.reach(model.name, downstream=True)
         return [s for s in self.project.stages if s.name in names]
 
     def running(self, *commands: str) -> list[Stage]:

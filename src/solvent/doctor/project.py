@@ -43,6 +43,7 @@ class Project:
         self.stages: tuple[Stage, ...] = pipeline.stages if pipeline else ()
         self._sources: dict[PurePosixPath, str | None] = {}
         self._trees: dict[PurePosixPath, ast.Module | None] = {}
+        self.committed_ids: dict[tuple[str, str], str | None] = {}  # (rev, path) → id
 
     # -- the pipeline ----------------------------------------------------------------------
 
@@ -97,16 +98,10 @@ class Project:
     def model_stages(self) -> list[Stage]:
         return [s for s in self.stages if self.is_model(s)]
 
-    def producer(self, path: PurePosixPath) -> Stage | None:
-        """The stage whose out is ``path`` or a folder holding it, or a file under it."""
-        for stage in self.stages:
-            for out in stage.outs:
-                if _overlaps(out.path, path):
-                    return stage
-        return None
-
-    def consumers(self, path: PurePosixPath) -> list[Stage]:
-        return [s for s in self.stages if any(_overlaps(d, path) for d in s.deps)]
+    def reach(self, name: str, *, downstream: bool = False) -> set[str]:
+        """The stage and every stage before it (or after it)."""
+        graph = self.graph
+        return graph.reach({name}, downstream=downstream) if graph else {name}
 
     # -- runs and experiments --------------------------------------------------------------
 
@@ -215,10 +210,6 @@ def is_model_out(out: Out) -> bool:
     if suffix in MODEL_SUFFIXES:
         return True
     return suffix in MAYBE_MODEL_SUFFIXES and "model" in str(out.path).lower()
-
-
-def _overlaps(a: PurePosixPath, b: PurePosixPath) -> bool:
-    return a == b or a in b.parents or b in a.parents
 
 
 def _indent(line: str) -> int:

@@ -123,22 +123,21 @@ def _dirty_runs(project: Project) -> list[Finding]:
     return found
 
 
-_IDS: dict[tuple[str, str, str], str | None] = {}
-
-
 def _committed_id(project: Project, rev: str, path: str) -> str | None:
     """The id of ``path`` as a checkout of ``rev`` writes it (line endings and other git
     filters applied, as the run hashed the file on disk); asked once per (rev, path)."""
     from solvent.storage.hashing import hash_bytes
 
-    key = (str(project.root), rev, path)
-    if key not in _IDS:
+    key = (rev, path)
+    if key not in project.committed_ids:
         shown = subprocess.run(
             ["git", "cat-file", "--filters", f"{rev}:{path}"],
             cwd=project.root, capture_output=True, check=False,
         )  # fmt: skip
-        _IDS[key] = str(hash_bytes(shown.stdout)) if shown.returncode == 0 else None
-    return _IDS[key]
+        project.committed_ids[key] = (
+            str(hash_bytes(shown.stdout)) if shown.returncode == 0 else None
+        )
+    return project.committed_ids[key]
 
 
 def _environment(project: Project) -> list[Finding]:

@@ -33,6 +33,17 @@ class Graph:
     def downstream(self, name: str) -> set[str]:
         return {e.stage for e in self.edges if e.upstream == name}
 
+    def reach(self, names: set[str], *, downstream: bool = False) -> set[str]:
+        """``names`` and every stage upstream of them (or downstream), transitively."""
+        step = self.downstream if downstream else self.upstream
+        found, frontier = set(names), list(names)
+        while frontier:
+            for other in step(frontier.pop()):
+                if other not in found:
+                    found.add(other)
+                    frontier.append(other)
+        return found
+
     def order(self, names: set[str] | None = None) -> list[Stage]:
         """Stages in an order that runs every upstream first; file order breaks ties."""
         chosen = names if names is not None else {s.name for s in self.pipeline.stages}
@@ -154,11 +165,5 @@ def select(
             )
         chosen.update(matched)
     if not single_item:
-        step = graph.downstream if downstream else graph.upstream
-        frontier = list(chosen)
-        while frontier:
-            for other in step(frontier.pop()):
-                if other not in chosen:
-                    chosen.add(other)
-                    frontier.append(other)
+        chosen = graph.reach(chosen, downstream=downstream)
     return graph.order(chosen)
