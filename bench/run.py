@@ -919,12 +919,56 @@ def machine_info(tools: dict[str, Tool], workdir: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def settle() -> None:
-    """Flush writes, and drop clean caches if allowed (root), so that files deleted by an
-    earlier benchmark run do not slow down file creation in this one (see `cleanup`)."""
+# ext4 without a journal does not reuse an inode freed in the last 60 s, or 360 s while its
+# inode-table block is dirty (fs/ext4/ialloc.c, recently_deleted()): each new file scans past
+# every such inode. After a benchmark deletes its 200k-file run folders, adding 20k files takes
+# 4-5 times as long, for both tools, for minutes (`perf record`: recently_deleted() is 50% of
+# the time). The next benchmark on such a file system waits this long after that deletion.
+INODE_REUSE_DELAY = 370.0
+DELETED_STAMP = ".runs-deleted-at"
+
+
+def journalless_ext4(path: Path) -> bool:
+    """True when ``path`` is on an ext4 file system mounted without a journal."""
+    dev = os.stat(path).st_dev
+    want = f"{os.major(dev)}:{os.minor(dev)}"
+    try:
+        names = os.listdir("/proc/fs/ext4")
+        journals = os.listdir("/proc/fs/jbd2") if os.path.isdir("/proc/fs/jbd2") else []
+    except OSError:
+        return False
+    for name in names:
+        with contextlib.suppress(OSError):
+            if Path(f"/sys/class/block/{name}/dev").read_text().strip() == want:
+                return not any(j.startswith(f"{name}-") for j in journals)
+    return False
+
+
+def remove_runs(runs_dir: Path) -> None:
+    """Delete the run folders, and note when (see `settle`)."""
+    if runs_dir.exists():
+        rmtree(runs_dir)
+        os.sync()
+        (runs_dir.parent / DELETED_STAMP).write_text(f"{time.time()}\n")
+
+
+def settle(workdir: Path) -> None:
+    """Flush writes, drop clean caches if allowed (root), and on ext4 without a journal wait
+    until the run folders an earlier benchmark deleted no longer slow file creation."""
     os.sync()
     with contextlib.suppress(OSError):
         Path("/proc/sys/vm/drop_caches").write_text("1\n")
+    try:
+        deleted_at = float((workdir / DELETED_STAMP).read_text())
+    except (OSError, ValueError):
+        return
+    wait = deleted_at + INODE_REUSE_DELAY - time.time()
+    if wait > 0 and journalless_ext4(workdir):
+        log(
+            f"Waiting {wait:.0f} s: this ext4 has no journal, so inodes the last benchmark freed "
+            "slow down creating files until 6 minutes after their deletion"
+        )
+        time.sleep(wait)
 
 
 COMPILE_PACKAGE = (
@@ -1013,9 +1057,9 @@ def main() -> int:
 
     data = build_data(workdir, big_mib, n_files)
     runs_dir = workdir / "runs"
-    rmtree(runs_dir)
+    remove_runs(runs_dir)
     runs_dir.mkdir()
-    settle()
+    settle(workdir)
     warm_up(tools)
     results: list[dict] = []
     try:
@@ -1023,7 +1067,7 @@ def main() -> int:
             results.append(run_case(case, tools, data, runs_dir, runs))
     finally:
         log("\nRemoving run directories ...")
-        rmtree(runs_dir)
+        remove_runs(runs_dir)
 
     info["loadavg_at_end"] = os.getloadavg()[0]
     print_table(results)
