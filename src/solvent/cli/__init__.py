@@ -12,6 +12,14 @@ def main() -> None:
 
         print(f"solvent {__version__}")
         return
+    import gc
+
+    # A command allocates many short-lived objects (a stat and a few tuples per file) that
+    # form no cycles; a young-generation collection every 700 allocations scans them over and
+    # over (adding 20,000 files: 0.89 -> 0.85 s of CPU with these settings). Imported modules
+    # go to the permanent generation, never scanned again.
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
     from solvent.cli.fast import fast_command
 
     command = fast_command(argv)

@@ -36,6 +36,11 @@ class ObjectId:
         _SET_DIGEST(oid, digest)
         return oid
 
+    def __hash__(self) -> int:
+        # The digest's own hash (cached by str), not a new tuple's: ids are looked up in sets
+        # four times per stored file. Equal ids have equal digests, so this agrees with __eq__.
+        return hash(self.digest)
+
     def __str__(self) -> str:
         return f"{self.algorithm}:{self.digest}"
 
