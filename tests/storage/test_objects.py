@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from pathlib import Path
@@ -187,3 +188,22 @@ def test_clean_tmp_removes_a_killed_writers_stage(store: ObjectStore) -> None:
     assert fresh.clean_tmp() == 20
     assert os.listdir(store.tmp) == []
     assert list(fresh.iter_ids()) == []
+
+
+def test_staged_folders_are_closed_by_flush_or_when_dropped(tmp_path: Path) -> None:
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_fds()
+    store = ObjectStore(tmp_path / "cache")
+    store.init()
+    for i in range(40):  # into many new prefix folders, each held open while staged
+        store.put_bytes(f"object {i}".encode())
+    assert open_fds() > before
+    store.flush()
+    assert open_fds() == before
+    for i in range(40, 80):
+        store.put_bytes(f"object {i}".encode())
+    del store  # never flushed: its staged folders are closed all the same
+    gc.collect()
+    assert open_fds() == before

@@ -27,9 +27,10 @@ def hash_file(path: str | os.PathLike[str], size: int | None = None) -> ObjectId
     return hash_bytes(read_small(path, size))
 
 
-def read_small(path: str | os.PathLike[str], size: int) -> bytes:
-    """A whole small file with three system calls (no buffered file object)."""
-    fd = os.open(path, os.O_RDONLY)
+def read_small(path: str | os.PathLike[str], size: int, dir_fd: int | None = None) -> bytes:
+    """A whole small file with three system calls (no buffered file object); ``path`` is
+    relative to the open folder ``dir_fd`` if given."""
+    fd = os.open(path, os.O_RDONLY, dir_fd=dir_fd)
     try:
         return read_fd(fd, size)
     finally:

@@ -22,6 +22,7 @@ import contextlib
 import itertools
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from solvent.storage.hashing import hash_bytes, hash_file
 from solvent.storage.ids import ALGORITHM, ObjectId
 
 OBJECT_MODE = 0o444
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY
 # Batches this large (objects, or bytes) are made durable and renamed before more temp files
 # pile up. Large enough that a first add of tens of thousands of files is one batch.
 BATCH_LIMIT = 32768
@@ -67,7 +70,10 @@ class ObjectStore:
         self._done = threading.Condition(self._lock)  # a staged write finished
         self._gen = 0  # batches stage into tmp/<tag>.<gen>/; a flush starts the next one
         self._stage = self._stage_root(0)
-        self._staged_dirs: set[str] = set()  # prefix folders made in this batch's stage
+        # Prefix folders made in this batch's stage, each open: a file is created by its name
+        # in the open folder, not by a path of a dozen names for the kernel to walk.
+        self._staged_dirs: dict[str, int] = {}
+        weakref.finalize(self, _close_all, self._staged_dirs)  # a store dropped unflushed
         self._writing: dict[int, int] = {}  # gen -> staged writes in progress
         self._flushing = threading.Lock()  # one flush at a time; writers go on meanwhile
         self._counter = itertools.count()
@@ -216,21 +222,26 @@ class ObjectStore:
             oid = hash_bytes(data)
         if self.has(oid):
             return oid
-        prefix = oid.digest[:2]
+        prefix, rest = oid.digest[:2], oid.digest[2:]
         with self._lock:  # a flush renames a stage only once its writes are done
             gen, root = self._gen, self._stage
-            if prefix in self._staged_dirs:
-                tmp = f"{root}/{prefix}/{oid.digest[2:]}"
+            dir_fd = self._staged_dirs.get(prefix)
+            if dir_fd is not None:
+                tmp = f"{root}/{prefix}/{rest}"
             elif self._cache_has_dir(prefix):  # renamed one by one: no stage folder needed
                 tmp = self.new_tmp()
             else:
-                os.makedirs(f"{root}/{prefix}", exist_ok=True)
-                self._staged_dirs.add(prefix)
-                tmp = f"{root}/{prefix}/{oid.digest[2:]}"
+                folder = f"{root}/{prefix}"
+                os.makedirs(folder, exist_ok=True)
+                dir_fd = self._staged_dirs[prefix] = os.open(folder, _DIR_FLAGS)
+                tmp = f"{folder}/{rest}"
             self._writing[gen] = self._writing.get(gen, 0) + 1
         try:
             try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
+                if dir_fd is None:
+                    fd = os.open(tmp, _NEW_FLAGS, OBJECT_MODE)
+                else:
+                    fd = os.open(rest, _NEW_FLAGS, OBJECT_MODE, dir_fd=dir_fd)
             except FileExistsError:  # another thread stages the same bytes: a name of our own
                 tmp = self.new_tmp()
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
@@ -306,10 +317,14 @@ class ObjectStore:
         with self._done:
             gen, self._gen = self._gen, self._gen + 1  # later writes stage elsewhere
             self._stage = self._stage_root(self._gen)
-            staged, self._staged_dirs = self._staged_dirs, set()
+            staged = set(self._staged_dirs)
+            staged_fds = list(self._staged_dirs.values())
+            self._staged_dirs.clear()  # the same dict: the finalizer holds it
             while self._writing.get(gen, 0):  # every write into this stage is adopted
                 self._done.wait()
             self._writing.pop(gen, None)
+            for dir_fd in staged_fds:
+                os.close(dir_fd)
             pending, self._pending = self._pending, []
             unsynced, self._unsynced, self._unsynced_bytes = self._unsynced, 0, 0
             linked, self._linked = self._linked, False
@@ -392,6 +407,13 @@ class ObjectStore:
         with open(self.path(oid), "rb") as s:
             if not reflink(s.fileno(), dest_fd):
                 copy_fd(s.fileno(), dest_fd)
+
+
+def _close_all(fds: dict[str, int]) -> None:
+    for fd in fds.values():
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    fds.clear()
 
 
 def _remove_tree(path: str) -> int:

@@ -112,20 +112,36 @@ class Identifier:
         self.progress = progress or NoProgress()
         self.hashed = 0
 
-    def _digest(self, path: str, size: int) -> ObjectId:
-        store = self.store
-        if size >= MMAP_THRESHOLD:
-            oid = store.put_file(path) if store else hash_file(path, size)
-        else:
-            data = read_small(path, size)
-            oid = hash_bytes(data)
-            if store is not None:
-                store.put_bytes(data, oid)
-        self.progress.advance(size)
-        return oid
-
     def _digest_chunk(self, chunk: list[tuple[str, os.stat_result]]) -> list[ObjectId]:
-        return [self._digest(path, st.st_size) for path, st in chunk]
+        """Ids of a chunk of files. Small files are opened by name in their open folder (a
+        chunk's files mostly share one), not by a path of a dozen names for the kernel to walk."""
+        store, advance = self.store, self.progress.advance
+        found: list[ObjectId] = []
+        folder, dir_fd = "", -1
+        try:
+            for path, st in chunk:
+                size = st.st_size
+                if size >= MMAP_THRESHOLD:
+                    oid = store.put_file(path) if store else hash_file(path, size)
+                else:
+                    parent, sep, name = path.rpartition("/")
+                    parent = parent or (sep or ".")  # "/name": the root; "name": here
+                    if parent != folder:
+                        if dir_fd >= 0:
+                            os.close(dir_fd)
+                            dir_fd = -1
+                        dir_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+                        folder = parent
+                    data = read_small(name, size, dir_fd)
+                    oid = hash_bytes(data)
+                    if store is not None:
+                        store.put_bytes(data, oid)
+                advance(size)
+                found.append(oid)
+        finally:
+            if dir_fd >= 0:
+                os.close(dir_fd)
+        return found
 
     def ids(
         self, files: list[tuple[str, os.stat_result]], stored: set[str] | None = None
