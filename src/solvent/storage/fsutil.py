@@ -21,13 +21,21 @@ def fsync_dir(path: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def syncfs(path: str | os.PathLike[str]) -> None:
-    """Flush every dirty page of the file system holding ``path``: one call for many files."""
+def _load_libc() -> Any:
     global _libc
     if _libc is None:
         import ctypes
 
         _libc = ctypes.CDLL(None, use_errno=True)  # the running process's libc
+        fn = getattr(_libc, "sync_file_range", None)
+        if fn is not None:  # off_t arguments are 64-bit
+            fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    return _libc
+
+
+def syncfs(path: str | os.PathLike[str]) -> None:
+    """Flush every dirty page of the file system holding ``path``: one call for many files."""
+    _load_libc()
     fd = os.open(path, os.O_RDONLY)
     try:
         syncfs_fn = getattr(_libc, "syncfs", None)
@@ -81,15 +89,35 @@ def reflink(src_fd: int, dst_fd: int) -> bool:
     return True
 
 
-def copy_fd(src_fd: int, dst_fd: int) -> None:
-    """Copy a whole file in the kernel (copy_file_range, which also reflinks where it can)."""
+# With ``write_back``, a copy asks the disk to start writing every this many bytes.
+WRITE_BACK_CHUNK = 16 * 1024 * 1024
+_SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: start writeback of dirty pages, do not wait
+
+
+def start_write_back(fd: int, offset: int, length: int) -> None:
+    """Start writing a file's dirty range to disk without waiting (Linux sync_file_range);
+    a later fsync then has less left to wait for. It makes nothing durable by itself."""
+    fn = getattr(_load_libc(), "sync_file_range", None)
+    if fn is not None:
+        fn(fd, offset, length, _SYNC_FILE_RANGE_WRITE)  # a failure is the fsync's to report
+
+
+def copy_fd(src_fd: int, dst_fd: int, write_back: bool = False) -> None:
+    """Copy a whole file in the kernel (copy_file_range, which also reflinks where it can).
+
+    ``write_back``: the caller fsyncs the copy next, so each 16 MiB copied is sent to the
+    disk at once, while the rest is still being copied (1 GiB: copy, hash and fsync 0.54 ->
+    0.43 s, as the fsync had all of it left to write)."""
     size = os.fstat(src_fd).st_size
+    step = WRITE_BACK_CHUNK if write_back else size
     copied = 0
     try:
         while copied < size:
-            n = os.copy_file_range(src_fd, dst_fd, size - copied)
+            n = os.copy_file_range(src_fd, dst_fd, min(step, size - copied))
             if n == 0:
                 break
+            if write_back:
+                start_write_back(dst_fd, copied, n)
             copied += n
     except OSError as e:
         if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):

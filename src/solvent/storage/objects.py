@@ -285,7 +285,7 @@ class ObjectStore:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OBJECT_MODE)
             try:
                 if not reflink(s.fileno(), fd):
-                    copy_fd(s.fileno(), fd)
+                    copy_fd(s.fileno(), fd, write_back=True)
                 oid = _while_syncing(fd, lambda: hash_file(tmp))
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
