@@ -7,7 +7,7 @@
 working tree's code runs through the venv's editable install. The two take turns (old, new,
 old, new...), each in a fresh repo with its data copied in and synced beforehand (untimed), so
 both see the same machine state. Prints each side's wall and CPU (user + system) medians.
-Uses the data `bench/run.py` built (run it once first). As there, repos holding the 20k files
+Uses `bench/run.py`'s data (built on first use). As there, repos holding the 20k files
 are kept until the end and then deleted, and the deletion is stamped (see its `settle`).
 """
 
@@ -24,30 +24,21 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BENCH_DIR, ROOT, remove_runs, rmtree, settle
+from run import BENCH_DIR, GIT, ROOT, Data, base_env, build_data, remove_runs, rmtree, settle
 
 SOLVENT = ROOT / ".venv" / "bin" / "solvent"
-GIT = ["git", "-c", "user.name=ab", "-c", "user.email=ab@example.com"]
-GIT += ["-c", "init.defaultBranch=main"]
 
 
-def data_dir(workdir: Path) -> Path:
-    found = sorted(workdir.glob("data-1024m-*"))
-    if not found:
-        sys.exit(f"no bench data in {workdir}: run bench/run.py once first")
-    return found[-1]
-
-
-def prepare(case: str, repo: Path, data: Path) -> None:
+def prepare(case: str, repo: Path, data: Data) -> None:
     """An initialized repo holding the case's data, as the timed command expects it."""
     repo.mkdir(parents=True)
     quiet = {"check": True, "capture_output": True}
     subprocess.run([*GIT, "init", "-q"], cwd=repo, **quiet)
     subprocess.run([str(SOLVENT), "init"], cwd=repo, **quiet)
     if case == "add-1g":
-        subprocess.run(["cp", str(data / "big.bin"), "big.bin"], cwd=repo, **quiet)
+        subprocess.run(["cp", str(data.big), "big.bin"], cwd=repo, **quiet)
     else:
-        subprocess.run(["cp", "-r", str(data / "files"), "files"], cwd=repo, **quiet)
+        subprocess.run(["cp", "-r", str(data.folder), "files"], cwd=repo, **quiet)
     if case == "status-noop":
         subprocess.run([str(SOLVENT), "add", "files"], cwd=repo, **quiet)
 
@@ -78,13 +69,12 @@ def main() -> int:
     p.add_argument("--workdir", type=Path, default=BENCH_DIR / ".work")
     args = p.parse_args()
     workdir = args.workdir.resolve()
-    data = data_dir(workdir)
+    data = build_data(workdir, 1024, 20000)  # bench/run.py's full-mode data, reused if built
     runs = workdir / "ab-runs"
     remove_runs(runs)
     settle(workdir)
 
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # both sides run compiled, as installed
+    env = base_env()  # as bench/run.py runs tools: compiled, with a git identity
     results: dict[str, tuple[list[float], list[float]]] = {"old": ([], []), "new": ([], [])}
     with tempfile.TemporaryDirectory(prefix="solvent-ab-") as tmp:
         archive = subprocess.run(
