@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-from tests.helpers import bad_objects, count_objects, git, make_folder, solvent, solvent_ok
+from tests.helpers import (
+    bad_objects,
+    blake3_id,
+    count_objects,
+    git,
+    make_folder,
+    object_path,
+    solvent,
+    solvent_ok,
+)
+
+
+def file_objects(repo: Path, version: int) -> list[bool]:
+    """Whether the cache holds each file object of ``three_versions``'s version ``version``."""
+    return [object_path(repo, blake3_id(f"v{version}-{j}\n".encode())).exists() for j in range(3)]
 
 
 def three_versions(repo: Path) -> list[str]:
@@ -34,7 +49,9 @@ def test_dry_run_by_default_then_force_keeps_the_workspace(repo: Path) -> None:
 
 def test_all_commits_keeps_every_version_and_each_checks_out(repo: Path) -> None:
     revs = three_versions(repo)
+    before = count_objects(repo)
     assert "Nothing to delete" in solvent_ok(repo, "gc", "--all-commits", "--force")
+    assert count_objects(repo) == before
     for v, rev in enumerate(revs):
         git(repo, "checkout", "-q", rev, "--", "data.solvent")
         solvent_ok(repo, "checkout", "--force")
@@ -43,14 +60,28 @@ def test_all_commits_keeps_every_version_and_each_checks_out(repo: Path) -> None
 
 def test_workspace_gc_drops_old_versions_which_then_cannot_be_checked_out(repo: Path) -> None:
     revs = three_versions(repo)
+    assert [file_objects(repo, v) for v in range(3)] == [[True] * 3] * 3
     solvent_ok(repo, "gc", "--force")
+    assert [file_objects(repo, v) for v in range(3)] == [[False] * 3, [False] * 3, [True] * 3]
+    assert bad_objects(repo) == []
     git(repo, "checkout", "-q", revs[0], "--", "data.solvent")
-    assert solvent(repo, "checkout", "--force").returncode != 0  # the old bytes are gone
+    proc = solvent(repo, "checkout", "--force")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr  # the old bytes are gone
+    assert (repo / "data/f0.txt").read_text() == "v2-0\n"  # and the workspace is untouched
 
 
 def test_keep_days_keeps_recent_objects(repo: Path) -> None:
     three_versions(repo)
+    before = count_objects(repo)
     assert "Nothing to delete" in solvent_ok(repo, "gc", "--keep-days", "1", "--force")
+    assert count_objects(repo) == before
+    # Objects older than the window go: the first version's files, two days old.
+    for j in range(3):
+        path = object_path(repo, blake3_id(f"v0-{j}\n".encode()))
+        os.utime(path, (path.stat().st_atime, path.stat().st_mtime - 2 * 86400))
+    solvent_ok(repo, "gc", "--keep-days", "1", "--force")
+    assert file_objects(repo, 0) == [False] * 3
+    assert file_objects(repo, 1) == [True] * 3 and file_objects(repo, 2) == [True] * 3
 
 
 def test_pipeline_outs_in_the_lock_are_kept(repo: Path) -> None:
@@ -100,6 +131,9 @@ def test_cloud_gc_sweeps_the_remote_with_the_same_marking(repo: Path, tmp_path: 
     solvent_ok(clone, "pull")  # the current version is still whole on the remote
     git(clone, "checkout", "-q", revs[0])
     assert solvent(clone, "pull").returncode != 0  # an old one is gone
+    old = {blake3_id(f"v{v}-{j}\n".encode()).split(":")[1] for v in (0, 1) for j in range(3)}
+    new = {blake3_id(f"v2-{j}\n".encode()).split(":")[1] for j in range(3)}
+    assert not old & kept and new <= kept
 
 
 def test_cloud_gc_options_that_do_not_fit(repo: Path) -> None:

@@ -12,15 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import solvent
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "run_demo.py"
 
 
 def test_the_cleaned_demo_project_has_no_findings(tmp_path: Path) -> None:
-    pytest.importorskip("sklearn")
     project = tmp_path / "demo-project"
     env = {**os.environ, "SOLVENT_DEMO_DIR": str(project)}
     proc = subprocess.run(

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -91,7 +90,6 @@ def test_an_undeclared_read_is_reported_with_the_script_line(repo: Path) -> None
 
 
 def test_a_read_through_pandas_points_at_the_users_line(repo: Path) -> None:
-    pytest.importorskip("pandas")
     write(repo, "data/extra.csv", "a,b\n3,4\n")
     write(repo, "train.py", """\
         import pandas as pd
@@ -395,7 +393,23 @@ def test_repo_relative_refuses_relative_paths_and_neighbours() -> None:
     assert repo_relative("/work/repo/a/../b", (ROOT,)) == PurePosixPath("b")
 
 
-@pytest.mark.skipif(shutil.which("true") is None, reason="no true")
-def test_usable_strace_is_a_path_or_none() -> None:
-    found = usable_strace()
-    assert found is None or os.path.isabs(found)
+@pytest.mark.parametrize(
+    ("script", "usable"),
+    [(None, False), ("#!/bin/sh\nexit 1\n", False), ("#!/bin/sh\nexit 0\n", True)],
+    ids=["absent", "cannot-trace", "traces"],
+)
+def test_usable_strace_is_the_strace_on_path_only_when_its_probe_succeeds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str | None, usable: bool
+) -> None:
+    """No strace, one whose probe fails (ptrace forbidden) and one that works."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if script is not None:
+        (bin_dir / "strace").write_text(script)
+        (bin_dir / "strace").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    usable_strace.cache_clear()
+    try:
+        assert usable_strace() == (str(bin_dir / "strace") if usable else None)
+    finally:
+        usable_strace.cache_clear()

@@ -16,14 +16,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed  # the dev extra installs it: a broken install must fail, not skip
 import pytest
 from blake3 import blake3
 
 from solvent.pipeline.lock import read_lock
 from tests.helpers import assert_user_error, commit_all, disk_state, solvent, solvent_ok
 from tests.pipeline.test_execute import write
-
-distributed = pytest.importorskip("distributed")
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "pipeline"
 PY = sys.executable
