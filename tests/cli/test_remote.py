@@ -64,4 +64,8 @@ def test_bad_input_changes_nothing(repo: Path) -> None:
 def test_modify_url_moves_the_remote(repo: Path) -> None:
     solvent_ok(repo, "remote", "add", "--default", "origin", "/srv/data")
     solvent_ok(repo, "remote", "modify", "origin", "url", "/srv/other")
-    assert "/srv/other" in solvent_ok(repo, "remote", "list")
+    remotes = json.loads(solvent_ok(repo, "remote", "list", "--json"))
+    assert [(r["name"], r["url"], r["default"]) for r in remotes] == [
+        ("origin", "/srv/other", True)
+    ]
+    assert "/srv/data" not in (repo / ".solvent/config.toml").read_text()

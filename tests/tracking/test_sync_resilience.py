@@ -77,6 +77,7 @@ def test_a_killed_push_resumes_without_sending_anything_twice(repo: Path, tmp_pa
     solvent_ok(repo, "add", "data")
     remote = tmp_path / "remote"
     solvent_ok(repo, "remote", "add", "--default", "origin", str(remote))
+    solvent_ok(repo, "remote", "modify", "origin", "link", "copy")  # temp names, as across disks
     proc = subprocess.Popen(
         [sys.executable, "-m", "solvent", "push", "-j", "1"],
         cwd=repo,
@@ -86,6 +87,7 @@ def test_a_killed_push_resumes_without_sending_anything_twice(repo: Path, tmp_pa
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not any(remote.rglob("*.tmp")):
         time.sleep(0.01)
+    assert proc.poll() is None, "the push ended before the kill: nothing was tested"
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     arrived = {p for p in remote.rglob("*") if p.is_file() and not p.name.endswith(".tmp")}
@@ -117,6 +119,7 @@ def test_a_killed_pull_leaves_only_whole_objects_and_a_rerun_completes(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and count_objects(clone) < 200:
         time.sleep(0.005)
+    assert proc.poll() is None, "the pull ended before the kill: nothing was tested"
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     assert bad_objects(clone) == []
