@@ -104,6 +104,10 @@ def timed(cmd: list[str], out: Path | None = None) -> tuple[float, float, str]:
     return wall, int(rss_file.read_text().split()[-1]) / 1024, proc.stdout
 
 
+STAT_TOLERANCE = 1e-6  # the same test on the same data: only float rounding may differ
+SPEED_TARGET = 5.0
+
+
 def compare(solvent_json: Path, evidently_json: Path) -> tuple[int, float]:
     """Columns both tools tested with the same method, and their largest difference."""
     ours = {c["name"]: c for c in json.loads(solvent_json.read_text())["columns"]}
@@ -169,8 +173,18 @@ def main() -> None:
     )
     print(f"peak memory: solvent {peak['solvent']:.0f} MiB, evidently {peak['evidently']:.0f} MiB")
     print(f"solvent profile of the reference: {med['profile']:.2f} s, {peak['profile']:.0f} MiB")
-    print(f"evidently / solvent: {med['evidently'] / med['solvent']:.1f}x (target ≥ 5x)")
+    print(
+        f"evidently / solvent: {med['evidently'] / med['solvent']:.1f}x "
+        f"(target ≥ {SPEED_TARGET:g}x)"
+    )
     print(f"same statistics: {n} columns tested alike, largest difference {worst:.2e}")
+    failures = []
+    if n == 0:
+        failures.append("no column was tested alike by both tools: nothing was compared")
+    elif worst > STAT_TOLERANCE:
+        failures.append(f"statistics differ by {worst:.2e} (tolerance {STAT_TOLERANCE:g})")
+    if med["evidently"] / med["solvent"] < SPEED_TARGET:
+        failures.append(f"evidently / solvent below the {SPEED_TARGET:g}x target")
     (work / "results.json").write_text(
         json.dumps(
             {
@@ -184,6 +198,8 @@ def main() -> None:
             indent=2,
         )
     )
+    if failures:
+        sys.exit("FAILED: " + "; ".join(failures))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 DVC_VENV = BENCH_DIR / ".venv-dvc"
@@ -91,8 +93,9 @@ def run(cmd: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> str:
 
 
 def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str], stderr_file: Path) -> float:
-    """Time one command; stdout is discarded, stderr goes to a file (read back on failure)."""
-    with stderr_file.open("wb") as err:
+    """Time one command; stdout goes to ``out`` beside ``stderr_file`` (the checks read it),
+    stderr to ``stderr_file`` (read back on failure)."""
+    with stderr_file.open("wb") as err, (stderr_file.parent / "out").open("wb") as out:
         try:
             start = time.perf_counter()
             proc = subprocess.run(
@@ -101,7 +104,7 @@ def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str], stderr_file: Path)
                 cwd=cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
+                stdout=out,
                 stderr=err,
             )
             elapsed = time.perf_counter() - start
@@ -469,9 +472,48 @@ def remove_folder(ctx: Ctx) -> None:
 
 
 def check_folder_restored(ctx: Ctx) -> None:
+    """Every file of the data set is back, byte for byte."""
     count = sum(len(names) for _, _, names in os.walk(ctx.repo / "files"))
     if count != ctx.data.n_files:
         raise BenchError(f"sanity check: {count} files after checkout, expected {ctx.data.n_files}")
+    source = ctx.data.folder
+    for folder, _dirs, names in os.walk(source):
+        for name in names:
+            path = Path(folder, name)
+            rel = path.relative_to(source)
+            if (ctx.repo / "files" / rel).read_bytes() != path.read_bytes():
+                raise BenchError(f"sanity check: files/{rel} differs after checkout")
+
+
+def last_output(ctx: Ctx) -> str:
+    return (ctx.scratch / "out").read_text(errors="replace")
+
+
+def check_status(clean: bool) -> Step:
+    """The timed status said what is true: up to date, or that ``files`` was modified."""
+
+    def check(ctx: Ctx) -> None:
+        out = last_output(ctx)
+        said_clean = "up to date" in out
+        if clean and not said_clean:
+            raise BenchError(f"sanity check: status did not say up to date:\n{out[-500:]}")
+        if not clean and (said_clean or "modified" not in out):
+            raise BenchError(f"sanity check: status missed the rewritten files:\n{out[-500:]}")
+
+    return check
+
+
+def check_status_changed_then_readd(ctx: Ctx) -> None:
+    check_status(clean=False)(ctx)
+    readd_folder(ctx)
+
+
+def check_remote_holds_folder(ctx: Ctx) -> None:
+    """A push left at least one object per file of the folder on the remote."""
+    remote = ctx.scratch / f"remote-{ctx.run_index}"  # where fresh_remote pointed origin
+    count = sum(len(names) for _, _, names in os.walk(remote))
+    if count < ctx.data.n_files:
+        raise BenchError(f"sanity check: {count} objects on the remote after push")
 
 
 def build_cases() -> list[Case]:
@@ -521,6 +563,7 @@ def data_cases() -> list[Case]:
             "status after adding the folder, nothing changed",
             command=lambda t: t.status(),
             prepare=add_folder_and_commit,
+            after=check_status(clean=True),
             shared=True,
             target=Target("ratio", 8),
         ),
@@ -530,7 +573,7 @@ def data_cases() -> list[Case]:
             command=lambda t: t.status(),
             prepare=add_folder_and_commit,
             before=modify_files,
-            after=readd_folder,
+            after=check_status_changed_then_readd,
             shared=True,
         ),
         Case(
@@ -618,9 +661,19 @@ def big_dep_done(ctx: Ctx) -> None:
 
 
 def check_lock(ctx: Ctx) -> None:
+    """The lock records every stage of the pipeline, and every stage's outs exist."""
     lock = "solvent.lock" if ctx.tool.name == "solvent" else "dvc.lock"
     if not (ctx.repo / lock).is_file():
         raise BenchError(f"sanity check: {lock} was not written")
+    stages = json.loads((ctx.repo / "dvc.yaml").read_text())["stages"]
+    locked = yaml.safe_load((ctx.repo / lock).read_text()).get("stages", {})
+    if set(locked) != set(stages):
+        missing = sorted(set(stages) - set(locked))
+        raise BenchError(f"sanity check: {lock} lacks stages {missing[:5]}")
+    for name, stage in stages.items():
+        for out in stage["outs"]:
+            if not (ctx.repo / out).is_file():
+                raise BenchError(f"sanity check: stage {name}'s out {out} is missing")
 
 
 def with_remote(ctx: Ctx) -> None:
@@ -645,7 +698,8 @@ def transfer_cases() -> list[Case]:
     return [
         Case("push-20k", "push the 20k-file folder to an empty folder remote",
              command=lambda t: t.argv("push"), prepare=add_folder_and_commit,
-             before=fresh_remote, shared=True, target=Target("ratio", 4)),
+             before=fresh_remote, after=check_remote_holds_folder, shared=True,
+             target=Target("ratio", 4)),
         Case("pull-20k", "pull the 20k-file folder with no data and no cache (as a fresh clone)",
              command=lambda t: t.argv("pull"), prepare=pushed, before=lose_workspace_and_cache,
              after=check_folder_restored, shared=True, target=Target("ratio", 4)),
@@ -738,6 +792,7 @@ def pipeline_cases() -> list[Case]:
              target=Target("ratio", 5)),
         Case("chain-status", f"status of the {N_CHAIN}-stage chain, nothing changed",
              command=lambda t: t.status(), prepare=chain_done, shared=True,
+             after=check_status(clean=True),
              target=Target("ratio", 5)),
         Case("dep20k-noop", "repro of a stage whose dep is the 20k-file folder, nothing changed",
              command=lambda t: t.repro(), prepare=big_dep_done, shared=True,
