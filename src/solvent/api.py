@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.tracking.add import AddResult
     from solvent.tracking.checkout import CheckoutResult
     from solvent.tracking.diff import DiffResult
+    from solvent.tracking.hooks import HookAct, HookInstall
     from solvent.tracking.imports import ImportResult
     from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
@@ -179,6 +180,25 @@ class Repo:
         from solvent.tracking.imports import update
 
         return update(self.layout, targets or [], force, jobs or 8)
+
+    def install(self, *, append: bool = False) -> list[HookInstall]:
+        """Git hooks as ``dvc install`` writes them: checkout after ``git checkout`` and
+        ``git merge``, push of the data before ``git push`` (see ``tracking.hooks``)."""
+        from solvent.tracking.hooks import install
+
+        return install(self.root, append)
+
+    def git_hook(
+        self, name: str, args: list[str]
+    ) -> tuple[HookAct, SyncReport | list[CheckoutResult] | None]:
+        """What the hook ``name`` runs when git calls it with ``args``: the action taken
+        (checkout, push or skip) and its result."""
+        from solvent.tracking.hooks import hook_action
+
+        action = hook_action(self.root, name, args)
+        if action == "push":
+            return action, self.push()
+        return action, (self.checkout() if action == "checkout" else None)
 
     def remote_status(
         self, targets: list[str] | None = None, *, remote: str | None = None
