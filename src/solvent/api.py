@@ -537,6 +537,86 @@ class Repo:
             (self.layout.dot / "exps" / f"{e.exp_id}.log").unlink(missing_ok=True)
         return gone
 
+    def exp_save(self, name: str | None = None) -> Experiment:
+        """Record the workspace as an experiment without running anything: its lock, the
+        tracked files it changed since HEAD, its params changes and metrics."""
+        from solvent.errors import UsageError
+        from solvent.pipeline.params_metrics import metrics_show, params_diff
+        from solvent.runs import experiments as ex
+
+        ex.project_files(self.root)  # refuses outside git
+        baseline = self._head()
+        if baseline is None:
+            raise UsageError("exp save needs a commit to start from", "commit the project first")
+        stale = [p.stage.name for p in self.plan().stale]
+        if stale:
+            raise UsageError(
+                f"stage(s) {', '.join(stale)} are not up to date: the lock would "
+                "not describe the workspace",
+                "run 'solvent repro' first",
+            )
+        graph = self.graph()
+        pipeline = graph.pipeline if graph is not None else None
+        changed = {
+            (r.key if r.path == ex.DEFAULT_PARAMS else f"{r.path}:{r.key}"): r.new
+            for r in params_diff(self.layout, pipeline).rows
+            if r.state != "deleted"
+        }
+        shown = metrics_show(self.layout, pipeline).files
+        metrics = {f.path: f.data for f in shown if f.data is not None}
+        return self._with_ledger(
+            lambda ledger: ex.save(ledger, self.root, name, baseline, changed, metrics)
+        )
+
+    def exp_branch(self, ref: str, branch: str) -> str:
+        """A git branch holding the experiment (its baseline plus its lock and files); the
+        commit it points at."""
+        from solvent.runs import exp_share
+
+        return exp_share.branch(self.root, self._done_exp(ref), branch)
+
+    def exp_push(
+        self,
+        git_remote: str,
+        refs: list[str],
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+    ) -> list[tuple[Experiment, SyncReport]]:
+        """Share experiments: the cached outs their locks name go to the data remote, then
+        each one's commit to ``git_remote`` as ``refs/solvent/exps/NAME``."""
+        from solvent.runs import exp_share
+
+        exps = [self._done_exp(r) for r in refs]
+        return exp_share.push_all(self.layout, self._remote(remote), git_remote, exps, jobs or 8)
+
+    def exp_pull(
+        self,
+        git_remote: str,
+        names: list[str],
+        *,
+        remote: str | None = None,
+        jobs: int | None = None,
+    ) -> list[tuple[Experiment, SyncReport]]:
+        """Fetch experiments others pushed (record from ``git_remote``, outs from the data
+        remote); then ``exp show`` lists them and ``exp apply`` restores them."""
+        from solvent.runs import exp_share
+
+        store = self._remote(remote)
+        return self._with_ledger(
+            lambda ledger: exp_share.pull_all(
+                self.layout, ledger, store, git_remote, names, jobs or 8
+            )
+        )
+
+    def _done_exp(self, ref: str) -> Experiment:
+        from solvent.errors import UsageError
+
+        exp = self.experiment(ref)
+        if exp.status != "done":
+            raise UsageError(f"experiment {exp.name} is {exp.status}, not done", None)
+        return exp
+
     def _save_exp(self, exp: Experiment) -> None:
         def save(ledger: Ledger) -> None:
             ledger.put_experiment(exp.exp_id, exp.name, exp.created, exp.to_json())
