@@ -173,10 +173,22 @@ class Repo:
         dest = Path(out) if out else Path.cwd() / PurePosixPath(path).name
         return import_data(self.layout, url, path, dest.resolve(), rev, jobs or 8)
 
+    def import_url(
+        self, url: str, out: str | None = None, *, jobs: int | None = None
+    ) -> ImportResult:
+        """Download ``url`` (a path, ``s3://…``, ``https://…``) and track it here with its
+        etag / version / checksum, so ``update`` fetches it again when the source changes."""
+        from solvent.tracking.imports import import_url
+
+        name = PurePosixPath(url.rstrip("/").rsplit("/", 1)[-1] or "data").name
+        dest = Path(out) if out else Path.cwd() / name
+        return import_url(self.layout, url, dest.resolve(), jobs or 8)
+
     def update(
         self, targets: list[str] | None = None, *, force: bool = False, jobs: int | None = None
     ) -> list[ImportResult]:
-        """Bring imported data up to its source's rev (all imports by default)."""
+        """Bring imported data up to its source's rev, or URL imports to
+        their source's current version (all imports by default)."""
         from solvent.tracking.imports import update
 
         return update(self.layout, targets or [], force, jobs or 8)
