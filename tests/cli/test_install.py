@@ -134,3 +134,12 @@ def test_a_hook_in_another_language_is_refused_even_with_append(repo: Path) -> N
     proc = solvent(repo, "install", "--append")
     assert_user_error(proc, "pre-push", "not a shell script")
     assert disk_state(repo) == before
+
+
+def test_install_outside_git_says_so(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    solvent_ok(plain, "init", "--no-git")
+    before = disk_state(plain)
+    assert_user_error(solvent(plain, "install"), "not a git repo")
+    assert disk_state(plain) == before

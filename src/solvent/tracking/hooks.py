@@ -67,6 +67,9 @@ def _is_shell(text: str) -> bool:
 def install(root: Path, append: bool = False) -> list[HookInstall]:
     """Write the three hooks; nothing is written when any hook is someone else's (unless
     ``append``, and then only to shell scripts)."""
+    if not (root / ".git").exists():
+        raise UsageError(f"{root} is not a git repo: there are no git hooks to install",
+                         "run 'git init' first")  # fmt: skip
     folder = hooks_dir(root)
     existing = {h: (folder / h).read_text(errors="replace") for h in HOOKS if (folder / h).exists()}
     foreign = [h for h, text in existing.items() if MARKER not in text]
