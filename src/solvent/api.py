@@ -594,13 +594,22 @@ class Repo:
         *,
         remote: str | None = None,
         jobs: int | None = None,
+        force: bool = False,
     ) -> list[tuple[Experiment, SyncReport]]:
-        """Share experiments: the cached outs their locks name go to the data remote, then
-        each one's commit to ``git_remote`` as ``refs/solvent/exps/NAME``."""
+        """Share experiments (by default every finished one run from HEAD, as DVC picks
+        them): the cached outs their locks name go to the data remote, then each one's commit
+        to ``git_remote`` as ``refs/solvent/exps/NAME`` (``force``: replacing another)."""
+        from solvent.errors import UsageError
         from solvent.runs import exp_share
 
-        exps = [self._done_exp(r) for r in refs]
-        return exp_share.push_all(self.layout, self._remote(remote), git_remote, exps, jobs or 8)
+        head = self._head()
+        exps = [self._done_exp(r) for r in refs] or [
+            e for e in self.experiments() if e.status == "done" and e.baseline == head
+        ]
+        if not exps:
+            raise UsageError("no finished experiment was run from HEAD", "name the ones to push")
+        store = self._remote(remote)
+        return exp_share.push_all(self.layout, store, git_remote, exps, jobs or 8, force)
 
     def exp_pull(
         self,
@@ -610,11 +619,13 @@ class Repo:
         remote: str | None = None,
         jobs: int | None = None,
     ) -> list[tuple[Experiment, SyncReport]]:
-        """Fetch experiments others pushed (record from ``git_remote``, outs from the data
-        remote); then ``exp show`` lists them and ``exp apply`` restores them."""
+        """Fetch experiments others pushed (all that ``git_remote`` has by default): records
+        from ``git_remote``, outs from the data remote; then ``exp show`` lists them and
+        ``exp apply`` restores them."""
         from solvent.runs import exp_share
 
         store = self._remote(remote)
+        names = names or exp_share.remote_names(self.root, git_remote)
         return self._with_ledger(
             lambda ledger: exp_share.pull_all(
                 self.layout, ledger, store, git_remote, names, jobs or 8

@@ -54,11 +54,11 @@ def test_an_experiment_run_in_one_clone_is_pulled_shown_and_applied_in_another(
 ) -> None:
     a, b = clones
     solvent_ok(a, "exp", "run", "-S", "train.lr=0.5", "-n", "half")
-    out = solvent_ok(a, "exp", "push", "origin", "half")
+    out = solvent_ok(a, "exp", "push", "origin")  # by default: the experiments run from HEAD
     assert "Pushed half" in out and "1 object(s) moved" in out  # model.txt
     assert "half" not in show(b)
 
-    out = solvent_ok(b, "exp", "pull", "origin", "half")
+    out = solvent_ok(b, "exp", "pull", "origin")  # by default: every one it has
     assert "Pulled half" in out and "1 object(s) moved" in out
     shown = show(b)["half"]
     assert shown["status"] == "done" and shown["metrics"] == {"metrics.json": {"score": 1.5}}
@@ -140,3 +140,22 @@ def test_exp_branch_makes_a_branch_that_checks_out_to_the_experiment(project: Pa
     assert_user_error(solvent(project, "exp", "branch", "deep", "try-deep"), "exists")
     assert_user_error(solvent(project, "exp", "branch", "deep", "bad..name"), "not a valid")
     assert disk_state(project, with_state=False) == before
+
+
+def test_a_pulled_experiment_never_replaces_another_of_the_same_name(
+    clones: tuple[Path, Path],
+) -> None:
+    a, b = clones
+    solvent_ok(a, "exp", "run", "-S", "train.lr=0.5", "-n", "half")
+    solvent_ok(a, "exp", "push", "origin", "half")
+    solvent_ok(b, "exp", "run", "-S", "train.lr=0.25", "-n", "half")
+    mine = show(b)["half"]
+    assert_user_error(solvent(b, "exp", "pull", "origin", "half"), "another experiment here")
+    assert show(b) == {"half": mine}
+    proc = solvent(b, "exp", "push", "origin", "half")
+    assert_user_error(proc, "pushing experiment half to origin failed")
+    assert "another experiment of this name: --force replaces it" in proc.stderr
+    solvent_ok(b, "exp", "push", "--force", "origin", "half")
+    solvent_ok(a, "exp", "remove", "half")
+    solvent_ok(a, "exp", "pull", "origin", "half")
+    assert show(a)["half"]["exp_id"] == mine["exp_id"]

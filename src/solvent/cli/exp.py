@@ -210,27 +210,36 @@ DATA_REMOTE = typer.Option("--remote", "-r", help="Data remote (default: the def
 @exp_app.command("push")
 def push(
     git_remote: Annotated[str, GIT_REMOTE],
-    refs: Annotated[list[str], typer.Argument(help="Experiment names or ids.")],
+    refs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Experiment names or ids (default: those run from HEAD)."),
+    ] = None,
     remote: Annotated[str | None, DATA_REMOTE] = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Replace an experiment of the same name.")
+    ] = False,
     json: JSON = False,
 ) -> None:
     """Share experiments: their outputs go to the data remote, their records to git."""
     from solvent.api import Repo
 
-    _shared("Pushed", Repo().exp_push(git_remote, refs, remote=remote), git_remote, json)
+    done = Repo().exp_push(git_remote, refs or [], remote=remote, force=force)
+    _shared("Pushed", done, git_remote, json)
 
 
 @exp_app.command("pull")
 def pull(
     git_remote: Annotated[str, GIT_REMOTE],
-    names: Annotated[list[str], typer.Argument(help="Experiment names.")],
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Experiment names (default: all it has).")
+    ] = None,
     remote: Annotated[str | None, DATA_REMOTE] = None,
     json: JSON = False,
 ) -> None:
     """Bring experiments others pushed: records from git, outputs from the data remote."""
     from solvent.api import Repo
 
-    _shared("Pulled", Repo().exp_pull(git_remote, names, remote=remote), git_remote, json)
+    _shared("Pulled", Repo().exp_pull(git_remote, names or [], remote=remote), git_remote, json)
 
 
 def _shared(verb: str, done: list[tuple[Experiment, Any]], git_remote: str, json: bool) -> None:
