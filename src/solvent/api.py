@@ -550,30 +550,23 @@ class Repo:
         return gone
 
     def exp_save(self, name: str | None = None) -> Experiment:
-        """Record the workspace as an experiment without running anything: its lock, the
-        tracked files it changed since HEAD, its params changes and metrics."""
+        """Record the workspace (its pipeline up to date) as an experiment without running:
+        its lock, the tracked files it changed since HEAD, its params changes and metrics."""
         from solvent.errors import UsageError
         from solvent.pipeline.params_metrics import metrics_show, params_diff
         from solvent.runs import experiments as ex
 
         ex.project_files(self.root)  # refuses outside git
-        baseline = self._head()
+        baseline, stale = self._head(), [p.stage.name for p in self.plan().stale]
         if baseline is None:
             raise UsageError("exp save needs a commit to start from", "commit the project first")
-        stale = [p.stage.name for p in self.plan().stale]
         if stale:
-            raise UsageError(
-                f"stage(s) {', '.join(stale)} are not up to date: the lock would "
-                "not describe the workspace",
-                "run 'solvent repro' first",
-            )
-        graph = self.graph()
-        pipeline = graph.pipeline if graph is not None else None
-        changed = {
-            (r.key if r.path == ex.DEFAULT_PARAMS else f"{r.path}:{r.key}"): r.new
-            for r in params_diff(self.layout, pipeline).rows
-            if r.state != "deleted"
-        }
+            raise UsageError(f"stage(s) {', '.join(stale)} are not up to date: the lock would "
+                             "not describe the workspace", "run 'solvent repro' first")  # fmt: skip
+        pipeline = graph.pipeline if (graph := self.graph()) is not None else None
+        rows = params_diff(self.layout, pipeline).rows
+        changed = {(r.key if r.path == ex.DEFAULT_PARAMS else f"{r.path}:{r.key}"): r.new
+                   for r in rows if r.state != "deleted"}  # fmt: skip
         shown = metrics_show(self.layout, pipeline).files
         metrics = {f.path: f.data for f in shown if f.data is not None}
         return self._with_ledger(
@@ -581,64 +574,36 @@ class Repo:
         )
 
     def exp_branch(self, ref: str, branch: str) -> str:
-        """A git branch holding the experiment (its baseline plus its lock and files); the
-        commit it points at."""
+        """A git branch at the experiment's commit (its baseline with its lock and files)."""
         from solvent.runs import exp_share
 
-        return exp_share.branch(self.root, self._done_exp(ref), branch)
+        return exp_share.branch(self.root, exp_share.done(self.experiment(ref)), branch)
 
     def exp_push(
-        self,
-        git_remote: str,
-        refs: list[str],
-        *,
-        remote: str | None = None,
-        jobs: int | None = None,
-        force: bool = False,
-    ) -> list[tuple[Experiment, SyncReport]]:
-        """Share experiments (by default every finished one run from HEAD, as DVC picks
-        them): the cached outs their locks name go to the data remote, then each one's commit
-        to ``git_remote`` as ``refs/solvent/exps/NAME`` (``force``: replacing another)."""
-        from solvent.errors import UsageError
+        self, git_remote: str, refs: list[str], *, remote: str | None = None,
+        jobs: int | None = None, force: bool = False,
+    ) -> list[tuple[Experiment, SyncReport]]:  # fmt: skip
+        """Share experiments (default: the finished ones run from HEAD, as DVC picks them):
+        the outs their locks name go to the data remote, then each one's commit to
+        ``git_remote`` as ``refs/solvent/exps/NAME`` (``force``: replacing another)."""
         from solvent.runs import exp_share
 
-        head = self._head()
-        exps = [self._done_exp(r) for r in refs] or [
-            e for e in self.experiments() if e.status == "done" and e.baseline == head
-        ]
-        if not exps:
-            raise UsageError("no finished experiment was run from HEAD", "name the ones to push")
+        exps = [exp_share.done(self.experiment(r)) for r in refs]
+        exps = exps or exp_share.of_head(self.experiments(), self._head())
         store = self._remote(remote)
         return exp_share.push_all(self.layout, store, git_remote, exps, jobs or 8, force)
 
     def exp_pull(
-        self,
-        git_remote: str,
-        names: list[str],
-        *,
-        remote: str | None = None,
+        self, git_remote: str, names: list[str], *, remote: str | None = None,
         jobs: int | None = None,
-    ) -> list[tuple[Experiment, SyncReport]]:
-        """Fetch experiments others pushed (all that ``git_remote`` has by default): records
-        from ``git_remote``, outs from the data remote; then ``exp show`` lists them and
-        ``exp apply`` restores them."""
+    ) -> list[tuple[Experiment, SyncReport]]:  # fmt: skip
+        """Fetch experiments others pushed (default: all ``git_remote`` holds): records from
+        it, outs from the data remote; ``exp show`` lists them, ``exp apply`` restores them."""
         from solvent.runs import exp_share
 
-        store = self._remote(remote)
-        names = names or exp_share.remote_names(self.root, git_remote)
-        return self._with_ledger(
-            lambda ledger: exp_share.pull_all(
-                self.layout, ledger, store, git_remote, names, jobs or 8
-            )
-        )
-
-    def _done_exp(self, ref: str) -> Experiment:
-        from solvent.errors import UsageError
-
-        exp = self.experiment(ref)
-        if exp.status != "done":
-            raise UsageError(f"experiment {exp.name} is {exp.status}, not done", None)
-        return exp
+        store, names = self._remote(remote), names or exp_share.remote_names(self.root, git_remote)
+        return self._with_ledger(lambda ledger: exp_share.pull_all(
+            self.layout, ledger, store, git_remote, names, jobs or 8))  # fmt: skip
 
     def _save_exp(self, exp: Experiment) -> None:
         def save(ledger: Ledger) -> None:

@@ -58,6 +58,20 @@ def _git(
     return proc.stdout
 
 
+def done(exp: Experiment) -> Experiment:
+    if exp.status != "done":
+        raise UsageError(f"experiment {exp.name} is {exp.status}, not done", None)
+    return exp
+
+
+def of_head(exps: list[Experiment], head: str | None) -> list[Experiment]:
+    """The finished experiments run from ``head``: what ``exp push`` shares by default."""
+    found = [e for e in exps if e.status == "done" and e.baseline == head]
+    if not found:
+        raise UsageError("no finished experiment was run from HEAD", "name the ones to push")
+    return found
+
+
 def ref_of(name: str) -> str:
     """The ref an experiment is shared under; its name must be one git accepts."""
     ref = REF_PREFIX + name
