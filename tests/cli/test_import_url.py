@@ -111,6 +111,25 @@ def test_an_s3_object_is_tracked_with_its_etag(
     assert solvent_ok(repo, "status") == UP_TO_DATE
 
 
+def test_an_s3_prefix_is_imported_as_a_folder_and_followed(
+    repo: Path, s3_bucket: str, s3_endpoint: str
+) -> None:
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint)
+    bucket = s3_bucket.removeprefix("s3://")
+    for key in ("shards/a.txt", "shards/sub/b.txt"):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    solvent_ok(repo, "import-url", f"{s3_bucket}/shards", "shards")
+    assert read_files(repo / "shards") == {
+        "a.txt": (b"shards/a.txt", False),
+        "sub/b.txt": (b"shards/sub/b.txt", False),
+    }
+    assert "up to date" in solvent_ok(repo, "update")
+    s3.put_object(Bucket=bucket, Key="shards/c.txt", Body=b"new")
+    assert "shards: updated" in solvent_ok(repo, "update")
+    assert (repo / "shards" / "c.txt").read_bytes() == b"new"
+    assert solvent_ok(repo, "status") == UP_TO_DATE
+
+
 def test_a_versioned_s3_object_records_its_version(
     repo: Path, s3_bucket: str, s3_endpoint: str
 ) -> None:
