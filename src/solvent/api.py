@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.tracking.add import AddResult
     from solvent.tracking.checkout import CheckoutResult
     from solvent.tracking.diff import DiffResult
+    from solvent.tracking.hooks import HookAct, HookInstall
     from solvent.tracking.imports import ImportResult
     from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
@@ -172,13 +173,44 @@ class Repo:
         dest = Path(out) if out else Path.cwd() / PurePosixPath(path).name
         return import_data(self.layout, url, path, dest.resolve(), rev, jobs or 8)
 
+    def import_url(
+        self, url: str, out: str | None = None, *, jobs: int | None = None
+    ) -> ImportResult:
+        """Download ``url`` (a path, ``s3://…``, ``https://…``) and track it here with its
+        etag / version / checksum, so ``update`` fetches it again when the source changes."""
+        from solvent.tracking.imports import import_url
+
+        name = PurePosixPath(url.rstrip("/").rsplit("/", 1)[-1] or "data").name
+        dest = Path(out) if out else Path.cwd() / name
+        return import_url(self.layout, url, dest.resolve(), jobs or 8)
+
     def update(
         self, targets: list[str] | None = None, *, force: bool = False, jobs: int | None = None
     ) -> list[ImportResult]:
-        """Bring imported data up to its source's rev (all imports by default)."""
+        """Bring imported data up to its source's rev, or URL imports to
+        their source's current version (all imports by default)."""
         from solvent.tracking.imports import update
 
         return update(self.layout, targets or [], force, jobs or 8)
+
+    def install(self, *, append: bool = False) -> list[HookInstall]:
+        """Git hooks as ``dvc install`` writes them: checkout after ``git checkout`` and
+        ``git merge``, push of the data before ``git push`` (see ``tracking.hooks``)."""
+        from solvent.tracking.hooks import install
+
+        return install(self.root, append)
+
+    def git_hook(
+        self, name: str, args: list[str]
+    ) -> tuple[HookAct, SyncReport | list[CheckoutResult] | None]:
+        """What the hook ``name`` runs when git calls it with ``args``: the action taken
+        (checkout, push or skip) and its result."""
+        from solvent.tracking.hooks import hook_action
+
+        action = hook_action(self.root, name, args)
+        if action == "push":
+            return action, self.push()
+        return action, (self.checkout() if action == "checkout" else None)
 
     def remote_status(
         self, targets: list[str] | None = None, *, remote: str | None = None
@@ -516,6 +548,62 @@ class Repo:
         for e in gone:
             (self.layout.dot / "exps" / f"{e.exp_id}.log").unlink(missing_ok=True)
         return gone
+
+    def exp_save(self, name: str | None = None) -> Experiment:
+        """Record the workspace (its pipeline up to date) as an experiment without running:
+        its lock, the tracked files it changed since HEAD, its params changes and metrics."""
+        from solvent.errors import UsageError
+        from solvent.pipeline.params_metrics import metrics_show, params_diff
+        from solvent.runs import experiments as ex
+
+        ex.project_files(self.root)  # refuses outside git
+        baseline, stale = self._head(), [p.stage.name for p in self.plan().stale]
+        if baseline is None:
+            raise UsageError("exp save needs a commit to start from", "commit the project first")
+        if stale:
+            raise UsageError(f"stage(s) {', '.join(stale)} are not up to date: the lock would "
+                             "not describe the workspace", "run 'solvent repro' first")  # fmt: skip
+        pipeline = graph.pipeline if (graph := self.graph()) is not None else None
+        rows = params_diff(self.layout, pipeline).rows
+        changed = {(r.key if r.path == ex.DEFAULT_PARAMS else f"{r.path}:{r.key}"): r.new
+                   for r in rows if r.state != "deleted"}  # fmt: skip
+        shown = metrics_show(self.layout, pipeline).files
+        metrics = {f.path: f.data for f in shown if f.data is not None}
+        return self._with_ledger(
+            lambda ledger: ex.save(ledger, self.root, name, baseline, changed, metrics)
+        )
+
+    def exp_branch(self, ref: str, branch: str) -> str:
+        """A git branch at the experiment's commit (its baseline with its lock and files)."""
+        from solvent.runs import exp_share
+
+        return exp_share.branch(self.root, exp_share.done(self.experiment(ref)), branch)
+
+    def exp_push(
+        self, git_remote: str, refs: list[str], *, remote: str | None = None,
+        jobs: int | None = None, force: bool = False,
+    ) -> list[tuple[Experiment, SyncReport]]:  # fmt: skip
+        """Share experiments (default: the finished ones run from HEAD, as DVC picks them):
+        the outs their locks name go to the data remote, then each one's commit to
+        ``git_remote`` as ``refs/solvent/exps/NAME`` (``force``: replacing another)."""
+        from solvent.runs import exp_share
+
+        exps = [exp_share.done(self.experiment(r)) for r in refs]
+        exps = exps or exp_share.of_head(self.experiments(), self._head())
+        store = self._remote(remote)
+        return exp_share.push_all(self.layout, store, git_remote, exps, jobs or 8, force)
+
+    def exp_pull(
+        self, git_remote: str, names: list[str], *, remote: str | None = None,
+        jobs: int | None = None,
+    ) -> list[tuple[Experiment, SyncReport]]:  # fmt: skip
+        """Fetch experiments others pushed (default: all ``git_remote`` holds): records from
+        it, outs from the data remote; ``exp show`` lists them, ``exp apply`` restores them."""
+        from solvent.runs import exp_share
+
+        store, names = self._remote(remote), names or exp_share.remote_names(self.root, git_remote)
+        return self._with_ledger(lambda ledger: exp_share.pull_all(
+            self.layout, ledger, store, git_remote, names, jobs or 8))  # fmt: skip
 
     def _save_exp(self, exp: Experiment) -> None:
         def save(ledger: Ledger) -> None:

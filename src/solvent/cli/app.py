@@ -22,11 +22,12 @@ COMMANDS = {
     "stage": "stage",
     "dag": "dag",
     "remote": "remote", "push": "remote", "fetch": "remote", "pull": "remote", "get": "remote",
-    "import": "remote", "update": "remote",
+    "import": "remote", "update": "remote", "import-url": "remote",
     "profile": "health", "drift": "health", "leakage": "health",
     "runs": "runs", "lineage": "runs", "exp": "exp",
     "threshold": "model", "monitor": "model", "audit": "model",
     "doctor": "doctor",
+    "install": "hooks", "git-hook": "hooks",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -170,3 +170,85 @@ def remove(refs: Annotated[list[str], typer.Argument(help="Experiment names or i
 
     for e in Repo().exp_remove(refs):
         console.print(f"Removed {escape(e.name)} ({e.exp_id[:8]})")
+
+
+@exp_app.command("save")
+def save(
+    name: Annotated[str | None, typer.Option("--name", "-n", help="Name it.")] = None,
+    json: JSON = False,
+) -> None:
+    """Record the workspace as an experiment, without running anything."""
+    from solvent.api import Repo
+
+    e = Repo().exp_save(name)
+    if json:
+        print_json(_doc(e))
+        return
+    console.print(f"Saved {escape(e.name)} ({e.exp_id[:8]}): {_summary(e)}", soft_wrap=True)
+
+
+@exp_app.command("branch")
+def branch(
+    ref: Annotated[str, EXP],
+    name: Annotated[str, typer.Argument(help="The new git branch.")],
+) -> None:
+    """A git branch holding an experiment: its baseline with its params, lock and files."""
+    from solvent.api import Repo
+
+    sha = Repo().exp_branch(ref, name)
+    console.print(
+        f"Branch {escape(name)} → {sha[:10]}. Switch to it: git checkout {escape(name)} && "
+        "solvent checkout",
+        soft_wrap=True,
+    )
+
+
+GIT_REMOTE = typer.Argument(help="The git remote, e.g. origin.")
+DATA_REMOTE = typer.Option("--remote", "-r", help="Data remote (default: the default remote).")
+
+
+@exp_app.command("push")
+def push(
+    git_remote: Annotated[str, GIT_REMOTE],
+    refs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Experiment names or ids (default: those run from HEAD)."),
+    ] = None,
+    remote: Annotated[str | None, DATA_REMOTE] = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Replace an experiment of the same name.")
+    ] = False,
+    json: JSON = False,
+) -> None:
+    """Share experiments: their outputs go to the data remote, their records to git."""
+    from solvent.api import Repo
+
+    done = Repo().exp_push(git_remote, refs or [], remote=remote, force=force)
+    _shared("Pushed", done, git_remote, json)
+
+
+@exp_app.command("pull")
+def pull(
+    git_remote: Annotated[str, GIT_REMOTE],
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Experiment names (default: all it has).")
+    ] = None,
+    remote: Annotated[str | None, DATA_REMOTE] = None,
+    json: JSON = False,
+) -> None:
+    """Bring experiments others pushed: records from git, outputs from the data remote."""
+    from solvent.api import Repo
+
+    _shared("Pulled", Repo().exp_pull(git_remote, names or [], remote=remote), git_remote, json)
+
+
+def _shared(verb: str, done: list[tuple[Experiment, Any]], git_remote: str, json: bool) -> None:
+    if json:
+        print_json([{**_doc(e), "objects": r.objects, "moved": r.moved} for e, r in done])
+        return
+    for e, r in done:
+        console.print(
+            f"{verb} {escape(e.name)} ({e.exp_id[:8]}) with {git_remote}: {r.moved} object(s) "
+            f"moved, {r.objects - r.moved} already there",
+            soft_wrap=True,
+        )

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
     app.command("pull")(pull)
     app.command("get")(get)
     app.command("import")(import_)
+    app.command("import-url")(import_url)
     app.command("update")(update)
 
 
@@ -242,6 +243,28 @@ def import_(
     console.print(f"To save it in git: git add {escape(result.pointer)} .gitignore")
 
 
+def import_url(
+    url: Annotated[
+        str, typer.Argument(help="A file or folder path, s3://BUCKET/KEY or an http(s) URL.")
+    ],
+    out: Annotated[str | None, typer.Argument(help="Where to put it (default: its name).")] = None,
+    json: JSON = False,
+) -> None:
+    """Download data from a URL and track it here with its etag or checksum; 'solvent
+    update' fetches it again when the source changes."""
+    from solvent.api import Repo
+
+    result = Repo().import_url(url, out)
+    if json:
+        print_json(result)
+        return
+    console.print(
+        f"Imported {escape(url)} ({escape(result.commit)}) → {escape(result.pointer)}",
+        soft_wrap=True,
+    )
+    console.print(f"To save it in git: git add {escape(result.pointer)} .gitignore")
+
+
 def update(
     targets: Annotated[
         list[str] | None, typer.Argument(help="Imported paths (default: every import).")
@@ -251,7 +274,7 @@ def update(
     ] = False,
     json: JSON = False,
 ) -> None:
-    """Refresh imported data from its source when the source's rev moved."""
+    """Refresh imported data from its source when the source's rev (or URL) changed."""
     from solvent.api import Repo
 
     results = Repo().update(targets or [], force=force)

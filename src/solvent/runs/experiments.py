@@ -357,3 +357,36 @@ def diff(a: Experiment, b: Experiment) -> list[tuple[str, Any, Any]]:
     many = len(set(a.metrics) | set(b.metrics)) > 1
     va, vb = flat_values(a, many), flat_values(b, many)
     return [(k, va.get(k), vb.get(k)) for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
+
+
+# -- saving the workspace ----------------------------------------------------------------
+
+
+def changed_text_files(root: Path) -> list[str]:
+    """Files git tracks that differ from HEAD, small text only: what ``exp save`` keeps
+    besides the lock (params, code, small outs committed to git)."""
+    proc = subprocess.run(["git", "diff", "--name-only", "-z", "HEAD"], cwd=root,
+                          capture_output=True, check=False)  # fmt: skip
+    found = []
+    for rel in (p for p in proc.stdout.decode().split("\0") if p):
+        path = root / rel
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= KEEP_UNCACHED:
+            try:
+                path.read_text()
+            except UnicodeDecodeError:
+                continue
+            found.append(rel)
+    return found
+
+
+def save(
+    ledger: Ledger, root: Path, name: str | None, baseline: str, overrides: dict[str, Any],
+    metrics: dict[str, Any],
+) -> Experiment:  # fmt: skip
+    """The workspace as a finished experiment (``exp save``): its lock, the tracked files it
+    changed, its small uncached outs; ``overrides`` are the params it changed."""
+    files = _kept_files(root, root, ["solvent.lock", *changed_text_files(root)])
+    (exp,) = queue(ledger, [overrides], name, baseline)
+    done = replace(exp, status="done", finished=time.time(), metrics=metrics, files=files)
+    ledger.put_experiment(done.exp_id, done.name, done.created, done.to_json())
+    return done

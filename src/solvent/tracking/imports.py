@@ -20,7 +20,13 @@ from solvent.repo import RepoLayout
 from solvent.storage.fsutil import atomic_write_text
 from solvent.tracking.add import add
 from solvent.tracking.get import fetched
-from solvent.tracking.pointer import ImportSource, Pointer, pointer_path_for, read_pointer
+from solvent.tracking.pointer import (
+    ImportSource,
+    Pointer,
+    UrlSource,
+    pointer_path_for,
+    read_pointer,
+)
 from solvent.tracking.select import select_pointers
 from solvent.tracking.status import DataState, status
 
@@ -29,7 +35,7 @@ from solvent.tracking.status import DataState, status
 class ImportResult:
     path: str
     pointer: str
-    commit: str
+    commit: str  # the source's commit; for a URL, its version id, etag or checksum
     changed: bool  # False: the source still names the recorded commit
 
 
@@ -51,13 +57,19 @@ def import_data(
 def update(layout: RepoLayout, targets: list[str], force: bool, jobs: int) -> list[ImportResult]:
     pointers = [p for p in select_pointers(layout, targets) if p.source is not None]
     if targets and not pointers:
-        raise UsageError("none of these was imported", "'solvent import URL PATH' imports data")
+        raise UsageError(
+            "none of these was imported",
+            "'solvent import URL PATH' or 'solvent import-url URL' imports data",
+        )
     results = []
     for pointer in pointers:
         source = pointer.source
         assert source is not None
         if not force:
             _refuse_local_edits(layout, pointer)
+        if isinstance(source, UrlSource):
+            results.append(_update_url(layout, pointer, source, jobs))
+            continue
         url = _resolvable(layout, source.url)
         with fetched(url, source.path, source.rev, jobs) as (data, commit):
             if commit == source.commit:
@@ -74,7 +86,44 @@ def update(layout: RepoLayout, targets: list[str], force: bool, jobs: int) -> li
     return results
 
 
-def _track(layout: RepoLayout, rel: PurePosixPath, source: ImportSource, jobs: int) -> None:
+def import_url(layout: RepoLayout, url: str, dest: Path, jobs: int) -> ImportResult:
+    """Download ``url`` (a path, ``s3://…``, ``https://…``) to ``dest`` and track it with
+    what the source was (see ``tracking.import_url``)."""
+    from solvent.tracking import import_url as iu
+
+    rel = layout.rel(str(dest))
+    if os.path.lexists(dest) or layout.abs(pointer_path_for(rel)).exists():
+        raise UsageError(f"{rel} already exists", "choose another destination: import-url URL OUT")
+    if not iu.is_remote(url):
+        url = str(Path(url.removeprefix("file://")).resolve())
+    source = iu.probe(layout, url)
+    with iu.downloaded(layout, url) as data:
+        source = iu.fingerprint(source, data)
+        iu.place(layout, data, dest)
+    _track(layout, rel, replace(source, url=iu.recorded_url(layout, url)), jobs)
+    return ImportResult(str(rel), str(pointer_path_for(rel)), iu.version_of(source), True)
+
+
+def _update_url(layout: RepoLayout, pointer: Pointer, source: UrlSource, jobs: int) -> ImportResult:
+    from solvent.tracking import import_url as iu
+
+    unchanged = ImportResult(str(pointer.path), str(pointer.where), iu.version_of(source), False)
+    now = iu.probe(layout, source.url)
+    verdict = iu.same(source, now)
+    if verdict:
+        return unchanged
+    with iu.downloaded(layout, source.url) as data:
+        now = iu.fingerprint(now, data)
+        if verdict is None and now.checksum == source.checksum:
+            return unchanged
+        iu.place(layout, data, layout.abs(pointer.path))
+    _track(layout, pointer.path, now, jobs)
+    return ImportResult(str(pointer.path), str(pointer.where), iu.version_of(now), True)
+
+
+def _track(
+    layout: RepoLayout, rel: PurePosixPath, source: ImportSource | UrlSource, jobs: int
+) -> None:
     add(layout, [str(layout.abs(rel))], jobs)
     where = pointer_path_for(rel)
     pointer = replace(read_pointer(layout.root, where), source=source)

@@ -40,6 +40,28 @@ class ImportSource:
 
 
 @dataclass(frozen=True, slots=True)
+class UrlSource:
+    """Where data imported from a URL came from (``solvent import-url``): a local path or
+    an fsspec URL (``s3://``, ``https://``), and what the source was when last fetched: its
+    ``etag`` (and ``version_id`` on a versioned bucket) where the server gives one, else the
+    ``checksum`` of its bytes. ``solvent update`` fetches again when these differ."""
+
+    url: str
+    etag: str | None = None
+    version_id: str | None = None
+    checksum: str | None = None
+    size: int | None = None
+
+    def to_doc(self) -> dict[str, str | int]:
+        doc: dict[str, str | int] = {"url": self.url}
+        for key in ("etag", "version_id", "checksum", "size"):
+            value = getattr(self, key)
+            if value is not None:
+                doc[key] = value
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
 class Pointer:
     """``where`` is the pointer file's repo-relative path; ``path`` the data's."""
 
@@ -50,7 +72,7 @@ class Pointer:
     size: int
     files: int
     executable: bool = False  # single files only; a folder's bits are in its tree
-    source: ImportSource | None = None  # imported data only
+    source: ImportSource | UrlSource | None = None  # imported data only
 
     def render(self) -> str:
         doc: dict[str, object] = {
@@ -188,7 +210,9 @@ def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
     return Pointer(where, path, oid, kind, doc["size"], doc["files"], executable, source)
 
 
-def _source(where: PurePosixPath, doc: Any) -> ImportSource:
+def _source(where: PurePosixPath, doc: Any) -> ImportSource | UrlSource:
+    if isinstance(doc, dict) and "commit" not in doc and "path" not in doc:
+        return _url_source(where, doc)
     fields = ("url", "path", "commit")
     ok = isinstance(doc, dict) and set(doc) <= {*fields, "rev"} and set(fields) <= set(doc)
     if not ok or not all(isinstance(doc[k], str) for k in doc):
@@ -197,6 +221,20 @@ def _source(where: PurePosixPath, doc: Any) -> ImportSource:
             "restore it with 'git checkout -- FILE'",
         )
     return ImportSource(doc["url"], doc["path"], doc.get("rev"), doc["commit"])
+
+
+def _url_source(where: PurePosixPath, doc: dict[Any, Any]) -> UrlSource:
+    texts = ("url", "etag", "version_id", "checksum")
+    ok = set(doc) <= {*texts, "size"} and isinstance(doc.get("url"), str)
+    ok = ok and all(isinstance(doc[k], str) for k in texts if k in doc)
+    size = doc.get("size")
+    if not ok or not (size is None or (isinstance(size, int) and not isinstance(size, bool))):
+        raise MalformedFileError(
+            f"{where}: an imported URL's source names url (text) and may name etag, "
+            "version_id, checksum (text) and size (a number)",
+            "restore it with 'git checkout -- FILE'",
+        )
+    return UrlSource(doc["url"], doc.get("etag"), doc.get("version_id"), doc.get("checksum"), size)
 
 
 def read_pointer(root: Path, where: PurePosixPath) -> Pointer:
