@@ -32,10 +32,10 @@ DVC_INIT = {
 
 
 def dvc_python() -> Path | None:
-    """``SOLVENT_DVC_PYTHON``, else ``bench/.venv-dvc`` (what ``make compat`` and CI make)."""
+    """``SOLVENT_DVC_PYTHON``, else ``bench/.venv-dvc`` (what ``make dvc-venv`` makes)."""
     configured = os.environ.get("SOLVENT_DVC_PYTHON")
     if configured:
-        return Path(configured)
+        return Path(configured) if Path(configured).exists() else None
     candidate = REPO_ROOT / "bench" / ".venv-dvc" / "bin" / "python"
     return candidate if candidate.exists() else None
 

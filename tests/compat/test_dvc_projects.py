@@ -10,7 +10,7 @@ stale and reruns. A third copy, taken right after DVC's first run (``dvc.lock`` 
 included), must be adopted by Solvent without running anything.
 
 Skipped where DVC is not installed: set ``SOLVENT_DVC_PYTHON`` to a Python that has DVC (and
-dvclive), or create ``bench/.venv-dvc`` (``make compat``; CI's ``.ci/run`` does).
+dvclive), or run ``make dvc-venv`` (CI's ``.ci/run`` does).
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ PROJECTS_DIR = Path(__file__).resolve().parent / "projects"
 PROJECTS = sorted(p.name for p in PROJECTS_DIR.iterdir() if (p / "dvc.yaml").is_file())
 DVC_PYTHON = dvc_python()
 pytestmark = pytest.mark.skipif(
-    DVC_PYTHON is None, reason="no DVC: set SOLVENT_DVC_PYTHON or create bench/.venv-dvc"
+    DVC_PYTHON is None,
+    reason="no DVC: `make dvc-venv` installs it into bench/.venv-dvc (or set SOLVENT_DVC_PYTHON)",
 )
 
 
@@ -195,7 +196,7 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scenario | 
         found["dvclive_eval"] = f"no dvclive beside DVC: {python} -m pip install dvclive"
     todo = [name for name in PROJECTS if name not in found]
     roots = {name: tmp_path_factory.mktemp(name) for name in todo}
-    with ThreadPoolExecutor(len(todo)) as pool:
+    with ThreadPoolExecutor(max(1, len(todo))) as pool:
         futures = {name: pool.submit(play, name, roots[name], python) for name in todo}
     for name, future in futures.items():
         error = future.exception()
