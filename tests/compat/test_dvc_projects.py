@@ -187,8 +187,8 @@ def play(name: str, root: Path, python: Path) -> Scenario:
 
 @pytest.fixture(scope="module")
 def scenarios(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scenario | str | Exception]:
-    """All projects at once (their tools mostly wait on each other's processes): a scenario,
-    the reason it was skipped, or what went wrong in DVC's half or the harness."""
+    """Per project, played all at once (one thread each; the threads mostly wait on the tools'
+    processes): its scenario, why it was skipped, or what failed in DVC's half or the harness."""
     assert DVC_PYTHON is not None
     python = DVC_PYTHON
     found: dict[str, Scenario | str | Exception] = {}
