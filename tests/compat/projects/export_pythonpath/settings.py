@@ -1,0 +1,3 @@
+"""Project settings at the repo root, imported by stages that run from src/pkg."""
+
+MODEL_DIR = "model"
