@@ -442,6 +442,7 @@ class Scheduler:
             stage,
             tuple(d for d in state.deps.values() if d is not None),
             trace,
+            self.layout.root,
         )
         running[self.executor.submit(job)] = (stage, state, why)
         return True
