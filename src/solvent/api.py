@@ -304,8 +304,12 @@ class Repo:
                 "declare stages in solvent.yaml, or add one with 'solvent stage add'",
             )
         stages = select(graph, targets or [], downstream=downstream, single_item=single_item)
+        from solvent.pipeline.ordering import stages_at_once
+
+        at_once = stages_at_once(self.layout, graph.pipeline.file, jobs, executor != "dask")
         options = ReproOptions(
             jobs=jobs or default_jobs(),
+            at_once=at_once,
             keep_going=keep_going,
             force=frozenset(s.name for s in stages) if force else frozenset(),
             run_cache=run_cache,
