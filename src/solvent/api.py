@@ -284,7 +284,9 @@ class Repo:
 
         ``executor`` "dask" runs them on a Dask cluster (``scheduler_address``, or a local
         one), moving data through ``remote``; outs are checked out here unless ``download``
-        is False. The defaults come from the config's ``[repro]`` table.
+        is False. The defaults come from the config's ``[repro]`` table. ``jobs`` stages run
+        at once: by default ``[repro] jobs``, else 1 for a ``dvc.yaml`` pipeline run here (as
+        DVC runs it), else the cores (``pipeline.ordering``).
         """
         from dataclasses import replace
 

@@ -137,4 +137,5 @@ def test_dvclive_in_a_stage_saves_no_experiment_of_its_own(git_repo: Path) -> No
     assert "SCM error" not in out
     assert git(git_repo, "for-each-ref", "refs/exps") == ""  # no experiment refs
     assert not (git_repo / "dvc.lock").exists()
+    assert ".gitignore" not in git(git_repo, "status", "--porcelain")
     assert json.loads((git_repo / "dvclive" / "metrics.json").read_text())["acc"] == 0.6
