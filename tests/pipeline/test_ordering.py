@@ -15,7 +15,7 @@ from solvent.pipeline.model import Out, Pipeline, Stage
 from solvent.pipeline.ordering import LEARNED, read_learned, run_after
 from solvent.repo import RepoLayout
 from solvent.runs.ledger import Ledger, RunRecord
-from tests.helpers import assert_user_error, disk_state, solvent, solvent_ok
+from tests.helpers import assert_user_error, disk_state, git, solvent, solvent_ok
 
 PY = sys.executable
 MODEL_EDGE = Edge("train", "evaluate", PurePosixPath("model.pkl"))
@@ -100,6 +100,7 @@ def test_an_undeclared_read_of_an_out_orders_the_next_runs(repo: Path) -> None:
     solvent_ok(repo, "repro", "-j", "1")  # one traced run, in file order
     assert (repo / LEARNED).is_file()
     assert "/learned-edges.json" in (repo / ".solvent" / ".gitignore").read_text().splitlines()
+    assert ".solvent/" not in git(repo, "status", "--porcelain")  # local, ignored from the start
     for _ in range(2):  # both stages at once: evaluate now waits for the new model
         solvent_ok(repo, "repro", "-f", "-j", "2")
         train, evaluate = last_run(repo, "train"), last_run(repo, "evaluate")
