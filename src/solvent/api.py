@@ -316,7 +316,9 @@ class Repo:
 
         ``executor`` "dask" runs them on a Dask cluster (``scheduler_address``, or a local
         one), moving data through ``remote``; outs are checked out here unless ``download``
-        is False. The defaults come from the config's ``[repro]`` table.
+        is False. The defaults come from the config's ``[repro]`` table. ``jobs`` stages run
+        at once: by default ``[repro] jobs``, else 1 for a ``dvc.yaml`` pipeline run here (as
+        DVC runs it), else the cores (``pipeline.ordering``).
         """
         from dataclasses import replace
 
@@ -336,8 +338,12 @@ class Repo:
                 "declare stages in solvent.yaml, or add one with 'solvent stage add'",
             )
         stages = select(graph, targets or [], downstream=downstream, single_item=single_item)
+        from solvent.pipeline.ordering import stages_at_once
+
+        at_once = stages_at_once(self.layout, graph.pipeline.file, jobs, executor != "dask")
         options = ReproOptions(
             jobs=jobs or default_jobs(),
+            at_once=at_once,
             keep_going=keep_going,
             force=frozenset(s.name for s in stages) if force else frozenset(),
             run_cache=run_cache,

@@ -34,6 +34,7 @@ DOT_GITIGNORE = """\
 /logs/
 /lock
 /config.local.toml
+/learned-edges.json
 """
 
 

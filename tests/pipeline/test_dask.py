@@ -204,6 +204,21 @@ def test_resources_map_to_worker_resources(chain: Path, cluster: str) -> None:
         assert (chain / "light.txt").read_text() == "threads \n"
 
 
+def test_a_stage_on_a_worker_is_told_what_dvc_tells_it(chain: Path, cluster: str) -> None:
+    """DVC_STAGE, and DVC_ROOT: the root of the copy the stage runs in (its inputs are there)."""
+    write(chain, "solvent.yaml", """\
+        stages:
+          where:
+            cmd: echo "$DVC_STAGE" > where.txt && ls "$DVC_ROOT" >> where.txt
+            deps: [raw.txt]
+            outs: [where.txt]
+        """)  # fmt: skip
+    dask(chain, cluster)
+    stage, *listing = (chain / "where.txt").read_text().splitlines()
+    assert stage == "where"
+    assert "raw.txt" in listing
+
+
 def test_a_stage_no_worker_can_hold_is_an_error_before_anything_runs(
     chain: Path, cluster: str
 ) -> None:

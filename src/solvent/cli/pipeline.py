@@ -7,9 +7,16 @@ from typing import Annotated
 import typer
 
 from solvent.cli import pipeline_run
-from solvent.cli.repo_cmds import JOBS, JSON
+from solvent.cli.repo_cmds import JSON
 
 STAGES = typer.Argument(help="Stage names, globs (train@*) or out paths (default: all).")
+STAGE_JOBS = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", "-j",
+        help="Stages at once (default: [repro] jobs, else 1 for a dvc.yaml pipeline, else cores).",
+    ),
+]  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def repro(
     targets: Annotated[list[str] | None, STAGES] = None,
-    jobs: JOBS = None,
+    jobs: STAGE_JOBS = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Run even if up to date.")] = False,
     keep_going: Annotated[
         bool,

@@ -91,6 +91,7 @@ class ReproOptions:
     inspect: Inspector | None = None
     strict_deps: bool = False  # a stage that reads or writes an undeclared path fails
     trace: str | None = None  # auto, full, audit, off; None: SOLVENT_TRACE, [repro] trace, auto
+    at_once: int | None = None  # stages run at the same time (ordering.stages_at_once); None: jobs
 
 
 class StageFailed(Exception):
@@ -124,7 +125,8 @@ class Scheduler:
         self.options = options
         self.events = events
         self._print_lock = threading.Lock()
-        self.executor = executor or LocalExecutor(options.jobs, self._line)
+        self.slots = options.at_once or options.jobs  # stages running at once
+        self.executor = executor or LocalExecutor(self.slots, self._line)
         self.lock = read_lock(layout.root)
         self.params = ParamReader(layout.root)
         self.code = CodeDeps(layout)
@@ -136,7 +138,7 @@ class Scheduler:
 
     def _line(self, stage: str, line: str) -> None:
         with self._print_lock:
-            self.events("line", f"{stage}: {line}" if self.options.jobs > 1 else line)
+            self.events("line", f"{stage}: {line}" if self.slots > 1 else line)
 
     # -- one stage -----------------------------------------------------------------------
 
@@ -247,12 +249,26 @@ class Scheduler:
 
         def kind_of(rel: PurePosixPath) -> str:
             path = root / rel
-            return "dir" if path.is_dir() else "file" if path.exists() else ""
+            if path.is_dir():
+                return "dir"
+            # Another stage's out not written yet still counts: that is how a race looks.
+            theirs = self.graph.writer_of(rel) not in (None, stage.name)
+            return "file" if theirs or path.exists() else ""
 
         observed = access.observe(events, access.repo_roots(str(root)), kind_of)
         report = access.judge(observed, stage, trace.label, before.code)
         for line in access.describe(report, stage):
             self.events("warn", f"{stage.name}: {line}")
+        from solvent.pipeline.ordering import LEARNED, learn
+
+        reads = [s.path for s in report.undeclared_reads]
+        for edge in learn(self.layout, self.graph, stage.name, reads):
+            self.events(
+                "warn",
+                f"{stage.name}: {edge.path} is an out of stage {edge.upstream}: from now on "
+                f"{stage.name} runs after {edge.upstream} (kept in {LEARNED}); declare the dep "
+                f"so that a new {edge.path} also reruns it",
+            )
         return report
 
     def _finish_run(
@@ -317,6 +333,10 @@ class Scheduler:
         outcome: dict[str, StageReport] = {}
         names = {s.name for s in stages}
         upstream = {s.name: self.graph.upstream(s.name) & names for s in stages}
+        from solvent.pipeline.ordering import read_learned, run_after
+
+        learned = run_after(self.graph, read_learned(self.layout))  # what to wait for
+        after = {s.name: learned.get(s.name, set()) & names | upstream[s.name] for s in stages}
         pending = list(stages)
         running: dict[Future[JobResult], tuple[Stage, StageState, tuple[str, ...]]] = {}
         stop = False
@@ -326,10 +346,10 @@ class Scheduler:
                 while progressed and not stop:
                     progressed = False
                     for stage in list(pending):
-                        if stop or len(running) >= self.options.jobs:
+                        if stop or len(running) >= self.slots:
                             break
                         ups = upstream[stage.name]
-                        if any(u not in outcome for u in ups):
+                        if any(u not in outcome for u in after[stage.name]):
                             continue
                         pending.remove(stage)
                         progressed = True
@@ -442,6 +462,7 @@ class Scheduler:
             stage,
             tuple(d for d in state.deps.values() if d is not None),
             trace,
+            self.layout.root,
         )
         running[self.executor.submit(job)] = (stage, state, why)
         return True

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -39,6 +39,7 @@ class Job:
     definition: Stage | None = None  # for executors that run away from the workspace
     inputs: tuple[LockedPath, ...] = ()  # the deps as the scheduler saw them before the run
     trace: Trace | None = None  # watch what the commands open (executors may ignore it)
+    root: Path | None = None  # the repo's root (DVC_ROOT); None: cwd
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,17 @@ class Executor(Protocol):
     def interrupt(self) -> None: ...
 
     def shutdown(self) -> None: ...
+
+
+def stage_environ(base: Mapping[str, str], stage: str, root: Path) -> dict[str, str]:
+    """``base`` and what a stage's commands are told: ``SOLVENT_STAGE``, and what ``dvc
+    repro`` sets for every stage (``dvc/stage/run.py``), so that DVC-aware libraries know they
+    run inside a pipeline: ``DVC_STAGE``, the stage's name, and ``DVC_ROOT``, the repo's root
+    unless it is set already. Without them dvclive saves an experiment of its own (refs in git,
+    ``dvc.lock`` and ``.gitignore`` written) from inside the stage."""
+    env = {**base, "SOLVENT_STAGE": stage, "DVC_STAGE": stage}
+    env.setdefault("DVC_ROOT", str(root))
+    return env
 
 
 class LocalExecutor:
@@ -89,7 +101,7 @@ class LocalExecutor:
     def _run(self, job: Job) -> JobResult:
         started = time.time()
         job.log.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "SOLVENT_STAGE": job.stage}
+        env = stage_environ(os.environ, job.stage, job.root or job.cwd)
         if job.trace is not None:
             from solvent.pipeline.tracing import trace_env
 

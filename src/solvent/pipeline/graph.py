@@ -33,6 +33,13 @@ class Graph:
     def downstream(self, name: str) -> set[str]:
         return {e.stage for e in self.edges if e.upstream == name}
 
+    def writer_of(self, path: PurePosixPath) -> str | None:
+        """The stage whose out is ``path`` or a folder holding it (outs never overlap)."""
+        for stage in self.pipeline.stages:
+            if any(o.path == path or o.path in path.parents for o in stage.outs):
+                return stage.name
+        return None
+
     def reach(self, names: set[str], *, downstream: bool = False) -> set[str]:
         """``names`` and every stage upstream of them (or downstream), transitively."""
         step = self.downstream if downstream else self.upstream

@@ -4,8 +4,10 @@ job runs with, and the raw events read back afterwards (``access`` judges them).
 Two tracers:
 
 - the audit hook (``trace_boot/sitecustomize.py``), loaded by every Python process through
-  ``PYTHONPATH``: it knows the user's script line behind each open and costs about nothing
-  (``bench/audit_hook.py``: about 2% of a pandas + scikit-learn stage's CPU time);
+  ``PYTHONPATH`` (and hiding itself there: the program sees the import path and
+  ``PYTHONPATH`` it would see without Solvent): it knows the user's script line behind each
+  open and costs about nothing (``bench/audit_hook.py``: about 2% of a pandas + scikit-learn
+  stage's CPU time);
 - ``strace -ff`` around the whole command, when ``strace`` is installed and allowed to trace
   (not in every container): it sees non-Python programs too (``cat``, ``awk``, a compiled
   tool, the shell's own redirections), without line numbers. Filtered with seccomp-bpf, only
@@ -147,12 +149,15 @@ def strace_for(mode: str, cmds: tuple[str, ...]) -> str | None:
 
 
 def trace_env(env: dict[str, str], trace: Trace) -> dict[str, str]:
-    """``env`` with the audit hook first on ``PYTHONPATH``."""
+    """``env`` with the audit hook first on ``PYTHONPATH``, and the user's own value kept
+    beside it: the hook gives each Python program the import path that value would have
+    made (see ``trace_boot/sitecustomize.py``)."""
     path = env.get("PYTHONPATH")
-    boot = str(BOOT_DIR)
+    boot = os.path.abspath(BOOT_DIR)
     return {
         **env,
         "PYTHONPATH": f"{boot}{os.pathsep}{path}" if path else boot,
+        "SOLVENT_TRACE_PYTHONPATH": "unset" if path is None else f"={path}",
         "SOLVENT_TRACE_DIR": str(trace.dir),
     }
 

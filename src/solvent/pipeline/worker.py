@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from solvent.pipeline.executors import stage_environ
 from solvent.pipeline.lock import LockedPath
 from solvent.pipeline.outs import locked_pointer
 from solvent.pipeline.state import path_state
@@ -85,7 +86,7 @@ def run_stage(task: StageTask) -> StageDone:
         cwd.mkdir(parents=True, exist_ok=True)
         timings["fetch"] = time.monotonic() - tick
         tick = time.monotonic()
-        code, failed, log, lines = _run(task, cwd, emit)
+        code, failed, log, lines = _run(task, cwd, emit, layout.root)
         timings["run"] = time.monotonic() - tick
         outs: tuple[LockedPath, ...] = ()
         if code == 0:
@@ -104,10 +105,10 @@ def run_stage(task: StageTask) -> StageDone:
 
 
 def _run(
-    task: StageTask, cwd: Path, emit: Callable[[str], None]
+    task: StageTask, cwd: Path, emit: Callable[[str], None], root: Path
 ) -> tuple[int, str | None, bytes, int]:
     """Run the commands one shell each, as the local executor does; stop at the first failure."""
-    env = stage_env(task.stage, task.cpus)
+    env = stage_env(task.stage, task.cpus, root)
     log = bytearray()
     lines = 0
     for cmd in task.cmds:
@@ -130,11 +131,12 @@ def _run(
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-def stage_env(stage: str, cpus: int | None) -> dict[str, str]:
+def stage_env(stage: str, cpus: int | None, root: Path) -> dict[str, str]:
     """The worker's environment, less what a Dask nanny sets for its own tasks (one thread
     for numeric libraries, a malloc setting): a stage's command runs as it would locally, with
-    ``cpus`` threads when it asked for them."""
-    env = {**os.environ, "SOLVENT_STAGE": stage}
+    ``cpus`` threads when it asked for them, and told what DVC tells it (``DVC_ROOT``: the
+    scratch repo ``root`` it runs in)."""
+    env = stage_environ(os.environ, stage, root)
     try:
         import dask.config
 

@@ -4,7 +4,15 @@ folder first on ``PYTHONPATH``): records which files the process opens, and wher
 It must cost nearly nothing and never break the user's program: the hook returns at once for
 events it does not watch, records each (kind, path) once, looks at the stack only on a first
 sighting, and writes what it saw once, at exit, to ``$SOLVENT_TRACE_DIR/<pid>-<n>.jsonl``.
-Then it hands over to the ``sitecustomize`` that was next on the path, if any.
+
+It must not change what the program imports either. The stage's shell saw ``PYTHONPATH`` with
+this folder in it, so a command such as ``export PYTHONPATH=src:$PYTHONPATH`` made ``src:<this
+folder>`` where it would have made ``src:`` (an empty entry: the current folder). So before
+anything else, ``sys.path`` and ``os.environ`` are put back as the user's own ``PYTHONPATH``
+(``$SOLVENT_TRACE_PYTHONPATH``) would have made them: this folder's entry is the user's value in
+the string the shell built. The process's real environment keeps it, so Python programs this
+one starts with the inherited environment are traced too. Then it hands over to the
+``sitecustomize`` that was next on the path, if any.
 
 Standard library only, and no import of ``solvent``: the stage may run another interpreter.
 """
@@ -147,10 +155,78 @@ def _install() -> None:
     sys.addaudithook(_hook)
 
 
+ORIGINAL = "SOLVENT_TRACE_PYTHONPATH"  # "=" + the user's PYTHONPATH, or "unset"
+
+
+def users_pythonpath(built: str, original: str | None, here: str = _HERE) -> str | None:
+    """The ``PYTHONPATH`` the stage's commands would have built without Solvent: ``built``
+    with each entry naming ``here`` replaced by what Solvent found (``original``, None when
+    unset). Solvent gave ``here:original``, or ``here`` alone when original was empty, so the
+    entry stands for nothing, or for an empty string. (A command that tests whether the
+    variable is empty, as ``${PYTHONPATH:+...}`` does, is not undone: one empty entry more.)"""
+    entries = built.split(os.pathsep)
+    mine = [bool(e) and os.path.abspath(e) == here for e in entries]
+    if not any(mine):
+        return built
+    if original:
+        kept = [e for i, e in enumerate(entries) if not mine[i]]
+    else:
+        kept = ["" if mine[i] else e for i, e in enumerate(entries)]
+    text = os.pathsep.join(kept)
+    return None if not text and original is None else text
+
+
+def _pythonpath_entries(value: str | None) -> list[str]:
+    """``sys.path``'s first entries as site.py leaves them for ``PYTHONPATH=value``:
+    absolute, without repeats."""
+    found: list[str] = []
+    for entry in value.split(os.pathsep) if value else ():
+        path = os.path.abspath(entry)
+        if os.path.normcase(path) not in map(os.path.normcase, found):
+            found.append(path)
+    return found
+
+
+def _restore() -> None:
+    """``sys.path`` and ``os.environ`` as the user's own ``PYTHONPATH`` would have made them."""
+    marker = os.environ.get(ORIGINAL)
+    built = os.environ.get("PYTHONPATH")
+    if marker is None or built is None:
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+        return
+    wanted = users_pythonpath(built, marker[1:] if marker.startswith("=") else None)
+    had = _pythonpath_entries(built)
+    if [os.path.normcase(p) for p in sys.path[: len(had)]] == [os.path.normcase(p) for p in had]:
+        rest = sys.path[len(had) :]
+        path: list[str] = []
+        seen: set[str] = set()
+        for entry in [*_pythonpath_entries(wanted), *rest]:
+            key = os.path.normcase(os.path.abspath(entry))
+            if key not in seen:  # site.py keeps the first of two equal entries
+                seen.add(key)
+                path.append(entry)
+        sys.path[:] = path
+    else:  # an interpreter that builds its path otherwise: at least drop this folder
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+    # Only the program's view: the process environment keeps the hook for its children.
+    data: Any = getattr(os.environ, "_data", None)
+    try:
+        for name, value in (("PYTHONPATH", wanted), (ORIGINAL, None), ("SOLVENT_TRACE_DIR", None)):
+            key = os.environ.encodekey(name)
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = os.environ.encodevalue(value)
+    except Exception:
+        if wanted is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = wanted
+
+
 def _chain() -> None:
     """Import the ``sitecustomize`` this one hides, as site.py would have."""
     me = sys.modules.pop("sitecustomize", None)
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
     try:
         import sitecustomize  # type: ignore[import-not-found]  # noqa: F401  (the next one)
     except ImportError as e:
@@ -160,5 +236,7 @@ def _chain() -> None:
             sys.modules["sitecustomize"] = me
 
 
-_install()
-_chain()
+if __name__ == "sitecustomize":  # not when a test loads it to call its functions
+    _install()
+    _restore()
+    _chain()
