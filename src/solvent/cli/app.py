@@ -27,6 +27,9 @@ COMMANDS = {
     "runs": "runs", "lineage": "runs", "exp": "exp",
     "threshold": "model", "monitor": "model", "audit": "model",
     "doctor": "doctor",
+    "config": "config_cmd", "ls": "ls",
+    "commit": "edit_cmds", "freeze": "edit_cmds", "unfreeze": "edit_cmds",
+    "remove": "edit_cmds", "move": "edit_cmds",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

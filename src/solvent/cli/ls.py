@@ -1,0 +1,1 @@
+"""``solvent ls``: placeholder replaced below."""
