@@ -7,18 +7,17 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
+from solvent.api_verbs import DvcVerbs
 from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
     from solvent.doctor.report import DoctorOptions, DoctorReport
     from solvent.doctor.reproduce import StageVerdict
     from solvent.gc import GcResult, GcScope
-    from solvent.pipeline.commit import Committed, Confirm
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.model import Stage
     from solvent.pipeline.plan import Plan
-    from solvent.pipeline.stage_edit import StageEdit, StageRemoved
     from solvent.progress import Progress
     from solvent.runs.experiments import Experiment
     from solvent.runs.ledger import Ledger, RunRecord
@@ -30,7 +29,6 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.tracking.checkout import CheckoutResult
     from solvent.tracking.diff import DiffResult
     from solvent.tracking.imports import ImportResult
-    from solvent.tracking.move import Moved, Untracked
     from solvent.tracking.pointer import Pointer
     from solvent.tracking.status import DataStatus
     from solvent.tracking.sync import RemoteState, SyncReport
@@ -42,7 +40,7 @@ def default_jobs() -> int:
     return max(2, os.cpu_count() or 1)
 
 
-class Repo:
+class Repo(DvcVerbs):
     """A Solvent repo. ``Repo()`` finds the one holding the current folder."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
@@ -217,92 +215,6 @@ class Repo:
         from solvent.storage.verify import verify_store
 
         return verify_store(self.layout.store, jobs or default_jobs(), progress)
-
-    # -- the verbs DVC users type: config, ls, commit, freeze, remove, move ---------------
-
-    def config_value(self, name: str, *, local: bool = False) -> object:
-        """A setting (``section.key``), local over shared; None when not set."""
-        from solvent.config import get_value
-
-        return get_value(self.layout.dot, name, local=local)
-
-    def config_values(self, *, local: bool = False) -> dict[str, object]:
-        from solvent.config import list_values
-
-        return list_values(self.layout.dot, local=local)
-
-    def set_config(self, name: str, value: str | None, *, local: bool = False) -> str:
-        """Set (None: unset) a setting, checked first; returns the file written."""
-        from solvent.config import set_value
-
-        with self.layout.writing():
-            return set_value(self.layout.dot, name, value, local=local)
-
-    def commit(
-        self, targets: list[str] | None = None, *, force: bool = False,
-        confirm: Confirm | None = None, jobs: int | None = None,
-    ) -> list[Committed]:  # fmt: skip
-        """Record the workspace's deps, params and outs of the stages (all by default) in the
-        lock without running them; a stage that changed only with ``force`` or ``confirm``."""
-        from solvent.errors import UsageError
-        from solvent.pipeline.commit import commit
-        from solvent.pipeline.graph import select
-
-        graph = self.graph()
-        if graph is None:
-            raise UsageError(f"no solvent.yaml or dvc.yaml in {self.root}", "nothing to commit")
-        stages = select(graph, targets or [], single_item=True)
-        return commit(
-            self.layout, stages, force=force, confirm=confirm, jobs=jobs or default_jobs()
-        )
-
-    def freeze(self, stage: str, frozen: bool = True) -> StageEdit:
-        """Set (or with ``frozen`` False, remove) ``frozen: true`` on a stage in the yaml."""
-        from solvent.pipeline.stage_edit import set_frozen
-
-        self._graph_loaded = False
-        return set_frozen(self.layout, stage, frozen)
-
-    def remove(self, target: str, *, outs: bool = False) -> StageRemoved | Untracked:
-        """A stage (from the yaml and the lock) or tracked data (its pointer file); ``outs``
-        deletes the stage's outs or the data from the workspace too."""
-        from solvent.errors import UsageError
-        from solvent.pipeline.stage_edit import drop_stage
-        from solvent.tracking.move import pointer_of, untrack
-
-        graph = self.graph()
-        stages = graph.pipeline.stages if graph else ()
-        group = [s for s in stages if target in (s.name, s.name.partition("@")[0])]
-        self._graph_loaded = False
-        if group:
-            return drop_stage(self.layout, target, group, outs)
-        with self.layout.writing():
-            pointer = pointer_of(self.layout, target)
-            if pointer is None:
-                raise UsageError(
-                    f"{target}: neither a stage nor tracked data",
-                    "name a stage ('solvent dag' lists them) or a tracked path or pointer file",
-                )
-            return untrack(self.layout, pointer, outs)
-
-    def move(self, src: str, dst: str) -> Moved:
-        """Move tracked data and its pointer file (and .gitignore entry), like ``dvc move``."""
-        from solvent.errors import UsageError
-        from solvent.tracking.move import move, pointer_of
-
-        graph = self.graph()
-        rel = self.layout.rel(src, "source")
-        for s in graph.pipeline.stages if graph else ():
-            if any(o.path == rel for o in s.outs):
-                raise UsageError(
-                    f"{rel} is an out of stage '{s.name}'; only data tracked with 'solvent add' "
-                    "moves", f"rename it in {graph.pipeline.file if graph else 'the yaml'} instead",
-                )  # fmt: skip
-        with self.layout.writing():
-            pointer = pointer_of(self.layout, src)
-            if pointer is None:
-                raise UsageError(f"{src} is not tracked by Solvent", f"solvent add {src}")
-            return move(self.layout, pointer, dst)
 
     # -- pipelines -----------------------------------------------------------------------
 
