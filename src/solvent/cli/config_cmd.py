@@ -8,7 +8,7 @@ import typer
 
 from solvent.cli.render import console, escape, print_json
 from solvent.cli.repo_cmds import JSON
-from solvent.errors import UsageError
+from solvent.errors import SolventError, UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +57,8 @@ def config(
     found = repo.config_value(name, local=local)
     if found is None:
         where = " in config.local.toml" if local else ""
-        raise UsageError(f"{name} is not set{where}", f"set it: solvent config {name} VALUE")
+        # exit 1, as 'git config' for a key that is not set: scripts tell it from a bad key (2)
+        raise SolventError(f"{name} is not set{where}", f"set it: solvent config {name} VALUE")
     if json:
         print_json({name: shown(name, found)})
     else:

@@ -45,10 +45,13 @@ class StageEdit:
 def set_frozen(layout: RepoLayout, name: str, frozen: bool) -> StageEdit:
     """Write ``frozen: true`` into stage ``name`` (``frozen`` False removes the key, as DVC
     does: a stage is not frozen unless it says so)."""
+    verb = "freeze" if frozen else "unfreeze"
+    _, file, text = _open(layout)
+    _stage_body(*parse_spec(text, file), file, name, verb)  # a mistake takes no lock
     with layout.writing():
         path, file, text = _open(layout)
         data, lines = parse_spec(text, file)
-        body = _stage_body(data, lines, file, name, "freeze" if frozen else "unfreeze")
+        body = _stage_body(data, lines, file, name, verb)
         if (body.get("frozen") is True) if frozen else ("frozen" not in body):
             return StageEdit(name, file, False)
         new_body = (
