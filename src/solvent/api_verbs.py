@@ -41,8 +41,9 @@ class DvcVerbs:
 
     def set_config(self, name: str, value: str | None, *, local: bool = False) -> str:
         """Set (None: unset) a setting, checked first; returns the file written."""
-        from solvent.config import set_value
+        from solvent.config import check_value, set_value
 
+        check_value(self.layout.dot, name, value, local=local)  # a mistake takes no lock
         with self.layout.writing():
             return set_value(self.layout.dot, name, value, local=local)
 

@@ -232,6 +232,15 @@ def set_value(dot: Path, name: str, value: str | None, *, local: bool = False) -
     in ``config.local.toml``; secrets always go to the local file. The file keeps its
     comments and order. Returns the file written; refuses, writing nothing, a value Solvent
     cannot use or an unset of a key that is not set."""
+    file, key, typed = check_value(dot, name, value, local=local)
+    _write_key(dot / file, key, typed)
+    return file
+
+
+def check_value(
+    dot: Path, name: str, value: str | None, *, local: bool = False
+) -> tuple[str, ConfigKey, Any]:
+    """What ``set_value`` would write, and where; raises what it would refuse."""
     from solvent.remotes import check_url, list_remotes
 
     key = parse_key(name)
@@ -252,8 +261,9 @@ def set_value(dot: Path, name: str, value: str | None, *, local: bool = False) -
         if name == "core.remote" and not any(r.name == value for r in list_remotes(dot)):
             known = ", ".join(r.name for r in list_remotes(dot)) or "none yet"
             raise UsageError(f"no remote named '{value}' (remotes: {known})", "solvent remote list")
-    _write_key(dot / file, key, typed)
-    return file
+    if value is None and _lookup(read_toml(dot / file), key) is None:
+        raise UsageError(f"{key.name} is not set in {file}", "nothing to unset")
+    return file, key, typed
 
 
 def _write_key(path: Path, key: ConfigKey, value: Any) -> None:
