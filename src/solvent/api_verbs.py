@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.stage_edit import StageEdit, StageRemoved
     from solvent.repo import RepoLayout
+    from solvent.runs.experiments import Reference
     from solvent.tracking.listing import LsEntry
     from solvent.tracking.move import Moved, Untracked
 
@@ -124,3 +125,20 @@ class DvcVerbs:
             if pointer is None:
                 raise UsageError(f"{src} is not tracked by Solvent", f"solvent add {src}")
             return move(self.layout, pointer, dst)
+
+    def exp_references(self, keys: list[str]) -> list[Reference]:
+        """The workspace's and the baseline commit's values of the params ``keys`` and of
+        the metrics: the rows ``exp show`` puts above the experiments."""
+        from solvent.pipeline.baseline import head, values_at
+        from solvent.runs.experiments import Reference
+
+        graph = self.graph()
+        pipeline = graph.pipeline if graph is not None else None
+        here = values_at(self.layout, pipeline, None, keys)
+        refs = [Reference("workspace", "", "workspace", *here)]
+        baseline = head(self.layout)
+        if baseline is not None:
+            name, commit = baseline
+            there = values_at(self.layout, pipeline, commit, keys)
+            refs.append(Reference(name, commit, "baseline", *there))
+        return refs
