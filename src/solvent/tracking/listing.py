@@ -63,15 +63,19 @@ def ls(
     default branch of a remote one)."""
     with _opened(url, rev, here or Path.cwd()) as (root, commit, stores):
         top = _Node(isdir=True)
+        trees = _Trees(stores)
         if commit is None:
-            _add_workspace(top, root)
             pointers = [read_pointer(root, w) for w in find_pointers(root)]
             lock = read_lock(root)
+            known = {str(p.path) for p in pointers if p.kind == "dir" and trees.has(p.id)}
+            known |= {str(o.path) for e in lock.values() for o in e.outs
+                      if o.files is not None and trees.has(o.id)}  # fmt: skip
+            start = check_relative(path, "path") if path else PurePosixPath(".")
+            _add_workspace(top, root, start, recursive, known)
         else:
             _add_git_files(top, root, commit)
             pointers = [parse_pointer(PurePosixPath(w), t) for w, t in _pointers_at(root, commit)]
             lock = _lock_at(root, commit)
-        trees = _Trees(stores)
         for p in pointers:
             _add_out(top, p.path, p.id, p.kind == "dir", p.size, p.executable, trees, root)
         for out in (o for entry in lock.values() for o in entry.outs):
@@ -129,6 +133,9 @@ class _Trees:
     def __init__(self, stores: list[ObjectStore]) -> None:
         self._loaders = [(s, TreeLoader(s.read_bytes)) for s in stores]
 
+    def has(self, oid: ObjectId) -> bool:
+        return any(store.has(oid) for store, _ in self._loaders)
+
     def children(self, oid: ObjectId) -> dict[str, _Node] | None:
         for store, load in self._loaders:
             if store.has(oid):
@@ -167,14 +174,27 @@ def _add_file(top: _Node, rel: str, size: int | None, isexec: bool) -> None:
         parent.children.setdefault(parts[-1], _Node(False, parent.isout, isexec, size, None, None))
 
 
-def _add_workspace(top: _Node, root: Path) -> None:
-    for folder, dirs, files in os.walk(root):
+def _add_workspace(
+    top: _Node, root: Path, start: PurePosixPath, recursive: bool, known: set[str]
+) -> None:
+    """The workspace below ``start``: one level of it unless ``recursive``; not inside the
+    tracked folders in ``known`` (their trees list them)."""
+    base = root / start
+    if not base.is_dir():
+        if base.is_file():
+            st = base.stat()
+            _add_file(top, str(start), st.st_size, bool(st.st_mode & 0o111))
+        return
+    if start.parts:
+        _node_at(top, start.parts, create=True)  # an empty folder is listed too
+    for folder, dirs, files in os.walk(base):
         rel = os.path.relpath(folder, root)
         if rel == ".":
             dirs[:] = [d for d in dirs if d not in _HIDDEN]
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         for d in dirs:
             _node_at(top, tuple(f"{prefix}{d}".split("/")), create=True)
+        dirs[:] = [d for d in dirs if recursive and f"{prefix}{d}" not in known]
         for name in files:
             path = os.path.join(folder, name)
             try:
