@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
+from solvent.api_verbs import DvcVerbs
 from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
@@ -40,7 +41,7 @@ def default_jobs() -> int:
     return max(2, os.cpu_count() or 1)
 
 
-class Repo:
+class Repo(DvcVerbs):
     """A Solvent repo. ``Repo()`` finds the one holding the current folder."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:

@@ -109,7 +109,8 @@ def test_show_sorts_filters_and_exports(project: Path) -> None:
     table = solvent_ok(project, "exp", "show")
     assert " lr " in table and "score" in table and "grid-2" in table
     csv = solvent_ok(project, "exp", "show", "--csv").splitlines()
-    assert csv[0] == "name,id,status,train.depth,train.lr,score" and len(csv) == 4
+    assert csv[0] == "name,id,status,train.depth,train.lr,score"
+    assert len(csv) == 6  # the header, workspace, main and three experiments
     assert "train.depth" not in show(project, "--only-changed")[0]["columns"]  # all 2
     diff = json.loads(solvent_ok(project, "exp", "diff", "grid-1", "grid-2", "--json"))
     assert {d["key"] for d in diff} == {"train.lr", "score"}

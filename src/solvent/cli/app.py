@@ -28,6 +28,9 @@ COMMANDS = {
     "threshold": "model", "monitor": "model", "audit": "model",
     "doctor": "doctor",
     "install": "hooks", "git-hook": "hooks",
+    "config": "config_cmd", "ls": "ls",
+    "commit": "edit_cmds", "freeze": "edit_cmds", "unfreeze": "edit_cmds",
+    "remove": "edit_cmds", "move": "edit_cmds",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -43,9 +43,17 @@ def status(
         bool,
         typer.Option("--verbose", "-v", help="Every stage, with its implicit code deps."),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print nothing; exit 1 if anything is stale or changed."
+        ),
+    ] = False,
 ) -> None:
     """What changed: tracked data against its pointer files, and stale pipeline stages."""
-    data_run.status(targets, jobs, json, remote, remote_name, verbose)
+    code = data_run.status(targets, jobs, json, remote, remote_name, verbose, quiet)
+    if code:
+        raise typer.Exit(code)
 
 
 def diff(

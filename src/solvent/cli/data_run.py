@@ -51,14 +51,17 @@ def status(
     remote: bool = False,
     remote_name: str | None = None,
     verbose: bool = False,
-) -> None:
+    quiet: bool = False,
+) -> int:
+    """The exit code: with ``quiet`` nothing is printed and it is 1 when anything is stale or
+    changed (for scripts, as ``dvc status -q``); else 0."""
     from solvent.api import Repo
     from solvent.cli.pipeline_run import print_plan
 
     repo = Repo()
     if remote or remote_name:
         _remote_status(repo, targets or [], remote_name, json)
-        return
+        return 0
     graph = repo.graph()
     stage_names = [s.name for s in graph.pipeline.stages] if graph else []
     stage_targets = [t for t in targets or [] if _names_stage(t, stage_names)]
@@ -67,9 +70,11 @@ def status(
     if data_targets or not stage_targets:
         data = repo.status(data_targets, jobs, DelayedProgress(bytes_=True))
     plan = repo.plan(stage_targets) if graph and (stage_targets or not data_targets) else None
+    if quiet:
+        return int(any(not _data_clean(r) for r in data) or bool(plan and plan.stale))
     if json:
         print_json({"data": data, "stages": plan.stages if plan else []})
-        return
+        return 0
     clean = _print_data(data)
     if plan is not None:
         clean = print_plan(plan, verbose, repo.data_notes(plan)) and clean
@@ -80,12 +85,20 @@ def status(
             console.print("Tracked data is up to date.")
     elif clean:
         console.print("Data and pipelines are up to date.")
+    return 0
 
 
 def _names_stage(target: str, names: list[str]) -> bool:
     import fnmatch
 
     return any(fnmatch.fnmatchcase(n, target) for n in names)
+
+
+def _data_clean(r: DataStatus) -> bool:
+    """What ``_print_data`` calls clean: unchanged and in the cache."""
+    from solvent.tracking.status import DataState
+
+    return r.state is DataState.UNCHANGED and r.in_cache
 
 
 def _print_data(results: list[DataStatus]) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from solvent.cli.metrics import _table
+from solvent.cli.metrics import DEFAULT_PRECISION, PRECISION, _cell, _table
 from solvent.cli.render import command_group, console, escape, print_json
 from solvent.cli.repo_cmds import JSON
 
@@ -87,14 +87,17 @@ def show(
         bool, typer.Option("--only-changed", help="Only columns whose values differ.")
     ] = False,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    precision: PRECISION = DEFAULT_PRECISION,
     json: JSON = False,
 ) -> None:
-    """Every experiment with its params and metrics."""
+    """Every experiment with its params and metrics, below the workspace and the baseline."""
     from solvent.api import Repo
     from solvent.runs.experiments import table
 
-    exps = Repo().experiments()
-    headers, rows = table(exps, sort_by, desc, only_changed)
+    repo = Repo()
+    exps = repo.experiments()
+    refs = [] if json else repo.exp_references(sorted({k for e in exps for k in e.overrides}))
+    headers, rows = table(exps, sort_by, desc, only_changed, refs)
     if json:
         by_name = {e.name: e for e in exps}
         print_json([{**_doc(by_name[r[0]]), "columns": dict(zip(headers, r, strict=True))}
@@ -106,13 +109,13 @@ def show(
         writer = csvlib.writer(sys.stdout)
         writer.writerow(headers)
         writer.writerows([["" if v is None else v for v in r] for r in rows])
-    elif not rows:
-        console.print("No experiments. Run one with 'solvent exp run -S key=value'.")
     else:
         out = _table(*short_names(headers))
         for r in rows:
-            out.add_row(*(escape("-" if v is None else str(v)) for v in r))
+            out.add_row(*(escape("-" if v is None else _cell(v, precision)) for v in r))
         console.print(out)
+        if not exps:
+            console.print("No experiments. Run one with 'solvent exp run -S key=value'.")
 
 
 def short_names(headers: list[str]) -> list[str]:

@@ -28,8 +28,7 @@ def fast_command(argv: list[str]) -> Command | None:
 def _status(targets: list[str]) -> int:
     from solvent.cli import data_run
 
-    data_run.status(targets or None)
-    return 0
+    return data_run.status(targets or None)
 
 
 def _add(paths: list[str]) -> int:

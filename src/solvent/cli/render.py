@@ -79,11 +79,32 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            options = dict(self._options)
+            if "width" not in options and _no_terminal_width():
+                options["width"] = NO_WRAP
+            self._console = Console(**options)
         return self._console
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._rich, name)
+
+
+# The width of output that no terminal shows (piped under make or CI, into a file): wide
+# enough that nothing wraps. Rich would cut it at 80 columns.
+NO_WRAP = 1 << 15
+
+
+def _no_terminal_width() -> bool:
+    """No terminal to measure (on stdin, stdout or stderr, as Rich looks) and no COLUMNS."""
+    if os.environ.get("COLUMNS", "").strip().isdigit():
+        return False
+    for fd in (0, 1, 2):
+        try:
+            os.get_terminal_size(fd)
+            return False
+        except (OSError, ValueError):
+            continue
+    return True
 
 
 _EMOJI_CODE = re.compile(r":\S*:")  # what Rich might turn into an emoji, e.g. ':smile:'

@@ -321,18 +321,41 @@ def _flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A row of ``exp show`` that is no experiment: the workspace, or the baseline commit
+    (DVC shows both above the experiments)."""
+
+    name: str  # "workspace", or the baseline's branch
+    rev: str  # the commit; "" for the workspace
+    kind: Literal["workspace", "baseline"]
+    params: dict[str, Any]  # the experiments' override keys → values here
+    metrics: dict[str, Any]  # metrics file → values
+
+    def values(self, many_files: bool) -> dict[str, Any]:
+        values: dict[str, Any] = dict(self.params)
+        for file, doc in self.metrics.items():
+            for key, value in _flatten(doc).items():
+                values[f"{file}:{key}" if many_files else key] = value
+        return values
+
+
 def table(
     exps: list[Experiment], sort_by: str | None = None, descending: bool = False,
-    only_changed: bool = False,
+    only_changed: bool = False, refs: list[Reference] | None = None,
 ) -> tuple[list[str], list[list[Any]]]:  # fmt: skip
-    """Headers and rows of ``exp show``: fixed columns, then params, then metrics."""
-    many = len({f for e in exps for f in e.metrics}) > 1
+    """Headers and rows of ``exp show``: fixed columns, then params, then metrics. The
+    ``refs`` rows come first, in their order, whatever the sort."""
+    refs = refs or []
+    many = len({f for e in exps for f in e.metrics} | {f for r in refs for f in r.metrics}) > 1
     values = [flat_values(e, many) for e in exps]
+    ref_values = [r.values(many) for r in refs]
     params = sorted({k for e in exps for k in e.overrides})
-    metrics = sorted({k for v in values for k in v} - set(params))
+    metrics = sorted({k for v in [*values, *ref_values] for k in v} - set(params))
     columns = params + metrics
     if only_changed:
-        columns = [c for c in columns if len({json.dumps(v.get(c)) for v in values}) > 1]
+        every = [*values, *ref_values]
+        columns = [c for c in columns if len({json.dumps(v.get(c)) for v in every}) > 1]
     if sort_by is not None and sort_by not in (*FIXED_COLUMNS, *params, *metrics):
         raise UsageError(f"--sort-by {sort_by}: no such column",
                          f"columns: {', '.join([*FIXED_COLUMNS, *params, *metrics])}")  # fmt: skip
@@ -344,7 +367,9 @@ def table(
         present = sorted((r for r in rows if r[i] is not None), key=lambda r: _sortable(r[i]),
                          reverse=descending)  # fmt: skip
         rows = present + [r for r in rows if r[i] is None]
-    return headers, rows
+    ref_rows = [[r.name, r.rev[:8], r.kind, *(v.get(c) for c in columns)]
+                for r, v in zip(refs, ref_values, strict=True)]  # fmt: skip
+    return headers, ref_rows + rows
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
