@@ -74,3 +74,34 @@ def test_html_into_a_missing_folder_is_a_usage_error(repo: Path) -> None:
 
     assert_user_error(solvent(repo, "doctor", "--html", "nodir/r.html"), "--html nodir/r.html")
     assert not (repo / "nodir").exists()
+
+
+def test_dvcs_own_files_are_no_undeclared_access(repo: Path) -> None:
+    """dvclive's ``Live()`` loads DVC's repo from one line of the user's script: it reads
+    .dvc/config, .dvcignore, .gitignore and dvc.lock, params.yaml (DVC's vars) with them, and
+    writes .dvc/tmp and dvc.yaml. None of it is the stage's data. A script line of its own
+    that reads params.yaml still is."""
+    spec = (
+        "stages:\n"
+        "  evaluate:\n    cmd: python evaluate.py\n    deps: [evaluate.py]\n"
+        "    outs: [eval.json]\n"
+        "  report:\n    cmd: python report.py\n    deps: [report.py]\n    outs: [r.txt]\n"
+    )
+    live = (
+        "[open(p).read() for p in ('.dvc/config', '.dvcignore', '.gitignore', 'dvc.lock', "
+        "'params.yaml', 'sub/data.csv.dvc')]; open('.dvc/tmp/btime', 'w').write('1'); "
+        "open('dvc.yaml', 'a').close()\n"
+    )
+    committed(repo, {
+        "dvc.yaml": spec, "requirements.txt": "x==1\n", ".dvc/config": "", ".dvcignore": "",
+        ".gitignore": "", "dvc.lock": "schema: '2.0'\n", "params.yaml": "lr: 0.1\n",
+        "sub/data.csv.dvc": "outs: []\n",
+        "evaluate.py": live + "open('eval.json', 'w').write('{}')\n",
+        "report.py": "open('params.yaml').read()\nopen('r.txt', 'w').write('r')\n",
+    })  # fmt: skip
+    (repo / ".dvc" / "tmp").mkdir()
+    out = solvent_ok(repo, "repro")
+    warnings = [line for line in out.splitlines() if line.startswith("!")]
+    assert [w.split(" (at ")[0] for w in warnings] == ["! report: reads params.yaml"], out
+    found = findings(repo, "undeclared-read", "undeclared-write")
+    assert [(f["stage"], f["subject"], f["line"]) for f in found] == [("report", "params.yaml", 1)]
