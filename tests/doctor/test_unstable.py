@@ -49,3 +49,22 @@ def test_environment_pins(repo: Path) -> None:
     assert [(f["file"], f["line"]) for f in loose] == [("requirements.txt", 2)]
     write(repo, {"requirements.txt": "numpy==2.1.0\npandas==2.2.3\n"})
     assert findings(repo, "unpinned-environment", "no-environment-file") == []
+
+
+def test_a_run_before_the_first_commit_is_clean_once_its_code_is_committed(
+    git_repo: Path,
+) -> None:
+    """The usual start: init, repro, then the first commit. The code that ran is in HEAD."""
+    spec = SPEC.replace(" /mnt/shared/raw.csv", "")
+    solvent_ok(git_repo, "init")
+    write(git_repo, {"solvent.yaml": spec, "fetch.py": "open('raw.csv', 'w').write('1')\n",
+                     "requirements.txt": "x==1\n"})  # fmt: skip
+    solvent_ok(git_repo, "repro")
+    dirty = findings(git_repo, "dirty-run")  # no commit yet: nothing names the code
+    assert [f["stage"] for f in dirty] == ["fetch"]
+    write(git_repo, {"fetch.py": "open('raw.csv', 'w').write('2')\n"})
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "first, with other code than ran")
+    assert [f["stage"] for f in findings(git_repo, "dirty-run")] == ["fetch"]
+    committed(git_repo, {"fetch.py": "open('raw.csv', 'w').write('1')\n"}, "the code that ran")
+    assert findings(git_repo, "dirty-run") == []

@@ -91,16 +91,17 @@ def _dirty_runs(project: Project) -> list[Finding]:
         git_files = project.git_files or set()
         code = {**{p: i for p, i in run.deps.items() if p.endswith(".py") or p in git_files},
                 **run.code}  # fmt: skip
-        if run.git_commit is None:
+        if run.git_commit is None and not _has_head(project):
             changed = sorted(code) or ["(no commit yet)"]
-        elif not run.git_dirty:
+        elif run.git_commit is not None and not run.git_dirty:
             continue
         else:
-            # Code committed later (the same bytes in HEAD) makes the outs reproducible too.
+            # Code committed later (the same bytes in HEAD) makes the outs reproducible too,
+            # also for a run made before the repo's first commit.
+            revs = ("HEAD",) if run.git_commit is None else (run.git_commit, "HEAD")
             changed = [
                 path for path, oid in sorted(code.items())
-                if not any(_committed_id(project, rev, path) == oid
-                           for rev in (run.git_commit, "HEAD"))
+                if not any(_committed_id(project, rev, path) == oid for rev in revs)
             ]  # fmt: skip
             if not changed:
                 continue
@@ -121,6 +122,18 @@ def _dirty_runs(project: Project) -> list[Finding]:
             )
         )
     return found
+
+
+def _has_head(project: Project) -> bool:
+    """Whether the repo has a commit yet; asked once."""
+    key = ("HEAD", "")
+    if key not in project.committed_ids:
+        proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+                              cwd=project.root, capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        found = project.layout.uses_git and proc.returncode == 0
+        project.committed_ids[key] = proc.stdout.strip() if found else None
+    return project.committed_ids[key] is not None
 
 
 def _committed_id(project: Project, rev: str, path: str) -> str | None:
