@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from solvent import git
-from solvent.errors import SolventError, UsageError
+from solvent.errors import GitError, SolventError, UsageError
 from solvent.git import POINTER_SUFFIX
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
@@ -151,7 +151,10 @@ def ignore_in_git(layout: RepoLayout, rels: Iterable[PurePosixPath]) -> None:
             wanted[rel] = (gitignore, line)
     if not wanted:
         return
-    already = git.ignored(layout.root, [str(rel) for rel in wanted])
+    try:
+        already = git.ignored(layout.root, [str(rel) for rel in wanted])
+    except GitError:  # git cannot say: an entry too many is better than data in a commit
+        already = set()
     by_file: dict[Path, list[str]] = {}
     for rel, (gitignore, line) in wanted.items():
         if str(rel) not in already:
