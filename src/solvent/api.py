@@ -101,26 +101,18 @@ class Repo(DvcVerbs):
     def _data_pointers(self, targets: list[str]) -> list[Pointer]:
         """Pointer files and the pipeline's cached outs (as the lock records them) that
         ``targets`` name: tracked paths, pointer files, stage names or globs, stage outs."""
-        from solvent.pipeline.graph import select
-        from solvent.pipeline.outs import locked_out_pointers
+        from solvent.pipeline.outs import locked_out_pointers, targeted_out_pointers
         from solvent.tracking.select import all_pointers, select_pointers
 
         graph = self.graph()
-        stage_targets = [t for t in targets if graph is not None and _names_stage_or_out(graph, t)]
-        data_targets = [t for t in targets if t not in stage_targets]
-        pointers = select_pointers(self.layout, data_targets) if data_targets else []
         if not targets:
-            pointers = all_pointers(self.layout)
-        if graph is not None and (stage_targets or not targets):
-            stages = select(graph, stage_targets, single_item=True) if stage_targets else None
-            chosen = stages if stages is not None else list(graph.pipeline.stages)
-            outs = locked_out_pointers(self.layout, graph, chosen)
-            if stage_targets:  # an out named by path restores that out only
-                named = {t.rstrip("/") for t in stage_targets}
-                by_path = [p for p in outs if str(p.path) in named]
-                outs = by_path or outs
-            pointers += outs
-        return pointers
+            stages = list(graph.pipeline.stages) if graph is not None else []
+            outs = locked_out_pointers(self.layout, graph, stages) if graph is not None else []
+            return all_pointers(self.layout) + outs
+        outs, data_targets = (
+            targeted_out_pointers(self.layout, graph, targets) if graph else ([], targets)
+        )
+        return (select_pointers(self.layout, data_targets) if data_targets else []) + outs
 
     def push(
         self, targets: list[str] | None = None, *, remote: str | None = None,
@@ -544,9 +536,13 @@ class Repo(DvcVerbs):
                     atomic_write_text(path, exp.files[rel])
         self._graph_loaded = False
         graph = self.graph()
-        stages = [s.name for s in graph.pipeline.stages] if graph else []
-        if stages:
-            self.checkout(stages, force=True)
+        if graph is not None:  # every stage's outs, by stage: never a name read as a path
+            from solvent.pipeline.outs import locked_out_pointers
+            from solvent.tracking.checkout import checkout_pointers
+
+            outs = locked_out_pointers(self.layout, graph, list(graph.pipeline.stages))
+            with self.layout.writing():
+                checkout_pointers(self.layout, outs, True, False, default_jobs())
         return exp
 
     def exp_remove(self, refs: list[str]) -> list[Experiment]:
@@ -658,14 +654,3 @@ def _executor_choice(
         raise UsageError(f"unknown executor '{chosen}'", f"choose from {', '.join(EXECUTORS)}")
     configured = settings.get("scheduler_address")
     return chosen, address or (str(configured) if configured else None)
-
-
-def _names_stage_or_out(graph: Graph, target: str) -> bool:
-    import fnmatch
-    from pathlib import PurePosixPath
-
-    path = PurePosixPath(target.rstrip("/"))
-    return any(
-        fnmatch.fnmatchcase(s.name, target) or any(o.path == path for o in s.outs)
-        for s in graph.pipeline.stages
-    )

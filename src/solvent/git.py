@@ -46,6 +46,29 @@ def tracked(root: Path, paths: list[str]) -> list[str]:
     return [p for p in out.decode().split("\0") if p]
 
 
+def ignored(root: Path, paths: list[str]) -> set[str]:
+    """Which of ``paths`` (relative to ``root``) git's ignore rules already ignore, as written
+    in the files, whether git tracks the path or not (DVC asks the same); one git process."""
+    import subprocess
+
+    if not paths:
+        return set()
+    request = "".join(f"{p}\0" for p in paths).encode()
+    try:
+        proc = subprocess.run(
+            ["git", "check-ignore", "--no-index", "-z", "--stdin"],
+            cwd=root, input=request, capture_output=True, check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        raise GitError(
+            "git is not installed", "install git, or use 'solvent init --no-git'"
+        ) from None
+    if proc.returncode not in (0, 1):  # 1: none of them is ignored
+        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(f"git check-ignore failed: {message[-1] if message else '?'}")
+    return {p for p in proc.stdout.decode(errors="surrogateescape").split("\0") if p}
+
+
 def resolve_rev(root: Path, rev: str) -> str:
     try:
         return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()

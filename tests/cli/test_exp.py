@@ -179,3 +179,45 @@ def test_two_processes_running_experiments_share_one_sound_ledger(project: Path)
     assert len(model_by_params(project, {"left", "right"})) == 2
     db = sqlite3.connect(project / ".solvent" / "runs.db")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+FEATURIZE = """\
+import yaml
+n = yaml.safe_load(open("params.yaml"))["feat"]["n"]
+open("features", "w").write(f"features n={n}\\n")
+"""
+MODEL = 'open("model", "w").write("model of " + open("features").read())\n'
+# The stage 'model' writes the out 'model': the name must never be taken for the path.
+NAME_IS_AN_OUT = f"""\
+stages:
+  featurize:
+    cmd: {PY} featurize.py
+    deps: [featurize.py]
+    params: [feat.n]
+    outs: [features]
+  model:
+    cmd: {PY} model.py
+    deps: [features, model.py]
+    outs: [model]
+"""
+
+
+def test_apply_restores_every_out_when_a_stage_is_named_like_an_out(repo: Path) -> None:
+    write(repo / "featurize.py", FEATURIZE)
+    write(repo / "model.py", MODEL)
+    write(repo / "dvc.yaml", NAME_IS_AN_OUT)
+    write(repo / "params.yaml", "feat:\n  n: 1\n")
+    solvent_ok(repo, "repro")
+    commit_all(repo, "v1")
+    solvent_ok(repo, "exp", "run", "-S", "feat.n=22", "-n", "wide")
+    assert "Applied wide" in solvent_ok(repo, "exp", "apply", "wide")
+    assert (repo / "features").read_text() == "features n=22\n"
+    assert (repo / "model").read_text() == "model of features n=22\n"
+    assert solvent_ok(repo, "status").strip() == "Data and pipelines are up to date."
+    # checkout by stage name restores all of that stage's outs; by path, that out
+    (repo / "features").unlink()
+    (repo / "model").unlink()
+    solvent_ok(repo, "checkout", "model")
+    assert (repo / "model").is_file() and not (repo / "features").exists()
+    solvent_ok(repo, "checkout", "features")
+    assert (repo / "features").read_text() == "features n=22\n"

@@ -79,8 +79,8 @@ def test_params_diff_deps_and_all(project: Path) -> None:
 
 def test_params_diff_json_has_dvcs_shape(project: Path) -> None:
     assert json.loads(solvent_ok(project, "params", "diff", "--deps", "--json")) == {
-        "model.json": {"tree.depth": {"old": 3, "new": 4}},
-        "params.yaml": {"train.lr": {"old": 0.1, "new": 0.2}},
+        "model.json": {"tree.depth": {"old": 3, "new": 4, "diff": 1}},
+        "params.yaml": {"train.lr": {"old": 0.1, "new": 0.2, "diff": 0.1}},
     }
 
 
@@ -107,7 +107,7 @@ def test_params_diff_targets_a_file_no_stage_reads(project: Path) -> None:
     commit_all(project, "extra")
     write(project / "extra.toml", "[a]\nb = 2\n")
     out = solvent_ok(project, "params", "diff", "--targets", "extra.toml", "--json")
-    assert json.loads(out) == {"extra.toml": {"a.b": {"old": 1, "new": 2}}}
+    assert json.loads(out) == {"extra.toml": {"a.b": {"old": 1, "new": 2, "diff": 1}}}
 
 
 def test_metrics_show(project: Path) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from solvent.doctor.code_scan import fixed_thresholds, is_outside, named_numbers, outside_sources
+from tests.doctor.tiny import committed, findings
 
 
 def cuts(source: str) -> list[tuple[float, int]]:
@@ -115,3 +117,36 @@ def test_is_outside() -> None:
     assert is_outside("s3://bucket/key.csv") and is_outside("~/data/x.csv")
     assert not is_outside("/usr/bin/python") and not is_outside("/x")
     assert not is_outside("data/x.csv") and not is_outside("a / b / c")
+
+
+def test_a_metric_computed_from_predictions_is_no_score() -> None:
+    """``acc`` holds an accuracy: comparing it with 0.5 reports on the model, it cuts no
+    scores. The predictions themselves still are scores."""
+    assert cuts(
+        """
+        preds = model.predict(x_test)
+        acc = accuracy_score(y_test, model.predict(x_test))
+        if acc > 0.5: print("good")
+        accuracy = np.mean(model.predict(x_test) == y_test)
+        assert accuracy >= 0.75
+        rmse = mean_squared_error(y_test, model.predict(x_test)) ** 0.5
+        if rmse < 0.3: pass
+        val_auc = roc_auc_score(y_val, clf.predict_proba(x_val)[:, 1])
+        if val_auc > 0.8: pass
+        labels = preds > 0.5
+        """
+    ) == [(0.5, 11)]
+
+
+def test_doctor_reports_no_threshold_for_an_accuracy_check(repo: Path) -> None:
+    evaluate = (
+        "import json\nfrom sklearn.metrics import accuracy_score\n"
+        "def check(model, x, y):\n"
+        "    acc = accuracy_score(y, model.predict(x))\n"
+        "    if acc > 0.5:\n        print('better than chance')\n"
+        "    return model.predict_proba(x)[:, 1] > 0.35\n"
+    )
+    spec = "stages:\n  evaluate:\n    cmd: python evaluate.py\n    deps: [evaluate.py]\n"
+    committed(repo, {"dvc.yaml": spec, "evaluate.py": evaluate, "requirements.txt": "a==1\n"})
+    found = findings(repo, "fixed-threshold")
+    assert [(f["file"], f["line"]) for f in found] == [("evaluate.py", 7)]

@@ -65,3 +65,24 @@ def test_a_key_the_code_reads_itself_is_not_unused(repo: Path) -> None:
     committed(repo, {"solvent.yaml": SPEC, "train.py": code + TRAIN,
                      "params.yaml": "train:\n  lr: 0.05\n  depth: 4\n  alpha: 0.3\n"})  # fmt: skip
     assert findings(repo, "unused-param") == []
+
+
+def test_a_param_code_outside_the_pipeline_reads_is_not_unused(repo: Path) -> None:
+    """serve.py is no stage's code; it reads serve.port by key and serve.workers through an
+    attribute chain. Only old.cutoff is named by nothing, and the fix does not just say
+    delete. The top-level params file (dvclive's) holds logged values, not inputs."""
+    params = (
+        "train:\n  lr: 0.05\n  depth: 4\nserve:\n  port: 8080\n  workers: 2\nold:\n  cutoff: 3\n"
+    )
+    serve = (
+        "import yaml\np = yaml.safe_load(open('params.yaml'))\nport = p['serve']['port']\n"
+        "from box import Box\ncfg = Box(p)\nprint(cfg.serve.workers)\n"
+    )
+    spec = SPEC + "params:\n  - dvclive/params.yaml\n"
+    committed(repo, {"dvc.yaml": spec, "train.py": TRAIN, "params.yaml": params,
+                     "app/serve.py": serve, "dvclive/params.yaml": "epochs: 5\n"})  # fmt: skip
+    unused = findings(repo, "unused-param")
+    assert [(f["subject"], f["file"], f["line"]) for f in unused] == [
+        ("old.cutoff", "params.yaml", 8)
+    ]
+    assert unused[0]["fix"].startswith("list it under params")

@@ -150,3 +150,27 @@ def test_untracked_data_in_one_folder_is_one_finding_and_dvc_pointers_count(repo
         ("dump", "dump/ (2 data files, 2.4 MiB)"),
         ("one.parquet", "one.parquet (1.2 MiB)"),
     ]
+
+
+def test_folders_named_by_top_level_metrics_and_plots_are_not_dead(repo: Path) -> None:
+    """dvclive's shape: evaluate writes the dvclive folder and eval/, nothing reads them, the
+    top-level metrics and plots name files inside them. Only the stray out is dead."""
+    spec = """\
+stages:
+  evaluate:
+    cmd: python w.py dvclive eval stray.csv
+    deps: [w.py]
+    outs: [dvclive, eval, plots/roc, stray.csv]
+metrics:
+  - dvclive/metrics.json
+plots:
+  - dvclive/plots/metrics:
+      x: step
+  - ROC:
+      x: fpr
+      y:
+        eval/roc.json: tpr
+  - plots
+"""
+    committed(repo, {"dvc.yaml": spec, "w.py": W, "requirements.txt": "a==1\n"})
+    assert [f["subject"] for f in findings(repo, "dead-out")] == ["stray.csv"]

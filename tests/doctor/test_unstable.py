@@ -49,3 +49,52 @@ def test_environment_pins(repo: Path) -> None:
     assert [(f["file"], f["line"]) for f in loose] == [("requirements.txt", 2)]
     write(repo, {"requirements.txt": "numpy==2.1.0\npandas==2.2.3\n"})
     assert findings(repo, "unpinned-environment", "no-environment-file") == []
+
+
+def test_a_run_before_the_first_commit_is_clean_once_its_code_is_committed(
+    git_repo: Path,
+) -> None:
+    """The usual start: init, repro, then the first commit. The code that ran is in HEAD."""
+    spec = SPEC.replace(" /mnt/shared/raw.csv", "")
+    solvent_ok(git_repo, "init")
+    write(git_repo, {"solvent.yaml": spec, "fetch.py": "open('raw.csv', 'w').write('1')\n",
+                     "requirements.txt": "x==1\n"})  # fmt: skip
+    solvent_ok(git_repo, "repro")
+    dirty = findings(git_repo, "dirty-run")  # no commit yet: nothing names the code
+    assert [f["stage"] for f in dirty] == ["fetch"]
+    write(git_repo, {"fetch.py": "open('raw.csv', 'w').write('2')\n"})
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "first, with other code than ran")
+    assert [f["stage"] for f in findings(git_repo, "dirty-run")] == ["fetch"]
+    committed(git_repo, {"fetch.py": "open('raw.csv', 'w').write('1')\n"}, "the code that ran")
+    assert findings(git_repo, "dirty-run") == []
+
+
+def test_absolute_paths_in_the_config_files_a_stage_reads(repo: Path) -> None:
+    """Config named on the command line, a params file and a JSON dep are scanned like code:
+    absolute paths outside the repo are outside inputs; a tracking URL, /tmp and repo paths
+    are not."""
+    spec = """\
+stages:
+  train:
+    cmd: python train.py --config=conf/train.yaml
+    deps: [train.py, settings.json]
+    params: [paths.cache]
+    outs: [model.pkl]
+"""
+    conf = (
+        "data:\n  raw: /mnt/shared/data/raw.csv\n  folder: /home/alice/datasets/cars\n"
+        "mlflow: http://tracking.example.com:5000\nscratch: /tmp/run/x\nout: models/m.pkl\n"
+    )
+    committed(repo, {
+        "solvent.yaml": spec, "train.py": "open('model.pkl', 'w')\n", "requirements.txt": "x==1\n",
+        "conf/train.yaml": conf, "params.yaml": "paths:\n  cache: /srv/cache/features\n",
+        "settings.json": '{\n  "source": "/srv/data/cars.parquet",\n  "n": 3\n}\n',
+    })  # fmt: skip
+    got = {(f["file"], f["line"], f["subject"]) for f in findings(repo, "outside-input")}
+    assert got == {
+        ("conf/train.yaml", 2, "/mnt/shared/data/raw.csv"),
+        ("conf/train.yaml", 3, "/home/alice/datasets/cars"),
+        ("params.yaml", 2, "/srv/cache/features"),
+        ("settings.json", 2, "/srv/data/cars.parquet"),
+    }

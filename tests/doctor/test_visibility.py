@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.doctor.tiny import committed, findings, write
-from tests.helpers import solvent_ok
+from tests.helpers import commit_all, solvent_ok
+from tests.pipeline.compat.test_dvc_compat import dvc_python
 
 SPEC = """\
 stages:
@@ -74,3 +79,68 @@ def test_html_into_a_missing_folder_is_a_usage_error(repo: Path) -> None:
 
     assert_user_error(solvent(repo, "doctor", "--html", "nodir/r.html"), "--html nodir/r.html")
     assert not (repo / "nodir").exists()
+
+
+def test_dvcs_own_files_are_no_undeclared_access(repo: Path) -> None:
+    """dvclive's ``Live()`` loads DVC's repo from one line of the user's script: it reads
+    .dvc/config, .dvcignore, .gitignore and dvc.lock, params.yaml (DVC's vars) with them, and
+    writes .dvc/tmp and dvc.yaml. None of it is the stage's data. A script line of its own
+    that reads params.yaml still is."""
+    spec = (
+        "stages:\n"
+        "  evaluate:\n    cmd: python evaluate.py\n    deps: [evaluate.py]\n"
+        "    outs: [eval.json]\n"
+        "  report:\n    cmd: python report.py\n    deps: [report.py]\n    outs: [r.txt]\n"
+    )
+    live = (
+        "[open(p).read() for p in ('.dvc/config', '.dvcignore', '.gitignore', 'dvc.lock', "
+        "'params.yaml', 'sub/data.csv.dvc')]; open('.dvc/tmp/btime', 'w').write('1'); "
+        "open('dvc.yaml', 'a').close()\n"
+    )
+    committed(repo, {
+        "dvc.yaml": spec, "requirements.txt": "x==1\n", ".dvc/config": "", ".dvcignore": "",
+        ".gitignore": "", "dvc.lock": "schema: '2.0'\n", "params.yaml": "lr: 0.1\n",
+        "sub/data.csv.dvc": "outs: []\n",
+        "evaluate.py": live + "open('eval.json', 'w').write('{}')\n",
+        "report.py": "open('params.yaml').read()\nopen('r.txt', 'w').write('r')\n",
+    })  # fmt: skip
+    (repo / ".dvc" / "tmp").mkdir()
+    out = solvent_ok(repo, "repro")
+    warnings = [line for line in out.splitlines() if line.startswith("!")]
+    assert [w.split(" (at ")[0] for w in warnings] == ["! report: reads params.yaml"], out
+    found = findings(repo, "undeclared-read", "undeclared-write")
+    assert [(f["stage"], f["subject"], f["line"]) for f in found] == [("report", "params.yaml", 1)]
+
+
+@pytest.mark.skipif(
+    dvc_python() is None, reason="no DVC: set SOLVENT_DVC_PYTHON or create bench/.venv-dvc"
+)
+def test_real_dvclive_in_a_stage_is_no_undeclared_access(repo: Path) -> None:
+    """dvclive itself (from DVC's venv): its outputs declared, its metrics and params at the
+    top level; what it reads and writes of DVC's files is no finding."""
+    python = dvc_python()
+    train = (
+        "from dvclive import Live\n"
+        "with Live() as live:\n"
+        "    live.log_params({'lr': 0.1})\n"
+        "    for step in range(2):\n"
+        "        live.log_metric('acc', 0.5 + step / 10)\n"
+        "        live.next_step()\n"
+        "open('model.pkl', 'w').write('m')\n"
+    )
+    spec = (
+        f"stages:\n  train:\n    cmd: {python} train.py\n    deps: [train.py]\n"
+        "    outs: [model.pkl, dvclive]\n"
+        "metrics: [dvclive/metrics.json]\nparams: [dvclive/params.yaml]\n"
+        "plots:\n  - dvclive/plots/metrics:\n      x: step\n"
+    )
+    committed(repo, {"dvc.yaml": spec, "train.py": train, "params.yaml": "lr: 0.1\n",
+                     "requirements.txt": "dvclive==3.49.1\n"})  # fmt: skip
+    subprocess.run([str(python), "-m", "dvc", "init", "-q"], cwd=repo, check=True,
+                   env={**os.environ, "DVC_NO_ANALYTICS": "1"})  # fmt: skip
+    commit_all(repo, "dvc init")
+    # DVC_ROOT: what dvc repro sets for its stages (finding 2 of issue 15 has repro set it);
+    # without it dvclive saves an experiment, hashing every tracked file.
+    out = solvent_ok(repo, "repro", env={"DVC_NO_ANALYTICS": "1", "DVC_ROOT": str(repo)})
+    assert not [line for line in out.splitlines() if line.startswith("!")], out
+    assert findings(repo, "undeclared-read", "undeclared-write", "dead-out", "unused-param") == []

@@ -487,3 +487,64 @@ def test_where_points_at_each_stage(tmp_path: Path) -> None:
         """,
     )
     assert [s.where.line for s in pipeline.stages] == [2, 5]
+
+
+# -- top-level metrics, params and plots (dvclive and DVC's get-started declare them) --------
+
+
+def test_top_level_metrics_params_and_plots_are_kept(tmp_path: Path) -> None:
+    pipeline = load(
+        tmp_path,
+        """\
+        vars:
+          - out: eval
+        stages:
+          evaluate: {cmd: python evaluate.py, outs: [dvclive]}
+        metrics:
+          - dvclive/metrics.json
+          - ${out}/./scores.json
+        params:
+          - dvclive/params.yaml
+        plots:
+          - dvclive/plots/metrics:
+              x: step
+          - ROC:
+              template: simple
+              x: fpr
+              y:
+                ${out}/roc/train.json: tpr
+                ${out}/roc/test.json: [tpr]
+          - ${out}/importance.png
+          - Precision-Recall:
+          - a.csv:
+            b.csv: {y: loss}
+        """,
+    )
+    assert pipeline.metrics == (P("dvclive/metrics.json"), P("eval/scores.json"))
+    assert pipeline.params == (P("dvclive/params.yaml"),)
+    assert [(p.name, p.files, p.props) for p in pipeline.plots] == [
+        ("dvclive/plots/metrics", (P("dvclive/plots/metrics"),), {"x": "step"}),
+        (
+            "ROC",
+            (P("eval/roc/train.json"), P("eval/roc/test.json")),
+            {
+                "template": "simple",
+                "x": "fpr",
+                "y": {"eval/roc/train.json": "tpr", "eval/roc/test.json": ["tpr"]},
+            },
+        ),
+        ("eval/importance.png", (P("eval/importance.png"),), {}),
+        ("Precision-Recall", (P("Precision-Recall"),), {}),
+        ("a.csv", (P("a.csv"),), {}),
+        ("b.csv", (P("b.csv"),), {"y": "loss"}),
+    ]
+    assert pipeline.top_level_paths()[:3] == (
+        P("dvclive/metrics.json"),
+        P("eval/scores.json"),
+        P("dvclive/params.yaml"),
+    )
+
+
+def test_no_top_level_sections(tmp_path: Path) -> None:
+    pipeline = load(tmp_path, "stages: {a: {cmd: run}}\n")
+    assert (pipeline.metrics, pipeline.params, pipeline.plots) == ((), (), ())

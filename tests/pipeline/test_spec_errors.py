@@ -646,3 +646,25 @@ def test_non_utf8_spec(tmp_path: Path) -> None:
         from solvent.pipeline.spec import load_pipeline
 
         load_pipeline(tmp_path)
+
+
+# -- top-level metrics, params and plots -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "where", "message"),
+    [
+        ("metrics: dvclive/metrics.json\n", "dvc.yaml:1", "top-level metrics must be a list"),
+        ("params:\n  - a.yaml\n  - {b.yaml: [x]}\n", "dvc.yaml:3", "params: entry 2 must be"),
+        ("plots: {a: 1}\n", "dvc.yaml:1", "top-level plots must be a list"),
+        ("plots:\n  - [a.csv]\n", "dvc.yaml:2", "an entry must be a path or"),
+        ("plots:\n  - a.csv: step\n", "dvc.yaml:2", "'a.csv' must map to its properties"),
+        ("plots:\n  - a.csv:\n      cache: false\n", "dvc.yaml:3", "unknown key 'cache'"),
+        ("plots:\n  - roc:\n      y: {r.json: 1}\n", "dvc.yaml:3", "y must be a field"),
+        ("plots:\n  - roc:\n      title: 3\n", "dvc.yaml:3", "title must be a string"),
+        ("metrics: [../m.json]\n", "dvc.yaml:1", "top-level metrics"),
+        ("metrics: ['${nope}']\n", "dvc.yaml:1", "top-level metrics: .*nope"),
+    ],
+)
+def test_bad_top_level_sections(tmp_path: Path, spec: str, where: str, message: str) -> None:
+    fails(tmp_path, spec + "stages: {a: {cmd: x}}\n", where, message)

@@ -85,8 +85,8 @@ def metrics_show(
         return
     if not result.files:
         console.print(
-            "No metrics files. Declare them under a stage's 'metrics:' in solvent.yaml, "
-            "or name them: solvent metrics show FILE"
+            "No metrics files. Declare them under a stage's 'metrics:' or the top-level "
+            "'metrics:' of solvent.yaml, or name them: solvent metrics show FILE"
         )
         return
     from rich.text import Text
@@ -157,8 +157,8 @@ def _print_diff(diff: ValuesDiff, title: str, precision: int | None) -> None:
     what = f"{title.lower()}s"
     if not diff.files:
         console.print(
-            f"No {what} files. Declare them in a stage's '{what}:' in solvent.yaml, "
-            "or name them with --targets FILE"
+            f"No {what} files. Declare them in a stage's '{what}:' or the top-level "
+            f"'{what}:' of solvent.yaml, or name them with --targets FILE"
         )
         return
     if not diff.rows:

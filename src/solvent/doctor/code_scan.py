@@ -19,8 +19,9 @@ SCORE_WORDS = frozenset(
 )  # fmt: skip
 NOT_SCORE_WORDS = frozenset(
     {"val", "valid", "validation", "cv", "best", "train", "test", "mean", "avg", "auc", "f1",
-     "accuracy", "metric", "metrics", "dropout", "keep", "drop", "count", "size", "loss", "n",
-     "num", "problem", "predictor", "predictors"}
+     "accuracy", "acc", "precision", "recall", "rmse", "mse", "mae", "r2", "error", "metric",
+     "metrics", "dropout", "keep", "drop", "count", "size", "loss", "n", "num", "problem",
+     "predictor", "predictors"}
 )  # fmt: skip
 SCORE_CALLS = frozenset(
     {"predict_proba", "predict_log_proba", "decision_function", "predict", "score_samples",
@@ -133,16 +134,24 @@ def float_constants(tree: ast.Module) -> dict[str, tuple[float, int]]:
 
 
 def _score_names(tree: ast.Module) -> set[str]:
-    """Variables assigned from a model's scoring call (``p = clf.predict_proba(x)[:, 1]``)."""
+    """Variables assigned from a model's scoring call (``p = clf.predict_proba(x)[:, 1]``);
+    not a metric computed from one (``acc = accuracy_score(y, clf.predict(x))``), nor a
+    name that says it holds a metric (``acc``, ``val_auc``)."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Assign | ast.AnnAssign)
             and node.value is not None
             and _calls_scorer(node.value)
+            and _is_score(node.value, set())
         ):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+            names.update(
+                n.id
+                for t in targets
+                for n in ast.walk(t)
+                if isinstance(n, ast.Name) and not NOT_SCORE_WORDS.intersection(words(n.id))
+            )
     return names
 
 
@@ -162,7 +171,7 @@ def _is_score(node: ast.AST, scores: set[str]) -> bool:
         callee = _callee(node)
         if callee in SCORE_CALLS:
             return True
-        if callee.endswith("_score") or callee in _SUMMARY_CALLS:
+        if callee.endswith(("_score", "_error", "_loss")) or callee in _SUMMARY_CALLS:
             return False
     name = (
         node.id if isinstance(node, ast.Name)

@@ -36,7 +36,11 @@ def scan(project: Project, flagged_lines: set[tuple[str, int]]) -> list[Finding]
     strings = {t for s in project.stages for f in project.code_of(s)
                if (tree := project.tree(f)) is not None for t in string_literals(tree)}  # fmt: skip
     used = [p for p in params if _used(project, p) or _read_by_code(p, strings)]
-    found = [_unused(p) for p in params if p not in used]
+    unused = [p for p in params if p not in used]
+    if unused:  # code outside the pipeline (a server, a notebook's module) may read them
+        names = _names_in_tracked_code(project)
+        unused = [p for p in unused if not _read_by_code(p, names)]
+    found = [_unused(p) for p in unused]
     found += _never_changed(project, used)
     found += _duplicated(project, params, flagged_lines)
     return found
@@ -48,7 +52,12 @@ def _params(project: Project) -> list[Param]:
     from solvent.pipeline.spec_files import parse_spec
 
     found: list[Param] = []
+    # A file only the top-level params: name holds values a stage logs (dvclive's
+    # params.yaml), shown beside the metrics: not inputs a stage could use.
+    staged = {PurePosixPath("params.yaml")} | {r.file for s in project.stages for r in s.params}
     for file in params_files(project.pipeline):
+        if file not in staged:
+            continue
         path = project.layout.abs(file)
         if not path.is_file():
             continue
@@ -100,14 +109,36 @@ def _read_by_code(p: Param, strings: set[str]) -> bool:
     return p.key in strings or p.key.rsplit(".", 1)[-1] in strings
 
 
+def _names_in_tracked_code(project: Project) -> set[str]:
+    """String literals and dotted attribute names (``cfg.serve.port``) of every Python file
+    git tracks."""
+    import ast
+
+    names: set[str] = set()
+    for rel in sorted(project.git_files or ()):
+        if not rel.endswith(".py") or (tree := project.tree(PurePosixPath(rel))) is None:
+            continue
+        names |= string_literals(tree)
+        for node in ast.walk(tree):
+            parts: list[str] = []
+            while isinstance(node, ast.Attribute):
+                parts.insert(0, node.attr)
+                node = node.value
+            # every tail of a.b.c (b.c, c) names a key read as cfg.b.c
+            names.update(".".join(parts[i:]) for i in range(len(parts) - 1))
+    return names
+
+
 def _unused(p: Param) -> Finding:
     return Finding(
         "config",
         "unused-param",
         "warning",
-        f"param {p.key} = {p.value!r} in {p.file} is used by no stage",
-        f"delete it from {p.file}, or list it under params of the stage that should read it "
-        f"and pass it on its command line (${{{p.key}}})",
+        f"param {p.key} = {p.value!r} in {p.file} is used by no stage, and no Python file in "
+        "git names it",
+        f"list it under params of the stage that should read it and pass it on its command "
+        f"line (${{{p.key}}}); if nothing reads it (a notebook, a script outside git), "
+        f"delete it from {p.file}",
         file=str(p.file),
         line=p.line,
         subject=p.key,

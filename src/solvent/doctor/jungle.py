@@ -35,6 +35,7 @@ def _dead_outs(project: Project) -> list[Finding]:
                 or stage.type == "model"
                 or is_model_out(out)
                 or project.is_read(out.path)
+                or _shown(project, out.path)
             ):
                 continue
             found.append(
@@ -53,6 +54,13 @@ def _dead_outs(project: Project) -> list[Finding]:
                 )
             )
     return found
+
+
+def _shown(project: Project, path: PurePosixPath) -> bool:
+    """Whether the spec's top-level metrics, params or plots name ``path``, a file inside it
+    (dvclive's folder holding metrics.json) or a folder holding it: people read those."""
+    top = project.pipeline.top_level_paths() if project.pipeline else ()
+    return any(p == path or path in p.parents or p in path.parents for p in top)
 
 
 def _health_artifact(stage: Stage) -> bool:

@@ -4,19 +4,26 @@ on a rerun are ``doctor --reproduce``'s, in ``reproduce``.)"""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
+from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import Any
 
-from solvent.doctor.code_scan import is_outside, outside_sources
+from solvent.doctor.code_scan import DATA_SUFFIXES, is_outside, outside_sources
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
+from solvent.pipeline.model import Stage
 
 LOCK_FILES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "pixi.lock",
               "conda-lock.yml", "conda-lock.yaml")  # fmt: skip
 _REQUIREMENTS = re.compile(r"^requirements[\w.-]*\.txt$")
 _PINNED = re.compile(r"==|===|@\s*\S+://|--hash")
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+_MAX_CONFIG = 1 << 20  # a bigger JSON dep is data, not settings
+_URL_DATA_SUFFIXES = DATA_SUFFIXES | {".json", ".txt", ".zip", ".gz", ".tar"}
 
 
 def scan(project: Project) -> list[Finding]:
@@ -40,7 +47,72 @@ def _outside_inputs(project: Project) -> list[Finding]:
             if tree is not None:
                 for text, line in outside_sources(tree):
                     found.append(_outside(text, str(rel), line, stage.name))
+        for rel in _config_files(project, stage):
+            if str(rel) in done:
+                continue
+            done.add(str(rel))
+            for text, line in _config_outside(project, rel):
+                found.append(_outside(text, str(rel), line, stage.name))
     return found
+
+
+def _config_files(project: Project, stage: Stage) -> list[PurePosixPath]:
+    """The YAML and JSON files a stage reads as settings: its params files, its deps, and
+    files its command names (``--config=conf/train.yaml``); small ones only (not data)."""
+    named = [PurePosixPath(t.partition("=")[2] or t) for c in stage.cmd for t in _tokens(c)]
+    named = [p if str(stage.wdir) == "." else stage.wdir / p for p in named]
+    candidates = [*(r.file for r in stage.params), *stage.deps, *named]
+    found: list[PurePosixPath] = []
+    for rel in dict.fromkeys(candidates):
+        if rel.suffix.lower() not in _CONFIG_SUFFIXES or rel.is_absolute() or ".." in rel.parts:
+            continue
+        path = project.layout.abs(rel)
+        if path.is_file() and path.stat().st_size <= _MAX_CONFIG:
+            found.append(rel)
+    return found
+
+
+def _config_outside(project: Project, rel: PurePosixPath) -> list[tuple[str, int | None]]:
+    """Values of a config file that name a path outside the repo (data, a folder of it) or a
+    URL of a data file; with the line each is on."""
+    from solvent.errors import SolventError
+    from solvent.pipeline.spec_files import Lines, parse_spec
+
+    text = project.text(rel)
+    lines: Lines = {}
+    try:
+        if rel.suffix.lower() == ".json":
+            doc = json.loads(text)
+        else:
+            doc, lines = parse_spec(text, rel)
+    except (SolventError, ValueError):
+        return []  # a broken config is the stage's error to report
+    found: list[tuple[str, int | None]] = []
+    for at, value in _strings(doc, ()):
+        if not is_outside(value):
+            continue
+        if "://" in value and PurePosixPath(value).suffix.lower() not in _URL_DATA_SUFFIXES:
+            continue  # a tracking server, an API: not data the stage reads
+        found.append((value, lines.get(at) or _line_of(text, value)))
+    return found
+
+
+def _strings(doc: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(doc, str):
+        yield at, doc
+    elif isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _strings(v, (*at, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _strings(v, (*at, i))
+
+
+def _line_of(text: str, value: str) -> int | None:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if value in line:
+            return n
+    return None
 
 
 def _outside(text: str, file: str, line: int | None, stage: str) -> Finding:
@@ -91,16 +163,17 @@ def _dirty_runs(project: Project) -> list[Finding]:
         git_files = project.git_files or set()
         code = {**{p: i for p, i in run.deps.items() if p.endswith(".py") or p in git_files},
                 **run.code}  # fmt: skip
-        if run.git_commit is None:
+        if run.git_commit is None and not _has_head(project):
             changed = sorted(code) or ["(no commit yet)"]
-        elif not run.git_dirty:
+        elif run.git_commit is not None and not run.git_dirty:
             continue
         else:
-            # Code committed later (the same bytes in HEAD) makes the outs reproducible too.
+            # Code committed later (the same bytes in HEAD) makes the outs reproducible too,
+            # also for a run made before the repo's first commit.
+            revs = ("HEAD",) if run.git_commit is None else (run.git_commit, "HEAD")
             changed = [
                 path for path, oid in sorted(code.items())
-                if not any(_committed_id(project, rev, path) == oid
-                           for rev in (run.git_commit, "HEAD"))
+                if not any(_committed_id(project, rev, path) == oid for rev in revs)
             ]  # fmt: skip
             if not changed:
                 continue
@@ -121,6 +194,18 @@ def _dirty_runs(project: Project) -> list[Finding]:
             )
         )
     return found
+
+
+def _has_head(project: Project) -> bool:
+    """Whether the repo has a commit yet; asked once."""
+    key = ("HEAD", "")
+    if key not in project.committed_ids:
+        proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+                              cwd=project.root, capture_output=True, text=True,
+                              check=False)  # fmt: skip
+        found = project.layout.uses_git and proc.returncode == 0
+        project.committed_ids[key] = proc.stdout.strip() if found else None
+    return project.committed_ids[key] is not None
 
 
 def _committed_id(project: Project, rev: str, path: str) -> str | None:

@@ -37,6 +37,10 @@ DATA_SUFFIXES = frozenset({
 })  # fmt: skip
 _SYSTEM = ("/proc/", "/sys/", "/dev/", "/etc/", "/usr/", "/lib/", "/lib64/", "/bin/", "/sbin/",
            "/run/", "/var/lib/", "/snap/")  # fmt: skip
+# The tools' own files, which DVC-aware libraries (dvclive, dvc.api) read and write from inside
+# a stage: DVC's repo folder and pointers, the pipeline and lock files, ignore files.
+_TOOL_FILES = frozenset({"dvc.yaml", "dvc.lock", ".dvcignore", ".gitignore", "solvent.yaml",
+                         "solvent.lock"})  # fmt: skip
 _S = TypeVar("_S", bound="Sighting")
 _MAX = 200  # findings kept per list: a stage that reads 20k stray files needs no 20k lines
 
@@ -231,15 +235,16 @@ def judge(
     (a file under a declared folder is covered), and writes no out covers."""
     deps = (*stage.deps, *(p.file for p in stage.params), *code)
     outs = tuple(o.path for o in stage.outs)
+    tools = _tool_lines(observed)
     reads = [
         UndeclaredRead(s.path, s.file, s.line)
         for s in observed.reads
-        if not _under(PurePosixPath(s.path), (*deps, *outs))
+        if not _under(PurePosixPath(s.path), (*deps, *outs)) and not _tool_access(s, tools)
     ]
     writes = [
         UndeclaredWrite(s.path, s.file, s.line)
         for s in observed.writes
-        if not _under(PurePosixPath(s.path), outs)
+        if not _under(PurePosixPath(s.path), outs) and not _tool_access(s, tools)
     ]
     lists = (reads, writes, list(observed.external), list(observed.contacts))
     cut = sum(max(0, len(x) - _MAX) for x in lists)
@@ -251,6 +256,26 @@ def judge(
         tuple(observed.contacts[:_MAX]),
         cut,
     )
+
+
+def _tool_file(path: PurePosixPath) -> bool:
+    return path.name in _TOOL_FILES or path.suffix == ".dvc" or ".dvc" in path.parts[:-1]
+
+
+def _tool_lines(observed: Observed) -> set[tuple[str, int | None]]:
+    """Script lines that opened a tool's file: a library call (``Live()`` loading DVC's repo)."""
+    return {
+        (s.file, s.line)
+        for s in (*observed.reads, *observed.writes)
+        if s.file is not None and _tool_file(PurePosixPath(s.path))
+    }
+
+
+def _tool_access(s: Sighting, tools: set[tuple[str, int | None]]) -> bool:
+    """A tool's own file, or params.yaml opened by the line that opened one: DVC reads it as
+    the pipeline's vars whenever it loads dvc.yaml, for the library, not for the stage."""
+    path = PurePosixPath(s.path)
+    return _tool_file(path) or (path.name == "params.yaml" and (s.file, s.line) in tools)
 
 
 def rejudge(report: AccessReport, stage: Stage) -> AccessReport:

@@ -185,11 +185,9 @@ class Scheduler:
         self.lock[stage.name] = entry
         write_lock(self.layout.root, self.lock)
         if self.layout.uses_git:
-            for out in stage.outs:
-                if out.cache:
-                    from solvent.tracking.add import ignore_in_git  # stages that run only
+            from solvent.tracking.add import ignore_in_git  # stages that run only
 
-                    ignore_in_git(self.layout, out.path)
+            ignore_in_git(self.layout, [out.path for out in stage.outs if out.cache])
 
     def _prepare_outs(self, stage: Stage) -> None:
         for out in stage.outs:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 OutKind = Literal["out", "metric", "plot"]
 CheckKind = Literal["schema", "drift", "rows", "no_duplicates", "disjoint"]
@@ -90,11 +90,35 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class TopPlot:
+    """One entry of the spec's top-level ``plots:`` (DVC's plot definitions).
+
+    ``name`` is the id as written. When ``y`` maps files to fields, the id is only a name and
+    ``files`` are the files ``x`` and ``y`` name; otherwise the id is the path of the data (a
+    file or a folder of them). ``props`` is the definition as resolved (template, x, y,
+    titles), with the files in ``x``/``y`` as written."""
+
+    name: str
+    files: tuple[PurePosixPath, ...]
+    props: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Pipeline:
-    """Stages in the order the file declares them."""
+    """Stages in the order the file declares them, and the spec's top-level ``metrics:``,
+    ``params:`` and ``plots:`` (files no stage declares that DVC still shows and compares:
+    dvclive writes its metrics.json and params.yaml there)."""
 
     file: PurePosixPath
     stages: tuple[Stage, ...]
+    metrics: tuple[PurePosixPath, ...] = ()
+    params: tuple[PurePosixPath, ...] = ()
+    plots: tuple[TopPlot, ...] = ()
+
+    def top_level_paths(self) -> tuple[PurePosixPath, ...]:
+        """Every path the top-level sections name, in the order written, once each."""
+        plots = (f for p in self.plots for f in p.files)
+        return tuple(dict.fromkeys((*self.metrics, *self.params, *plots)))
 
     def stage(self, name: str) -> Stage:
         for s in self.stages:

@@ -42,7 +42,7 @@ class Row:
     state: RowState
     old: Any = None
     new: Any = None
-    change: int | float | None = None  # metrics only: new - old when both are numbers
+    change: int | float | None = None  # new - old when both are numbers (DVC: "diff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +97,11 @@ def params_files(
     pipeline: Pipeline | None, deps_only: bool = False
 ) -> dict[PurePosixPath, frozenset[str] | None]:
     """The params files to compare and which of their keys (None: every key), as DVC picks
-    them: params.yaml and every file a stage reads params from, whole; with ``deps_only``,
-    only the keys the stages declare."""
+    them: params.yaml, the spec's top-level ``params:`` and every file a stage reads params
+    from, whole; with ``deps_only``, only the keys the stages declare."""
     files: dict[PurePosixPath, set[str] | None] = {} if deps_only else {DEFAULT_PARAMS: None}
+    if pipeline is not None and not deps_only:
+        files.update(dict.fromkeys(pipeline.params))
     for stage in pipeline.stages if pipeline is not None else ():
         for ref in stage.params:
             keys = files.setdefault(ref.file, set())
@@ -112,9 +114,12 @@ def params_files(
 
 
 def metrics_files(pipeline: Pipeline | None) -> list[PurePosixPath]:
-    """Every file a stage declares under ``metrics:``."""
-    stages = pipeline.stages if pipeline is not None else ()
-    return sorted({o.path for s in stages for o in s.outs if o.kind == "metric"})
+    """Every file a stage declares under ``metrics:``, and those of the spec's top-level
+    ``metrics:`` (where dvclive declares its metrics.json)."""
+    if pipeline is None:
+        return []
+    staged = {o.path for s in pipeline.stages for o in s.outs if o.kind == "metric"}
+    return sorted(staged | set(pipeline.metrics))
 
 
 # -- the three commands --------------------------------------------------------------------
@@ -136,7 +141,7 @@ def params_diff(
     a, b = _sides(layout, a_rev, b_rev)
     old = _param_values(files, a.read(list(files)), a.name)
     new = _param_values(files, b.read(list(files)), b.name)
-    rows = _diff(old, new, unchanged, changes=False)
+    rows = _diff(old, new, unchanged, changes=True)
     return ValuesDiff(a.name, b.name, tuple(sorted(str(f) for f in files)), rows)
 
 

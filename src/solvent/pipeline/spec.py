@@ -27,7 +27,7 @@ from solvent.pipeline.interpolate import (
     resolve,
     to_str,
 )
-from solvent.pipeline.model import Location, Out, OutKind, ParamRef, Pipeline, Stage
+from solvent.pipeline.model import Location, Out, OutKind, ParamRef, Pipeline, Stage, TopPlot
 from solvent.pipeline.spec_checks import ChecksParser
 from solvent.pipeline.spec_files import (
     Lines,
@@ -45,6 +45,7 @@ from solvent.pipeline.spec_schema import (
     check_foreach,
     check_keys,
     check_stage,
+    check_top_level,
     kind_of,
     parse_resources,
     suggest,
@@ -102,6 +103,7 @@ class _Loader:
         if not isinstance(data, dict):
             raise self.fail((), f"expected a mapping with 'stages:', got {kind_of(data)}")
         self.checked(check_keys, data, TOP_KEYS, (), "")
+        self.checked(check_top_level, data)
         ctx = self.global_context(data.get("vars"))
         raw_stages = data.get("stages") or {}
         if not isinstance(raw_stages, dict):
@@ -121,7 +123,55 @@ class _Loader:
                     )
                 seen[stage.name] = stage.where
                 stages.append(stage)
-        return Pipeline(self.file, tuple(stages))
+        return Pipeline(
+            self.file,
+            tuple(stages),
+            metrics=self.top_paths(data.get("metrics"), "metrics", ctx),
+            params=self.top_paths(data.get("params"), "params", ctx),
+            plots=self.top_plots(data.get("plots"), ctx),
+        )
+
+    # -- top-level metrics, params and plots ------------------------------------------------
+
+    def top_value(self, raw: Any, ctx: Context, at: DataPath, what: str) -> Any:
+        try:
+            return resolve(raw, ctx, None, self.options, at)
+        except ResolveError as e:
+            raise self.fail(e.path or at, f"top-level {what}: {e.message}", e.hint) from None
+
+    def top_paths(self, raw: Any, key: str, ctx: Context) -> tuple[PurePosixPath, ...]:
+        """Top-level ``metrics:`` or ``params:``: paths relative to the spec's folder."""
+        found: dict[PurePosixPath, None] = {}
+        for i, item in enumerate(raw or []):
+            at: DataPath = (key, i)
+            text = self.text(self.top_value(item, ctx, at, key), at, f"top-level {key} entry")
+            found[self.repo_path(ROOT, text, at, f"top-level {key}")] = None
+        return tuple(found)
+
+    def top_plots(self, raw: Any, ctx: Context) -> tuple[TopPlot, ...]:
+        """Top-level ``plots:``, as DVC reads them: the id is the data's path unless ``y``
+        maps files to fields; then those files (and any ``x`` maps) are the data."""
+        plots: list[TopPlot] = []
+        for i, item in enumerate(raw or []):
+            at: DataPath = ("plots", i)
+            value = self.top_value(item, ctx, at, "plots")
+            entries = value.items() if isinstance(value, dict) else [(value, None)]
+            for name, props in entries:
+                here = (*at, name) if isinstance(value, dict) else at
+                name = self.text(name, here, "top-level plots id")
+                props = props if isinstance(props, dict) else {}
+                y, x = props.get("y"), props.get("x")
+                if isinstance(y, dict):
+                    named = [*y, *(x if isinstance(x, dict) else {})]
+                    files = tuple(dict.fromkeys(
+                        self.repo_path(ROOT, self.text(f, here, "top-level plots file"), here,
+                                       "top-level plots")
+                        for f in named
+                    ))  # fmt: skip
+                else:
+                    files = (self.repo_path(ROOT, name, here, "top-level plots"),)
+                plots.append(TopPlot(name, files, props))
+        return tuple(plots)
 
     # -- variables -------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ RESOURCE_KEYS = ("cpus", "memory", "gpus")
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*")
+# A top-level plot's definition (DVC's PLOT_DEFINITION): no out flags, x and y may map files.
+TOP_PLOT_PROPS = ("x", "y", "x_label", "y_label", "title", "template")
 OUT_FLAGS = ("cache", "persist", "checkpoint", "remote", "push", "desc", "type", "labels", "meta")
 PLOT_PROPS = ("template", "x", "y", "x_label", "y_label", "title", "header")
 OUT_SECTIONS: tuple[tuple[str, OutKind], ...] = (
@@ -187,3 +189,93 @@ def _outs_shape(v: Any) -> bool:
         )
 
     return isinstance(v, list) and all(entry(x) for x in v)
+
+
+def check_top_level(data: dict[Any, Any]) -> None:
+    """Top-level ``metrics:`` and ``params:`` (lists of paths) and ``plots:`` (paths, or
+    ``{id: {x, y, template, ...}}`` where ``y`` may map files to fields), as DVC's schema has
+    them."""
+    for key in ("metrics", "params"):
+        value = data.get(key)
+        if value is None or _strings(value):
+            continue
+        hint = f"write it as {key}: [path/to/file]"
+        if not isinstance(value, list):
+            raise ResolveError(
+                f"top-level {key} must be a list of paths, got {kind_of(value)}", hint, (key,)
+            )
+        i = next(i for i, x in enumerate(value) if not isinstance(x, str))
+        raise ResolveError(
+            f"top-level {key}: entry {i + 1} must be a path, got {kind_of(value[i])}",
+            hint,
+            (key, i),
+        )
+    plots = data.get("plots")
+    if plots is None:
+        return
+    if not isinstance(plots, list):
+        raise ResolveError(
+            f"top-level plots must be a list, got {kind_of(plots)}",
+            "write it as plots: [path, {id: {x: field, y: {file: field}}}]",
+            ("plots",),
+        )
+    for i, entry in enumerate(plots):
+        at: DataPath = ("plots", i)
+        if isinstance(entry, str):
+            continue
+        if not isinstance(entry, dict) or not entry:
+            raise ResolveError(
+                f"top-level plots: an entry must be a path or {{id: {{props}}}}, "
+                f"got {kind_of(entry)}",
+                "e.g. - dvclive/plots/metrics: {x: step}",
+                at,
+            )
+        for name, props in entry.items():
+            _check_plot(name, props, (*at, name))
+
+
+def _check_plot(name: Any, props: Any, at: DataPath) -> None:
+    if not isinstance(name, str):
+        raise ResolveError(f"top-level plots: id {name!r} must be a string", None, at)
+    if props is None:
+        return
+    if not isinstance(props, dict):
+        raise ResolveError(
+            f"top-level plots: '{name}' must map to its properties, got {kind_of(props)}",
+            "e.g. {x: step, y: loss, template: linear}",
+            at,
+        )
+    check_keys(props, TOP_PLOT_PROPS, at, f"top-level plots: '{name}': ")
+    for key in ("x_label", "y_label", "title", "template"):
+        if key in props and not isinstance(props[key], str):
+            raise ResolveError(
+                f"top-level plots: '{name}': {key} must be a string, got {kind_of(props[key])}",
+                None,
+                (*at, key),
+            )
+    x, y = props.get("x"), props.get("y")
+    x_ok = (
+        x is None
+        or isinstance(x, str)
+        or (
+            isinstance(x, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in x.items())
+        )
+    )
+    y_ok = (
+        y is None
+        or isinstance(y, str)
+        or _strings(y)
+        or (
+            isinstance(y, dict)
+            and all(
+                isinstance(k, str) and (isinstance(v, str) or _strings(v)) for k, v in y.items()
+            )
+        )
+    )
+    for key, ok, form in (
+        ("x", x_ok, "a field, or {file: field}"),
+        ("y", y_ok, "a field, a list of fields, or {file: field or [fields]}"),
+    ):
+        if not ok:
+            raise ResolveError(f"top-level plots: '{name}': {key} must be {form}", None, (*at, key))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from solvent import git
-from solvent.errors import SolventError, UsageError
+from solvent.errors import GitError, SolventError, UsageError
 from solvent.git import POINTER_SUFFIX
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
@@ -65,40 +67,50 @@ def add(
 ) -> list[AddResult]:
     rels = _check_targets(layout, paths)
     links = layout.config.link  # a malformed config stops us before anything is written
-    results = []
+    results: list[AddResult] = []
     with layout.writing():
         # Folders are scanned once, and all of them before anything is written: the scan is
         # also where files that are themselves tracked (pointer files inside) are found.
         scans = {rel: _scan_checked(layout, rel) for rel in rels}
-        for rel in rels:
-            snap = snapshot(
-                layout, rel, save=True, jobs=jobs, progress=progress, scan=scans[rel],
-                expected=_previous(layout, rel), changes=False,
-            )  # fmt: skip
-            entry = snap.entry
-            if entry is None:
-                raise UsageError(f"{rel} disappeared while it was being added")
-            where = pointer_path_for(rel)
-            kind: PointerKind = "dir" if entry.kind == "tree" else "file"
-            pointer = Pointer(where, rel, entry.id, kind, entry.size, entry.files, entry.executable)
-            text = pointer.render()
-            target = layout.abs(where)
-            changed = not target.is_file() or target.read_text() != text
-            if changed:
-                atomic_write_text(target, text)
+        try:
+            _add_each(layout, rels, scans, links[0], jobs, progress, results)
+        finally:  # what was added, even when a later path failed, stays out of git
             if layout.uses_git:
-                ignore_in_git(layout, rel)
-            if links[0] in ("hardlink", "symlink"):
-                from solvent.tracking.checkout import checkout_pointers
-
-                checkout_pointers(layout, [pointer], force=True, relink=True, jobs=jobs)
-            results.append(
-                AddResult(
-                    str(rel), str(where), entry.id, kind, entry.size, entry.files,
-                    snap.hashed, changed,
-                )
-            )  # fmt: skip
+                ignore_in_git(layout, [PurePosixPath(r.path) for r in results])
     return results
+
+
+def _add_each(
+    layout: RepoLayout, rels: list[PurePosixPath], scans: dict[PurePosixPath, DirScan | None],
+    link: str, jobs: int, progress: Progress | None, results: list[AddResult],
+) -> None:  # fmt: skip
+    """Snapshot each path and write its pointer; ``results`` grows as each one is done."""
+    for rel in rels:
+        snap = snapshot(
+            layout, rel, save=True, jobs=jobs, progress=progress, scan=scans[rel],
+            expected=_previous(layout, rel), changes=False,
+        )  # fmt: skip
+        entry = snap.entry
+        if entry is None:
+            raise UsageError(f"{rel} disappeared while it was being added")
+        where = pointer_path_for(rel)
+        kind: PointerKind = "dir" if entry.kind == "tree" else "file"
+        pointer = Pointer(where, rel, entry.id, kind, entry.size, entry.files, entry.executable)
+        text = pointer.render()
+        target = layout.abs(where)
+        changed = not target.is_file() or target.read_text() != text
+        if changed:
+            atomic_write_text(target, text)
+        if link in ("hardlink", "symlink"):
+            from solvent.tracking.checkout import checkout_pointers
+
+            checkout_pointers(layout, [pointer], force=True, relink=True, jobs=jobs)
+        results.append(
+            AddResult(
+                str(rel), str(where), entry.id, kind, entry.size, entry.files,
+                snap.hashed, changed,
+            )
+        )  # fmt: skip
 
 
 def _previous(layout: RepoLayout, rel: PurePosixPath) -> ObjectId | None:
@@ -125,16 +137,50 @@ def _scan_checked(layout: RepoLayout, rel: PurePosixPath) -> DirScan | None:
     return scan
 
 
-def ignore_in_git(layout: RepoLayout, rel: PurePosixPath) -> None:
-    """Add ``/name`` to the .gitignore beside the data, once."""
-    gitignore = layout.abs(rel.parent) / ".gitignore"
-    line = f"/{rel.name}"
-    try:
-        text = gitignore.read_text()
-    except FileNotFoundError:
-        text = ""
-    if line in text.splitlines():
+def ignore_in_git(layout: RepoLayout, rels: Iterable[PurePosixPath]) -> None:
+    """Add ``/name`` to the .gitignore beside each path git does not ignore yet.
+
+    A path some rule already covers (the user's ``*.pkl``, an ignored parent folder, our own
+    entry) gets no entry: DVC changes no .gitignore in such a project, and neither do we.
+    git is asked once, for the paths not already listed."""
+    wanted: dict[PurePosixPath, tuple[Path, str]] = {}
+    for rel in rels:
+        gitignore = layout.abs(rel.parent) / ".gitignore"
+        line = "/" + _escape(rel.name)
+        if line not in _lines(gitignore):
+            wanted[rel] = (gitignore, line)
+    if not wanted:
         return
-    if text and not text.endswith("\n"):
-        text += "\n"
-    atomic_write_text(gitignore, text + line + "\n")
+    try:
+        already = git.ignored(layout.root, [str(rel) for rel in wanted])
+    except GitError:  # git cannot say: an entry too many is better than data in a commit
+        already = set()
+    by_file: dict[Path, list[str]] = {}
+    for rel, (gitignore, line) in wanted.items():
+        if str(rel) not in already:
+            by_file.setdefault(gitignore, []).append(line)
+    for gitignore, lines in by_file.items():
+        try:
+            text = gitignore.read_text()
+        except FileNotFoundError:
+            text = ""
+        if text and not text.endswith("\n"):
+            text += "\n"
+        atomic_write_text(gitignore, text + "".join(f"{line}\n" for line in dict.fromkeys(lines)))
+
+
+def _lines(gitignore: Path) -> list[str]:
+    try:
+        return gitignore.read_text().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def _escape(name: str) -> str:
+    """A file name as a .gitignore pattern that matches only itself (as DVC escapes it)."""
+    escaped = re.sub(r"([\\*?\[\]])", r"\\\1", name)
+    if escaped.startswith(("#", "!")):
+        escaped = "\\" + escaped
+    if escaped.endswith(" "):
+        escaped = escaped[:-1] + "\\ "
+    return escaped
