@@ -242,3 +242,18 @@ def test_audit_finds_legacy_features_against_an_earlier_audit_at_a_revision(
     assert proc.returncode == FINDING, proc.stderr
     noise = next(f for f in json.loads(proc.stdout)["features"] if f["feature"] == "noise")
     assert noise["verdict"] == "legacy" and "'keep' in the earlier audit" in noise["evidence"]
+
+
+def test_audit_sums_up_fit_warnings_in_one_line(tmp_path: Path) -> None:
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    frame = data.data.iloc[:, :6].assign(y=data.target)  # unscaled: lbfgs does not converge
+    frame.to_parquet(tmp_path / "cancer.parquet")
+    proc = solvent(tmp_path, "audit", "features", "--data", "cancer.parquet", "--target", "y",
+                   "--model", "sklearn.linear_model:LogisticRegression", "--folds", "3",
+                   "--repeats", "1", "--jobs", "2", "--fail-on", "never")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert out.count("ConvergenceWarning") == 1, out[-3000:]
+    assert "fits: scale the features or raise max_iter" in proc.stdout
