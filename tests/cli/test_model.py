@@ -183,10 +183,13 @@ def test_audit_flags_the_injected_features_and_exits_3(features: Path) -> None:
                    "--model", "model.joblib", "--jobs", "2", "--html", "a.html")  # fmt: skip
     assert proc.returncode == FINDING, proc.stdout + proc.stderr
     doc = json.loads((features / "audit.json").read_text())
-    flagged = {f["feature"]: f["verdict"] for f in doc["features"] if f["verdict"] != "keep"}
-    assert flagged == {"noise": "epsilon", "copy": "correlated"}
+    found = {f["feature"]: f["verdict"] for f in doc["features"]}
+    assert found["noise"] == "epsilon" and found["copy"] == "correlated"
+    assert found["bmi"] == found["s5"] == "keep" and found["bp"] == "undecided"
     assert doc["data"]["id"].startswith("blake3:") and doc["folds"] == 30
-    assert "2 of 6 features flagged" in proc.stdout
+    flagged = sum(v in ("epsilon", "correlated") for v in found.values())
+    assert f"{flagged} of 6 features flagged for removal, 1 undecided" in proc.stdout
+    assert "Joint check: dropping" in proc.stdout and "together is equivalent" in proc.stdout
     assert "<svg" in (features / "a.html").read_text()
     again = solvent(features, "audit", "features", "--data", "train.parquet", "--target", "y",
                     "--model", "sklearn.linear_model:Ridge", "--folds", "3", "--repeats", "1",
@@ -239,3 +242,18 @@ def test_audit_finds_legacy_features_against_an_earlier_audit_at_a_revision(
     assert proc.returncode == FINDING, proc.stderr
     noise = next(f for f in json.loads(proc.stdout)["features"] if f["feature"] == "noise")
     assert noise["verdict"] == "legacy" and "'keep' in the earlier audit" in noise["evidence"]
+
+
+def test_audit_sums_up_fit_warnings_in_one_line(tmp_path: Path) -> None:
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    frame = data.data.iloc[:, :6].assign(y=data.target)  # unscaled: lbfgs does not converge
+    frame.to_parquet(tmp_path / "cancer.parquet")
+    proc = solvent(tmp_path, "audit", "features", "--data", "cancer.parquet", "--target", "y",
+                   "--model", "sklearn.linear_model:LogisticRegression", "--folds", "3",
+                   "--repeats", "1", "--jobs", "2", "--fail-on", "never")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert out.count("ConvergenceWarning") == 1, out[-3000:]
+    assert "fits: scale the features or raise max_iter" in proc.stdout

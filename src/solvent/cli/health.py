@@ -185,6 +185,15 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _gaps(missing: tuple[float, float], infinite: tuple[float, float]) -> str:
+    """Missing (and infinite) shares, reference → current; empty when there are none."""
+    parts = []
+    for what, (a, b) in (("", missing), (" inf", infinite)):
+        if a or b:
+            parts.append(f"{a:.1%} → {b:.1%}{what}")
+    return ", ".join(parts)
+
+
 def _print_drift(report: DriftReport, html: str | None) -> None:
     from rich.table import Table
 
@@ -206,11 +215,14 @@ def _print_drift(report: DriftReport, html: str | None) -> None:
             f"{escape(r.current)}"
         )
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("column", "kind", "test", "statistic", "threshold", "PSI", "drift"):
+    for name in ("column", "kind", "test", "statistic", "threshold", "PSI", "missing", "drift"):
         table.add_column(name)
     for c in report.columns:
+        gaps = _gaps(c.missing, c.infinite)
         if c.skipped is not None:
-            table.add_row(escape(c.name), c.kind, "", "", "", "", f"[dim]{escape(c.skipped)}[/]")
+            table.add_row(
+                escape(c.name), c.kind, "", "", "", "", gaps, f"[dim]{escape(c.skipped)}[/]"
+            )
             continue
         what = "p" if c.measure == "p_value" else "d"
         table.add_row(
@@ -220,6 +232,7 @@ def _print_drift(report: DriftReport, html: str | None) -> None:
             f"{what}={_fmt(c.statistic)}",
             _fmt(c.threshold),
             _fmt(c.psi),
+            gaps,
             "[red]drift[/]" if c.drifted else "[green]ok[/]",
         )
     console.print(table)

@@ -183,8 +183,13 @@ def audit_features(
     folds: Annotated[int, typer.Option("--folds", help="CV folds.")] = 10,
     repeats: Annotated[int, typer.Option("--repeats", help="CV repeats.")] = 3,
     rope: Annotated[
-        float, typer.Option("--rope", help="Score changes within ±ROPE are equivalent.")
-    ] = 0.01,
+        float | None,
+        typer.Option(
+            "--rope",
+            help="Score changes within ±ROPE are equivalent (default: a twentieth of the "
+            "baseline's distance from a perfect score).",
+        ),
+    ] = None,
     rho: Annotated[
         float, typer.Option("--rho", help="Spearman |rho| above which features group.")
     ] = 0.9,
@@ -205,8 +210,9 @@ def audit_features(
 ) -> None:
     """Which features the model could do without: a permutation-importance screen, then
     drop-feature and drop-group runs on identical repeated CV folds, compared with the
-    Nadeau-Bengio corrected t-test and a region of practical equivalence. Verdicts: keep,
-    epsilon, correlated, bundled, legacy, each with its evidence. Exits 3 when any is flagged."""
+    Nadeau-Bengio corrected t-test and a region of practical equivalence, then all removals
+    checked together. Verdicts: keep, epsilon, correlated, bundled, legacy, duplicate, harmful,
+    undecided, each with its evidence. Exits 3 when any is flagged for removal."""
     from solvent import health_data
 
     if fail_on not in ("flagged", "never"):
@@ -363,15 +369,36 @@ def _print_audit(report: AuditReport, out: str) -> None:
 
     console.print(
         f"{report.rows} rows, target {escape(report.target)}: {escape(report.scoring)} "
-        f"{report.baseline:.4f} over {report.folds} folds",
+        f"{report.baseline:.4f} over {report.folds} folds; band {escape(report.band_rule)}",
         soft_wrap=True,
     )
     table = Table(box=None, header_style="bold", pad_edge=False)
     for name in ("feature", "verdict", "evidence"):
         table.add_column(name, overflow="fold")
+    colours = {"keep": "green", "undecided": "cyan"}
     for v in report.features:
-        colour = "green" if v.verdict == "keep" else "yellow"
-        table.add_row(escape(v.feature), f"[{colour}]{v.verdict}[/]", escape(v.evidence))
+        colour = colours.get(v.verdict, "yellow")
+        evidence = v.evidence + (f"; {v.decide}" if v.decide else "")
+        table.add_row(escape(v.feature), f"[{colour}]{v.verdict}[/]", escape(evidence))
     console.print(table)
-    console.print(f"{len(report.flagged)} of {len(report.features)} features flagged; "
-                  f"written to {escape(out)}")  # fmt: skip
+    joint = report.joint
+    if joint is not None:
+        if joint.restored:
+            console.print(
+                f"Dropping all {len(joint.dropped) + len(joint.restored)} flagged together was "
+                f"not equivalent ({joint.first.said()}); put back "
+                f"{escape(', '.join(joint.restored))}",
+                soft_wrap=True,
+            )
+        if joint.dropped:
+            console.print(
+                f"Joint check: dropping {escape(', '.join(joint.dropped))} together is "
+                f"equivalent: {joint.comparison.said()}",
+                soft_wrap=True,
+            )
+    for line in report.warning_lines():
+        console.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
+    console.print(
+        f"{len(report.flagged)} of {len(report.features)} features flagged for removal, "
+        f"{len(report.undecided)} undecided; written to {escape(out)}"
+    )

@@ -63,6 +63,8 @@ class ColumnDrift:
     missing: tuple[float, float]  # share of missing values: reference, current
     skipped: str | None = None
     plot: Plot | None = None
+    infinite: tuple[float, float] = (0.0, 0.0)  # share of ±inf: left out of the statistics
+    retyped: str | None = None  # "float64 → string": compared on the numbers both convert to
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +152,19 @@ def _check_options(options: DriftOptions, common: list[str]) -> None:
 def _column(
     name: str, ref: pa.ChunkedArray, cur: pa.ChunkedArray, small: bool, options: DriftOptions
 ) -> ColumnDrift:
-    missing = (_missing_share(ref), _missing_share(cur))
+    retyped = None
     kinds = {kind_of(ref.type), kind_of(cur.type)}
+    if kinds == {"numeric", "categorical"}:
+        # A retype (float → string, say): the same values may print differently ("1.0" and
+        # "1"), so text is compared as numbers, and only when every value converts.
+        retyped = f"{dtype_name(ref.type)} → {dtype_name(cur.type)}"
+        ref, cur = _as_numbers(ref), _as_numbers(cur)
+        if ref is None or cur is None:
+            why = f"retyped {retyped}, and its values are not all numbers: not compared"
+            return _skipped(name, "categorical", (0.0, 0.0), why, retyped)
+        kinds = {"numeric"}
+    missing = (_missing_share(ref), _missing_share(cur))
+    infinite = (_infinite_share(ref), _infinite_share(cur))
     if kinds & {"datetime", "other"}:
         kind = "datetime" if "datetime" in kinds else "other"
         return _skipped(name, kind, missing, f"{kind} columns are not tested")
@@ -164,16 +177,23 @@ def _column(
     if not len(a) or not len(b):
         side = "reference" if not len(a) else "current"
         return _skipped(name, "numeric" if numeric else "categorical", missing,
-                        f"no values in the {side}")  # fmt: skip
+                        f"no finite values in the {side}", retyped, infinite)  # fmt: skip
     chosen = options.tests.get(name)
+    few = numeric and _few_values(a, b)
     # A numeric column of few values is categorical, unless a numeric-only test was asked for.
-    categorical = not numeric or (_few_values(a, b) and (chosen is None or TESTS[chosen][2]))
+    categorical = not numeric or (few and (chosen is None or TESTS[chosen][2]))
     test = chosen or _default_test(categorical, small, a, b)
     run, default, takes_categories = TESTS[test]
     if categorical and not takes_categories:
         raise UsageError(
             f"the {test} test needs a numeric column; {name!r} is tested as categorical",
             "choose chisquare, z, jensenshannon or psi for it",
+        )
+    if numeric and not few and test in ("chisquare", "z"):
+        raise UsageError(
+            f"the {test} test counts categories; {name!r} is numeric with more than "
+            f"{FEW_VALUES} distinct values, so every value would be a category of its own",
+            "choose ks, wasserstein or psi for it",
         )
     threshold = options.thresholds.get(name, default)
     try:
@@ -191,6 +211,8 @@ def _column(
         psi=psi(a, b, 0.1, categorical).statistic,
         missing=missing,
         plot=_plot(a, b, labels, categorical),
+        infinite=infinite,
+        retyped=retyped,
     )
 
 
@@ -202,8 +224,34 @@ def _default_test(categorical: bool, small: bool, a: np.ndarray, b: np.ndarray) 
     return "z" if len(category_counts(a, b)[0]) <= 2 else "chisquare"
 
 
-def _skipped(name: str, kind: str, missing: tuple[float, float], why: str) -> ColumnDrift:
-    return ColumnDrift(name, kind, None, None, None, None, False, None, missing, why)
+def _skipped(
+    name: str,
+    kind: str,
+    missing: tuple[float, float],
+    why: str,
+    retyped: str | None = None,
+    infinite: tuple[float, float] = (0.0, 0.0),
+) -> ColumnDrift:
+    return ColumnDrift(
+        name, kind, None, None, None, None, False, None, missing, why,
+        infinite=infinite, retyped=retyped,
+    )  # fmt: skip
+
+
+def _as_numbers(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """``column`` as float64 if every value converts (text parsed as numbers); else None."""
+    if kind_of(column.type) == "numeric":
+        return column.cast(pa.float64())
+    try:
+        return pc.cast(pc.utf8_trim_whitespace(column.cast(pa.string())), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _infinite_share(column: pa.ChunkedArray) -> float:
+    if not pa.types.is_floating(column.type) or not len(column):
+        return 0.0
+    return int(pc.sum(pc.is_inf(column)).as_py() or 0) / len(column)
 
 
 def _missing_share(column: pa.ChunkedArray) -> float:
@@ -215,7 +263,7 @@ def _missing_share(column: pa.ChunkedArray) -> float:
 
 def _numbers(column: pa.ChunkedArray) -> np.ndarray:
     values = np.asarray(pc.drop_null(column).to_numpy(), dtype=np.float64)
-    return values[~np.isnan(values)]
+    return values[np.isfinite(values)]  # NaN is missing; ±inf is counted apart
 
 
 def _codes(ref: pa.ChunkedArray, cur: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -40,7 +40,7 @@ def render(report: DriftReport) -> str:
         "<h1>Drift report</h1>",
         f"<p>Reference: <b>{escape(report.reference.label)}</b> ({report.reference.rows} rows)"
         f" · current: <b>{escape(report.current.label)}</b> ({report.current.rows} rows,"
-        f" {report.row_change:+.1%})</p>",
+        f" {_row_change(report)})</p>",
         verdict,
         f"<p>{report.drifted} of {report.tested} tested columns drifted"
         f" ({report.drift_share:.0%}).</p>",
@@ -51,6 +51,20 @@ def render(report: DriftReport) -> str:
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p)
+
+
+def _row_change(report: DriftReport) -> str:
+    change = f"{report.row_change:+.1%}"
+    if report.row_alert:
+        return (
+            f'<span class="drift row-alert">{change}: the row count moved by more than 10%</span>'
+        )
+    return change
+
+
+def _share(pair: tuple[float, float]) -> str:
+    a, b = pair
+    return f"{a:.1%} → {b:.1%}" if a or b else "0"
 
 
 def _schema(report: DriftReport) -> str:
@@ -66,16 +80,23 @@ def _schema(report: DriftReport) -> str:
 
 def _summary(report: DriftReport) -> str:
     rows = ["<tr><th>column</th><th>test</th><th>statistic</th><th>threshold</th>"
-            "<th>PSI</th><th>drift</th></tr>"]  # fmt: skip
+            "<th>PSI</th><th>missing</th><th>infinite</th><th>drift</th></tr>"]  # fmt: skip
     for c in report.columns:
+        gaps = (
+            f'<td class="missing">{_share(c.missing)}</td>'
+            f'<td class="infinite">{_share(c.infinite)}</td>'
+        )
         if c.skipped is not None:
-            rows.append(f"<tr><td>{escape(c.name)}</td><td colspan=5>{escape(c.skipped)}</td></tr>")
+            rows.append(
+                f"<tr><td>{escape(c.name)}</td><td colspan=4>{escape(c.skipped)}</td>{gaps}"
+                "<td></td></tr>"
+            )
             continue
         verdict = '<td class="drift">drift</td>' if c.drifted else '<td class="ok">ok</td>'
         rows.append(
             f'<tr><td><a href="#col-{_anchor(c.name)}">{escape(c.name)}</a></td>'
             f"<td>{c.test}</td><td>{c.statistic:.4g}</td><td>{c.threshold:g}</td>"
-            f"<td>{c.psi:.4g}</td>{verdict}</tr>"
+            f"<td>{c.psi:.4g}</td>{gaps}{verdict}</tr>"
         )
     return f"<table>{''.join(rows)}</table>"
 

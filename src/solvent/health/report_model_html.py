@@ -198,7 +198,7 @@ def render_audit(report: AuditReport) -> str:
         [
             escape(v.feature),
             f'<span class="{"ok" if v.verdict == "keep" else "drift"}">{v.verdict}</span>',
-            escape(v.evidence),
+            escape(v.evidence + (f"; {v.decide}" if v.decide else "")),
         ]
         for v in report.features
     ]
@@ -206,8 +206,10 @@ def render_audit(report: AuditReport) -> str:
         "Solvent feature audit",
         f"<p>Target <b>{escape(report.target)}</b>, {report.rows} rows{_source(report.data)}; "
         f"{escape(report.scoring)} "
-        f"{report.baseline:.4f} over {report.folds} folds; ROPE ±{report.options.rope:g}.</p>",
-        f"<p>{len(report.flagged)} of {len(report.features)} features flagged.</p>",
+        f"{report.baseline:.4f} over {report.folds} folds; band {escape(report.band_rule)}.</p>",
+        f"<p>{len(report.flagged)} of {len(report.features)} features flagged for removal, "
+        f"{len(report.undecided)} undecided.</p>",
+        _joint(report),
         table(["feature", "verdict", "evidence"], rows),
         _interval_section(
             "Permutation importance (95% interval over folds)",
@@ -216,7 +218,7 @@ def render_audit(report: AuditReport) -> str:
                 (v.feature, v.importance.mean, v.importance.low, v.importance.high, v.verdict)
                 for v in report.features
             ],
-            report.options.rope,
+            report.band,
         ),
         _interval_section(
             "Score lost by dropping the feature (90% interval, Nadeau-Bengio)",
@@ -226,9 +228,27 @@ def render_audit(report: AuditReport) -> str:
                 for v in report.features
                 if v.drop is not None
             ],
-            report.options.rope,
+            report.band,
         ),
     )
+
+
+def _joint(report: AuditReport) -> str:
+    """The joint check and the fits' warnings, in words."""
+    parts = []
+    joint = report.joint
+    if joint is not None and joint.restored:
+        parts.append(
+            f"<p>Dropping all flagged features together was not equivalent "
+            f"({escape(joint.first.said())}); put back: {escape(', '.join(joint.restored))}.</p>"
+        )
+    if joint is not None and joint.dropped:
+        parts.append(
+            f"<p>Joint check: dropping {escape(', '.join(joint.dropped))} together is "
+            f"equivalent: {escape(joint.comparison.said())}.</p>"
+        )
+    parts.extend(f'<p class="drift">{escape(line)}</p>' for line in report.warning_lines())
+    return "".join(parts)
 
 
 def _interval_section(
