@@ -75,9 +75,7 @@ def commit(
             if layout.uses_git:
                 from solvent.tracking.add import ignore_in_git
 
-                for out in stage.outs:
-                    if out.cache:
-                        ignore_in_git(layout, out.path)
+                ignore_in_git(layout, [out.path for out in stage.outs if out.cache])
             done.append(Committed(stage.name, changed, reasons))
         if any(c.changed for c in done):
             write_lock(layout.root, lock)

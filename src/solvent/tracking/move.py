@@ -93,7 +93,7 @@ def move(layout: RepoLayout, pointer: Pointer, dst: str) -> Moved:
     layout.abs(pointer.where).unlink()
     unignore_in_git(layout, src)
     if layout.uses_git:
-        ignore_in_git(layout, target)
+        ignore_in_git(layout, [target])
     return Moved(str(src), str(target), str(new_where), moved)
 
 
