@@ -19,4 +19,7 @@ def pipeline_plan(
     states: dict[str, StageState] = {
         s.name: stage_state(layout, s, params, jobs, code) for s in stages
     }
-    return plan(graph, stages, read_lock(layout.root), states, forced)
+    from solvent.dvc.adopt import with_adopted  # a stage DVC ran is up to date as dvc.lock says
+
+    lock = with_adopted(layout, stages, read_lock(layout.root), states)
+    return plan(graph, stages, lock, states, forced)

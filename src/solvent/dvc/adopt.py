@@ -1,0 +1,136 @@
+"""Adopting ``dvc.lock``: a stage that DVC ran, and whose deps, outs and params are still what
+``dvc.lock`` records, is up to date for Solvent too, and its first ``repro`` records it in
+``solvent.lock`` without running it.
+
+Matching is by DVC's own md5s (``hashing``) and params by value. Only stages with no
+``solvent.lock`` entry are looked at, so md5s are computed until the first ``repro`` records
+the stage, and then never again (and, meanwhile, once per file: ``Md5Cache``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from solvent.dvc.hashing import Md5Cache
+from solvent.dvc.lockfile import DVC_LOCK, DvcPath, DvcStageLock, read_dvc_lock
+from solvent.pipeline.lock import StageLock
+from solvent.pipeline.model import Stage
+from solvent.pipeline.plan import StageState, flatten
+from solvent.repo import RepoLayout
+
+
+def _join(wdir: PurePosixPath, path: str) -> PurePosixPath:
+    return PurePosixPath(posixpath.normpath(str(wdir / path)))
+
+
+def _params(doc: dict[str, dict[str, Any]], wdir: PurePosixPath) -> dict[str, dict[str, Any]]:
+    return {str(_join(wdir, f)): flatten(v) for f, v in doc.items() if v}
+
+
+def mismatch(
+    layout: RepoLayout, stage: Stage, entry: DvcStageLock, params: dict[str, dict[str, Any]],
+    md5s: Md5Cache,
+) -> str | None:  # fmt: skip
+    """Why ``stage`` does not match its ``dvc.lock`` entry; None when it does."""
+    if entry.cmd != stage.cmd:
+        return "its cmd differs from dvc.lock"
+    deps = {_join(stage.wdir, d.path): d for d in entry.deps}
+    if set(deps) != set(stage.deps):
+        return "its deps differ from dvc.lock"
+    outs = {_join(stage.wdir, o.path): o for o in entry.outs}
+    if set(outs) != {o.path for o in stage.outs}:
+        return "its outs differ from dvc.lock"
+    if _params(entry.params, stage.wdir) != _params(params, PurePosixPath(".")):
+        return "its params differ from dvc.lock"
+    for path, locked in (*sorted(deps.items()), *sorted(outs.items())):
+        why = _path_mismatch(layout, path, locked, md5s)
+        if why is not None:
+            return why
+    return None
+
+
+def _path_mismatch(
+    layout: RepoLayout, path: PurePosixPath, locked: DvcPath, md5s: Md5Cache
+) -> str | None:
+    if locked.hash is None:
+        return f"dvc.lock has no md5 for {path}"
+    now = md5s.path(str(layout.abs(path)), locked.legacy)
+    if now is None:
+        return f"{path} is missing"
+    if now.md5 != locked.hash.md5:
+        return f"{path} changed since DVC ran the stage"
+    return None
+
+
+def adopted_entry(stage: Stage, state: StageState) -> StageLock:
+    """The ``solvent.lock`` entry of a stage that matched ``dvc.lock``: what is there now."""
+    deps = tuple(d for d in state.deps.values() if d is not None)
+    outs = tuple(o for o in state.outs.values() if o is not None)
+    code = tuple(c for c in state.code.values() if c is not None)
+    return StageLock(stage.cmd, deps, state.params, outs, code, state.env or {})
+
+
+@dataclass(frozen=True, slots=True)
+class Adoption:
+    stage: str
+    adopted: bool
+    why_not: str | None = None  # when not adopted
+
+
+class DvcLock:
+    """``dvc.lock`` of a repo, read on first use, with one md5 cache for the command."""
+
+    def __init__(self, layout: RepoLayout) -> None:
+        self.layout = layout
+        self._entries: dict[str, DvcStageLock] | None = None
+        self._md5s: Md5Cache | None = None
+
+    @property
+    def present(self) -> bool:
+        return (self.layout.root / DVC_LOCK).is_file()
+
+    @property
+    def entries(self) -> dict[str, DvcStageLock]:
+        if self._entries is None:
+            self._entries = read_dvc_lock(self.layout.root) if self.present else {}
+        return self._entries
+
+    def check(self, stage: Stage, state: StageState) -> Adoption:
+        entry = self.entries.get(stage.name)
+        if entry is None:
+            return Adoption(stage.name, False, "not in dvc.lock")
+        if self._md5s is None:
+            self._md5s = Md5Cache(self.layout.dot / "state.db")
+        why = mismatch(self.layout, stage, entry, state.params, self._md5s)
+        return Adoption(stage.name, why is None, why)
+
+    def adopt(self, stage: Stage, state: StageState) -> StageLock | None:
+        """A ``solvent.lock`` entry for ``stage`` if ``dvc.lock`` says it is up to date."""
+        if stage.name not in self.entries or not self.check(stage, state).adopted:
+            return None
+        return adopted_entry(stage, state)
+
+    def close(self) -> None:
+        if self._md5s is not None:
+            self._md5s.close()
+
+
+def with_adopted(
+    layout: RepoLayout, stages: list[Stage], lock: dict[str, StageLock],
+    states: dict[str, StageState],
+) -> dict[str, StageLock]:  # fmt: skip
+    """``lock`` plus an entry for each stage it lacks that ``dvc.lock`` shows up to date."""
+    missing = [s for s in stages if s.name not in lock]
+    if not missing:
+        return lock
+    dvc = DvcLock(layout)
+    if not dvc.present:
+        return lock
+    try:
+        found = {s.name: dvc.adopt(s, states[s.name]) for s in missing}
+    finally:
+        dvc.close()
+    return {**lock, **{n: e for n, e in found.items() if e is not None}}

@@ -1,0 +1,187 @@
+"""DVC 3's md5 of a file and of a folder, computed byte for byte as ``dvc_data`` does.
+
+A file's md5 is plain md5 of its bytes (``hash: md5`` in ``dvc.lock``). DVC 2 entries (no
+``hash`` field) used ``md5-dos2unix``: each 1 MiB chunk whose first 512 bytes look like text
+has its ``\\r\\n`` turned into ``\\n`` before hashing. A folder's md5 is the md5 of its JSON
+listing (``[{"md5": …, "relpath": …}, …]`` sorted by path, ``json.dumps(sort_keys=True)``)
+with ``.dir`` appended; ``.git``, ``.hg`` and ``.dvc`` are left out, as DVC's own ignore does.
+
+Results are kept in the state database by (device, inode, mtime, size), like Solvent's own
+ids, so a file is read for its md5 once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat as statmod
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 20  # dvc_data's fobj_md5 chunk: the dos2unix test looks at each chunk's start
+TEXT_BLOCK = 512
+_TEXT_CHARS = bytes(range(32, 127)) + b"\n\r\t\f\b"
+_IGNORED = {".git", ".hg", ".dvc"}
+DIR_SUFFIX = ".dir"
+
+
+def is_text_block(block: bytes) -> bool:
+    """dvc_data's ``istextblock``: no NUL, and at most 30% bytes outside printable ASCII."""
+    if not block:
+        return True
+    if b"\x00" in block:
+        return False
+    return len(block.translate(None, _TEXT_CHARS)) / len(block) <= 0.30
+
+
+def md5_of_stream(read: Callable[[int], bytes], legacy: bool = False) -> str:
+    """md5 of what ``read(CHUNK)`` returns until it returns nothing; ``legacy``: DVC 2's
+    md5-dos2unix."""
+    hasher = hashlib.md5(usedforsecurity=False)
+    while True:
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        if legacy and is_text_block(chunk[:TEXT_BLOCK]):
+            chunk = chunk.replace(b"\r\n", b"\n")
+        hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def file_md5(path: str | os.PathLike[str], legacy: bool = False) -> str:
+    with open(path, "rb") as f:
+        return md5_of_stream(f.read, legacy)
+
+
+def bytes_md5(data: bytes, legacy: bool = False) -> str:
+    if not legacy:
+        return hashlib.md5(data, usedforsecurity=False).hexdigest()
+    parts = []
+    for k in range(0, len(data), CHUNK):
+        chunk = data[k : k + CHUNK]
+        parts.append(chunk.replace(b"\r\n", b"\n") if is_text_block(chunk[:TEXT_BLOCK]) else chunk)
+    return hashlib.md5(b"".join(parts), usedforsecurity=False).hexdigest()
+
+
+def listing_bytes(entries: list[tuple[str, str]]) -> bytes:
+    """A ``.dir`` object's bytes from (relpath, md5) pairs, as DVC writes it."""
+    rows = [{"md5": md5, "relpath": rel} for rel, md5 in sorted(entries)]
+    return json.dumps(rows, sort_keys=True).encode("utf-8")
+
+
+def parse_listing(data: bytes, where: str) -> list[tuple[str, str]]:
+    """(relpath, md5) pairs of a ``.dir`` object; ValueError naming ``where`` if malformed."""
+    try:
+        rows = json.loads(data)
+        pairs = [(str(r["relpath"]), str(r["md5"])) for r in rows]
+    except (ValueError, TypeError, KeyError) as e:
+        raise ValueError(f"{where} is not a DVC folder listing ({e})") from None
+    for rel, _md5 in pairs:
+        parts = rel.split("/")
+        if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"{where} names an unsafe path {rel!r}")
+    return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class DvcHash:
+    """What DVC records for a path: ``md5`` (``…​.dir`` for a folder), total size, files."""
+
+    md5: str
+    size: int
+    nfiles: int | None = None  # folders only
+
+    @property
+    def is_dir(self) -> bool:
+        return self.md5.endswith(DIR_SUFFIX)
+
+
+class Md5Cache:
+    """md5s by (device, inode, mtime, size), in a table of ``.solvent/state.db``."""
+
+    def __init__(self, db_path: Path) -> None:
+        self._db: sqlite3.Connection | None = None
+        self._path = db_path
+        self.hashed = 0  # files read for their md5
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS dvc_md5 (dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
+                " legacy INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,"
+                " md5 TEXT NOT NULL, PRIMARY KEY (dev, ino, legacy)) WITHOUT ROWID"
+            )
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def file(self, path: str, st: os.stat_result, legacy: bool = False) -> str:
+        from solvent.storage.state import is_racy
+
+        db = self._conn()
+        key = (st.st_dev, st.st_ino, int(legacy))
+        row = db.execute(
+            "SELECT mtime_ns, size, md5 FROM dvc_md5 WHERE dev=? AND ino=? AND legacy=?", key
+        ).fetchone()
+        if row is not None and row[0] == st.st_mtime_ns and row[1] == st.st_size:
+            return str(row[2])
+        read_at = time.time_ns()
+        md5 = file_md5(path, legacy)
+        self.hashed += 1
+        if not is_racy(st.st_mtime_ns, read_at):
+            db.execute(
+                "INSERT OR REPLACE INTO dvc_md5 VALUES (?,?,?,?,?,?)",
+                (*key, st.st_mtime_ns, st.st_size, md5),
+            )
+        return md5
+
+    def path(self, path: str, legacy: bool = False) -> DvcHash | None:
+        """DVC's hash of a file or folder; None when nothing is there."""
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return None
+        if statmod.S_ISREG(st.st_mode):
+            return DvcHash(self.file(path, st, legacy), st.st_size)
+        if not statmod.S_ISDIR(st.st_mode):
+            return None
+        entries = []
+        size = 0
+        for rel, full, fst in walk_files(path):
+            entries.append((rel, self.file(full, fst, legacy)))
+            size += fst.st_size
+        md5 = hashlib.md5(listing_bytes(entries), usedforsecurity=False).hexdigest()
+        return DvcHash(md5 + DIR_SUFFIX, size, len(entries))
+
+    def listing(self, path: str, legacy: bool = False) -> list[tuple[str, str, os.stat_result]]:
+        """(relpath, md5, stat) of every file under the folder ``path``."""
+        return [(rel, self.file(full, st, legacy), st) for rel, full, st in walk_files(path)]
+
+
+def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
+    """(relpath, path, stat) of every file under ``root``, as DVC walks a folder: links to
+    files count as files, ``.git``/``.hg``/``.dvc`` are skipped, empty folders vanish."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _IGNORED]
+        for name in files:
+            if name in _IGNORED:
+                continue
+            full = os.path.join(folder, name)
+            try:
+                st = os.stat(full)
+            except FileNotFoundError:
+                continue  # a broken link: DVC leaves it out as well
+            if statmod.S_ISREG(st.st_mode):
+                found.append((os.path.relpath(full, root).replace(os.sep, "/"), full, st))
+    return found

@@ -1,0 +1,118 @@
+"""A project DVC ran becomes a Solvent project without rerunning: stages whose deps, outs and
+params match ``dvc.lock`` are up to date, and the first ``repro`` records them unrun."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.dvc.dvcrun import dvc, dvc_py, needs_dvc
+from tests.helpers import commit_all, solvent_ok
+
+pytestmark = needs_dvc
+
+PIPELINE = """\
+stages:
+  prepare:
+    cmd: mkdir -p out && cp data/raw.csv out/prep.csv && echo run >> prepare.log
+    deps: [data/raw.csv]
+    params: [seed]
+    outs: [out]
+  train:
+    cmd: cat out/prep.csv > model.txt && echo 1 > metrics.json && echo run >> train.log
+    deps: [out]
+    params: [train]
+    outs: [model.txt]
+    metrics:
+    - metrics.json:
+        cache: false
+"""
+
+
+def dvc_project(root: Path) -> Path:
+    """A two-stage DVC project, run by ``dvc repro`` and committed; each run of a stage
+    appends a line to its ``.log``."""
+    dvc(root, "init", "-q")
+    (root / "data").mkdir()
+    (root / "data" / "raw.csv").write_bytes(b"a,b\r\n1,2\r\n")
+    (root / "params.yaml").write_text("train:\n  lr: 1e-05\n  epochs: 3\nseed: 7\n")
+    (root / "dvc.yaml").write_text(PIPELINE)
+    dvc(root, "add", "-q", "data/raw.csv")
+    dvc(root, "repro", "-q")
+    commit_all(root, "DVC project")
+    return root
+
+
+def runs(root: Path, stage: str) -> int:
+    return len((root / f"{stage}.log").read_text().splitlines())
+
+
+def test_up_to_date_dvc_stages_are_adopted_without_running(git_repo: Path) -> None:
+    root = dvc_project(git_repo)
+    solvent_ok(root, "init")
+    status = solvent_ok(root, "status")
+    assert "never run" not in status
+    assert "up to date" in status
+    out = solvent_ok(root, "repro")
+    assert "adopted from dvc.lock" in out
+    assert (runs(root, "prepare"), runs(root, "train")) == (1, 1)  # DVC's run only
+    lock = (root / "solvent.lock").read_text()
+    assert "prepare:" in lock and "train:" in lock
+    assert "adopted" not in solvent_ok(root, "repro")  # recorded: solvent.lock answers now
+    assert (runs(root, "prepare"), runs(root, "train")) == (1, 1)
+    # The adopted outs are in Solvent's cache: a deleted out comes back without a run.
+    (root / "model.txt").unlink()
+    solvent_ok(root, "checkout", "train")
+    assert (root / "model.txt").read_bytes() == b"a,b\r\n1,2\r\n"
+
+
+def test_a_changed_param_or_dep_is_not_adopted(git_repo: Path) -> None:
+    root = dvc_project(git_repo)
+    solvent_ok(root, "init")
+    (root / "params.yaml").write_text("train:\n  lr: 1e-05\n  epochs: 4\nseed: 7\n")
+    status = solvent_ok(root, "status")
+    assert "train" in status and "never run" in status
+    solvent_ok(root, "repro")
+    assert (runs(root, "prepare"), runs(root, "train")) == (1, 2)
+    (root / "data" / "raw.csv").write_bytes(b"a,b\n3,4\n")  # before solvent.lock has prepare?
+    solvent_ok(root, "repro")
+    assert (runs(root, "prepare"), runs(root, "train")) == (2, 3)
+
+
+def test_a_changed_out_is_not_adopted(git_repo: Path) -> None:
+    root = dvc_project(git_repo)
+    solvent_ok(root, "init")
+    (root / "model.txt").write_text("edited by hand\n")
+    solvent_ok(root, "repro")
+    assert (runs(root, "prepare"), runs(root, "train")) == (1, 2)
+
+
+_DVC2_HASHES = """
+import json, yaml
+from dvc_data.hashfile.hash import file_md5
+from dvc_data.hashfile.hash_info import HashInfo
+from dvc_data.hashfile.meta import Meta
+from dvc_data.hashfile.tree import Tree
+tree = Tree()
+tree.add(("prep.csv",), Meta(size=10), HashInfo("md5-dos2unix", file_md5("out/prep.csv",
+         name="md5-dos2unix")))
+tree.digest()
+print(json.dumps({file_md5("data/raw.csv"): file_md5("data/raw.csv", name="md5-dos2unix"),
+                  yaml.safe_load(open("dvc.lock"))["stages"]["prepare"]["outs"][0]["md5"]:
+                  tree.hash_info.value}))
+"""
+
+
+def test_dvc2_lock_entries_are_matched_with_dos2unix_md5(git_repo: Path) -> None:
+    """A lock written by DVC 2 (no ``hash: md5``): its md5s are md5-dos2unix, as DVC's own
+    code computes them for the file and the folder (CRLF counted as LF in text)."""
+    root = dvc_project(git_repo)
+    lock = (root / "dvc.lock").read_text().replace("      hash: md5\n", "")
+    for plain, legacy in json.loads(dvc_py(root, _DVC2_HASHES)).items():
+        assert plain != legacy
+        lock = lock.replace(plain, legacy)
+    (root / "dvc.lock").write_text(lock)
+    solvent_ok(root, "init")
+    out = solvent_ok(root, "repro", "prepare")
+    assert "adopted from dvc.lock" in out, out
+    assert runs(root, "prepare") == 1
