@@ -67,9 +67,15 @@ class Repo:
         self, targets: list[str] | None = None, jobs: int | None = None,
         progress: Progress | None = None,
     ) -> list[DataStatus]:  # fmt: skip
+        from solvent.dvc.pointers import all_dvc_pointers, dvc_status, split_targets
         from solvent.tracking.status import status
 
-        return status(self.layout, targets or [], jobs or default_jobs(), progress)
+        named = targets or []
+        rest, dvc = split_targets(self.layout, named)  # .dvc files of 'dvc add' are data too
+        found = (
+            status(self.layout, rest, jobs or default_jobs(), progress) if rest or not named else []
+        )
+        return found + dvc_status(self.layout, dvc if named else all_dvc_pointers(self.layout))
 
     def diff(self, rev_a: str | None = None, rev_b: str | None = None) -> DiffResult:
         from solvent.tracking.diff import diff
@@ -88,10 +94,16 @@ class Repo:
 
         A target is a tracked path, its pointer file, a stage name or glob, or a stage out.
         """
+        from solvent.dvc.pointers import all_dvc_pointers, solvent_pointers, split_targets
         from solvent.tracking.checkout import checkout_pointers
 
-        pointers = self._data_pointers(targets or [])
+        named = targets or []
+        rest, dvc = split_targets(self.layout, named)  # .dvc files of 'dvc add' are data too
+        pointers = self._data_pointers(rest) if rest or not named else []
         with self.layout.writing():
+            pointers += solvent_pointers(
+                self.layout, dvc if named else all_dvc_pointers(self.layout)
+            )
             return checkout_pointers(
                 self.layout, pointers, force, relink, jobs or default_jobs(), progress
             )
