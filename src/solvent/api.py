@@ -12,6 +12,7 @@ from solvent.repo import RepoLayout
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
     from solvent.doctor.report import DoctorOptions, DoctorReport
     from solvent.doctor.reproduce import StageVerdict
+    from solvent.dvc.migrate import Migration
     from solvent.gc import GcResult, GcScope
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
@@ -76,6 +77,13 @@ class Repo:
             status(self.layout, rest, jobs or default_jobs(), progress) if rest or not named else []
         )
         return found + dvc_status(self.layout, dvc if named else all_dvc_pointers(self.layout))
+
+    def migrate(self, *, dry: bool = False) -> Migration:
+        """Take over a DVC project: cache its .dvc pointers' data, record the stages that
+        match dvc.lock in solvent.lock (without running them), add its remotes."""
+        from solvent.dvc.migrate import apply_migration, plan_migration
+
+        return plan_migration(self.layout) if dry else apply_migration(self.layout)
 
     def diff(self, rev_a: str | None = None, rev_b: str | None = None) -> DiffResult:
         from solvent.tracking.diff import diff

@@ -27,6 +27,7 @@ COMMANDS = {
     "runs": "runs", "lineage": "runs", "exp": "exp",
     "threshold": "model", "monitor": "model", "audit": "model",
     "doctor": "doctor",
+    "migrate": "migrate",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

@@ -43,13 +43,30 @@ def mismatch(
     outs = {_join(stage.wdir, o.path): o for o in entry.outs}
     if set(outs) != {o.path for o in stage.outs}:
         return "its outs differ from dvc.lock"
-    if _params(entry.params, stage.wdir) != _params(params, PurePosixPath(".")):
-        return "its params differ from dvc.lock"
+    was, now = _params(entry.params, stage.wdir), _params(params, PurePosixPath("."))
+    if was != now:
+        return _param_change(was, now)
     for path, locked in (*sorted(deps.items()), *sorted(outs.items())):
         why = _path_mismatch(layout, path, locked, md5s)
         if why is not None:
             return why
     return None
+
+
+def _param_change(was: dict[str, dict[str, Any]], now: dict[str, dict[str, Any]]) -> str:
+    for file in sorted(set(was) | set(now)):
+        a, b = was.get(file, {}), now.get(file, {})
+        for key in sorted(set(a) | set(b)):
+            if a.get(key, _NONE) != b.get(key, _NONE):
+                show = [
+                    repr(v) if v is not _NONE else "(none)"
+                    for v in (a.get(key, _NONE), b.get(key, _NONE))
+                ]
+                return f"param {file}:{key} is {show[1]}, dvc.lock has {show[0]}"
+    return "its params differ from dvc.lock"
+
+
+_NONE = object()
 
 
 def _path_mismatch(

@@ -9,6 +9,7 @@ remote, stored by blake3, and then restored like any Solvent pointer.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Literal
 
 from solvent.dvc.hashing import Md5Cache
 from solvent.dvc.lockfile import DvcPointer, parse_dvc_file
@@ -22,6 +23,7 @@ from solvent.tracking.pointer import Pointer, PointerKind
 from solvent.tracking.status import DataState, DataStatus
 
 DVC_SUFFIX = ".dvc"
+Source = Literal["solvent", "workspace", "dvc"]  # Solvent's cache, the data itself, DVC's
 
 
 def read_dvc_file(layout: RepoLayout, where: PurePosixPath) -> list[DvcPointer]:
@@ -122,7 +124,7 @@ def solvent_pointers(layout: RepoLayout, pointers: list[DvcPointer]) -> list[Poi
     ids = IdMap(layout.dot / "state.db")
     objects = DvcObjects(layout.root)
     try:
-        plans = [(p, _source(layout, p, md5s, ids, objects)) for p in pointers]
+        plans = [(p, data_source(layout, p, md5s, ids, objects)) for p in pointers]
         nowhere = [p for p, source in plans if source is None]
         if nowhere:
             raise CacheMissingError(
@@ -142,10 +144,10 @@ def solvent_pointers(layout: RepoLayout, pointers: list[DvcPointer]) -> list[Poi
         ids.close()
 
 
-def _source(
+def data_source(
     layout: RepoLayout, p: DvcPointer, md5s: Md5Cache, ids: IdMap, objects: DvcObjects
-) -> str | None:
-    """Where the pointer's data can come from: "solvent", "workspace", "dvc" or None."""
+) -> Source | None:
+    """Where the pointer's data can come from (None: nowhere here)."""
     known = ids.get(md5_key(p.hash.md5, p.legacy))
     if known is not None and _complete(layout, known, p.hash.is_dir):
         return "solvent"
@@ -165,7 +167,7 @@ def _complete(layout: RepoLayout, oid: ObjectId, is_dir: bool) -> bool:
 
 
 def _bring(
-    layout: RepoLayout, p: DvcPointer, source: str | None, ids: IdMap, objects: DvcObjects
+    layout: RepoLayout, p: DvcPointer, source: Source | None, ids: IdMap, objects: DvcObjects
 ) -> Imported:
     key = md5_key(p.hash.md5, p.legacy)
     known = ids.get(key)
