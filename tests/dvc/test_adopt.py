@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tests.dvc.dvcrun import dvc, dvc_py, needs_dvc
-from tests.helpers import commit_all, solvent_ok
+from tests.helpers import commit_all, git, solvent_ok
 
 pytestmark = needs_dvc
 
@@ -116,3 +116,14 @@ def test_dvc2_lock_entries_are_matched_with_dos2unix_md5(git_repo: Path) -> None
     out = solvent_ok(root, "repro", "prepare")
     assert "adopted from dvc.lock" in out, out
     assert runs(root, "prepare") == 1
+
+
+def test_lineage_reaches_data_tracked_by_a_dvc_file(git_repo: Path) -> None:
+    """An adopted run's raw dep is DVC data: lineage names the commit of its .dvc file."""
+    root = dvc_project(git_repo)
+    head = git(root, "rev-parse", "HEAD").strip()
+    solvent_ok(root, "init")
+    solvent_ok(root, "repro")
+    out = solvent_ok(root, "lineage", "model.txt")
+    assert "train" in out and "prepare" in out
+    assert "data/raw.csv" in out and f"raw data, commit {head[:8]}" in out

@@ -107,3 +107,13 @@ def _contents(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != ".gitignore" and p.suffix != ".dvc"
     }
+
+
+def test_an_import_dvc_file_stays_dvcs(git_repo: Path) -> None:
+    """``dvc import-url`` files are not Solvent's to read: skipped by a plain status, a clear
+    error when named."""
+    root = tracked_by_dvc(git_repo)
+    (root.parent / "external.csv").write_text("x\n")
+    dvc(root, "import-url", "-q", str(root.parent / "external.csv"), "ext.csv")
+    assert "up to date" in solvent_ok(root, "status")
+    assert_user_error(solvent(root, "status", "ext.csv"), "ext.csv.dvc", "import")

@@ -128,7 +128,22 @@ class DvcLock:
         """A ``solvent.lock`` entry for ``stage`` if ``dvc.lock`` says it is up to date."""
         if stage.name not in self.entries or not self.check(stage, state).adopted:
             return None
+        self._remember(stage, self.entries[stage.name], state)
         return adopted_entry(stage, state)
+
+    def _remember(self, stage: Stage, entry: DvcStageLock, state: StageState) -> None:
+        """md5 → Solvent id of each matched path: lineage then knows a ``.dvc`` file's data."""
+        from solvent.dvc.objects import IdMap, md5_key
+
+        now = {**state.deps, **state.outs}
+        ids = IdMap(self.layout.dot / "state.db")
+        try:
+            for item in (*entry.deps, *entry.outs):
+                found = now.get(_join(stage.wdir, item.path))
+                if item.hash is not None and found is not None:
+                    ids.put(md5_key(item.hash.md5, item.legacy), found.id)
+        finally:
+            ids.close()
 
     def close(self) -> None:
         if self._md5s is not None:

@@ -110,12 +110,17 @@ class DvcPointer:
     legacy: bool = False
 
 
-def parse_dvc_file(where: PurePosixPath, text: bytes) -> list[DvcPointer]:
-    """The outs of a ``.dvc`` file; an import (``deps:``) or a non-md5 out is refused."""
+def parse_dvc_file(
+    where: PurePosixPath, text: bytes, skip_imports: bool = False
+) -> list[DvcPointer]:
+    """The outs of a ``.dvc`` file; an import (``deps:``) or a non-md5 out is refused (with
+    ``skip_imports``, an import has no outs for Solvent: it stays DVC's)."""
     doc = _load_yaml(text, str(where))
     hint = f"restore it with 'git checkout -- {where}'"
     if not isinstance(doc, dict) or not isinstance(doc.get("outs"), list):
         raise MalformedFileError(f"{where}: a .dvc file needs a list of outs", hint)
+    if doc.get("deps") and skip_imports:
+        return []
     if doc.get("deps"):
         raise MalformedFileError(
             f"{where}: an import ('dvc import'/'import-url'); Solvent reads only 'dvc add' files",

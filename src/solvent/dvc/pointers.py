@@ -26,12 +26,14 @@ DVC_SUFFIX = ".dvc"
 Source = Literal["solvent", "workspace", "dvc"]  # Solvent's cache, the data itself, DVC's
 
 
-def read_dvc_file(layout: RepoLayout, where: PurePosixPath) -> list[DvcPointer]:
+def read_dvc_file(
+    layout: RepoLayout, where: PurePosixPath, skip_imports: bool = False
+) -> list[DvcPointer]:
     try:
         text = layout.abs(where).read_bytes()
     except OSError as e:
         raise MalformedFileError(f"{where}: cannot read ({e.strerror})") from None
-    return parse_dvc_file(where, text)
+    return parse_dvc_file(where, text, skip_imports)
 
 
 def is_dvc_repo(layout: RepoLayout) -> bool:
@@ -44,7 +46,7 @@ def all_dvc_pointers(layout: RepoLayout) -> list[DvcPointer]:
     found = []
     for where in find_pointers(layout.root, DVC_SUFFIX):
         if where.name != DVC_SUFFIX:
-            found.extend(read_dvc_file(layout, where))
+            found.extend(read_dvc_file(layout, where, skip_imports=True))
     return found
 
 
@@ -187,3 +189,20 @@ def _bring(
         got = objects.import_file(layout.store, p.hash.md5, p.legacy)
     ids.put(key, got.id)
     return got
+
+
+def dvc_id_at(layout: RepoLayout, where: PurePosixPath, text: bytes) -> str | None:
+    """The Solvent id of the data a ``.dvc`` file's text names (``where``: its path), when
+    Solvent has seen that md5 (status, checkout, migrate): lineage's view of DVC's data."""
+    try:
+        pointers = parse_dvc_file(where, text, skip_imports=True)
+    except (MalformedFileError, ValueError):
+        return None
+    if len(pointers) != 1:
+        return None
+    ids = IdMap(layout.dot / "state.db")
+    try:
+        oid = ids.get(md5_key(pointers[0].hash.md5, pointers[0].legacy))
+    finally:
+        ids.close()
+    return str(oid) if oid is not None else None
