@@ -71,7 +71,9 @@ def test_a_changed_param_or_dep_is_not_adopted(git_repo: Path) -> None:
     solvent_ok(root, "init")
     (root / "params.yaml").write_text("train:\n  lr: 1e-05\n  epochs: 4\nseed: 7\n")
     status = solvent_ok(root, "status")
-    assert "train" in status and "never run" in status
+    assert "train: stale" in status
+    assert "dvc.lock not adopted, param params.yaml:train.epochs is 4, dvc.lock has 3" in status
+    assert "prepare" not in status
     solvent_ok(root, "repro")
     assert (runs(root, "prepare"), runs(root, "train")) == (1, 2)
     (root / "data" / "raw.csv").write_bytes(b"a,b\n3,4\n")  # before solvent.lock has prepare?

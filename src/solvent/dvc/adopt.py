@@ -128,10 +128,10 @@ class DvcLock:
         """A ``solvent.lock`` entry for ``stage`` if ``dvc.lock`` says it is up to date."""
         if stage.name not in self.entries or not self.check(stage, state).adopted:
             return None
-        self._remember(stage, self.entries[stage.name], state)
+        self.remember(stage, self.entries[stage.name], state)
         return adopted_entry(stage, state)
 
-    def _remember(self, stage: Stage, entry: DvcStageLock, state: StageState) -> None:
+    def remember(self, stage: Stage, entry: DvcStageLock, state: StageState) -> None:
         """md5 → Solvent id of each matched path: lineage then knows a ``.dvc`` file's data."""
         from solvent.dvc.objects import IdMap, md5_key
 
@@ -153,16 +153,27 @@ class DvcLock:
 def with_adopted(
     layout: RepoLayout, stages: list[Stage], lock: dict[str, StageLock],
     states: dict[str, StageState],
-) -> dict[str, StageLock]:  # fmt: skip
-    """``lock`` plus an entry for each stage it lacks that ``dvc.lock`` shows up to date."""
+) -> tuple[dict[str, StageLock], dict[str, str]]:  # fmt: skip
+    """``lock`` plus an entry for each stage it lacks that ``dvc.lock`` shows up to date, and
+    why each other stage of ``dvc.lock`` was not adopted."""
     missing = [s for s in stages if s.name not in lock]
     if not missing:
-        return lock
+        return lock, {}
     dvc = DvcLock(layout)
     if not dvc.present:
-        return lock
+        return lock, {}
+    found: dict[str, StageLock] = {}
+    why_not: dict[str, str] = {}
     try:
-        found = {s.name: dvc.adopt(s, states[s.name]) for s in missing}
+        for stage in missing:
+            if stage.name not in dvc.entries:
+                continue
+            verdict = dvc.check(stage, states[stage.name])
+            if verdict.adopted:
+                dvc.remember(stage, dvc.entries[stage.name], states[stage.name])
+                found[stage.name] = adopted_entry(stage, states[stage.name])
+            elif verdict.why_not:
+                why_not[stage.name] = verdict.why_not
     finally:
         dvc.close()
-    return {**lock, **{n: e for n, e in found.items() if e is not None}}
+    return {**lock, **found}, why_not

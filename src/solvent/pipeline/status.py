@@ -6,7 +6,7 @@ from solvent.pipeline.codedeps import CodeDeps
 from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import read_lock
 from solvent.pipeline.model import Stage
-from solvent.pipeline.plan import Plan, StageState, plan
+from solvent.pipeline.plan import Plan, StagePlan, StageState, plan
 from solvent.pipeline.state import ParamReader, stage_state
 from solvent.repo import RepoLayout
 
@@ -21,5 +21,19 @@ def pipeline_plan(
     }
     from solvent.dvc.adopt import with_adopted  # a stage DVC ran is up to date as dvc.lock says
 
-    lock = with_adopted(layout, stages, read_lock(layout.root), states)
-    return plan(graph, stages, lock, states, forced)
+    lock, why_not = with_adopted(layout, stages, read_lock(layout.root), states)
+    found = plan(graph, stages, lock, states, forced)
+    if not why_not:
+        return found
+    from dataclasses import replace
+
+    from solvent.pipeline.plan import StaleReason, Why
+
+    def told(p: StagePlan) -> StagePlan:  # "never run" by Solvent: say why dvc.lock is not used
+        note = why_not.get(p.stage.name)
+        if note is None:
+            return p
+        fix = StaleReason(Why.NEVER_RUN, f"dvc.lock not adopted, {note}")
+        return replace(p, reasons=tuple(fix if r.why is Why.NEVER_RUN else r for r in p.reasons))
+
+    return replace(found, stages=tuple(told(p) for p in found.stages))
