@@ -65,13 +65,25 @@ def test_migrate_dry_reports_and_changes_nothing(git_repo: Path) -> None:
 
 def test_migrate_adopts_caches_and_converts_remotes(git_repo: Path) -> None:
     root = dvc_project(git_repo)
+    dvc(root, "remote", "add", "s3", "s3://bucket/prefix")
+    dvc(root, "remote", "modify", "s3", "endpointurl", "http://127.0.0.1:9000")
+    dvc(root, "remote", "modify", "s3", "region", "eu-west-1")
+    dvc(root, "remote", "modify", "s3", "use_ssl", "false")
     solvent_ok(root, "init")
     out = solvent_ok(root, "migrate")
     assert "Done" in out
+    assert "add as s3://bucket/prefix (not taken over: use_ssl)" in out
     lock = (root / "solvent.lock").read_text()
     assert "prepare:" in lock and "train:" in lock
     config = tomllib.loads((root / ".solvent" / "config.toml").read_text())
-    assert config["remote"] == {"store": {"url": "../dvcstore"}}
+    assert config["remote"] == {
+        "store": {"url": "../dvcstore"},
+        "s3": {
+            "url": "s3://bucket/prefix",
+            "endpoint_url": "http://127.0.0.1:9000",
+            "region": "eu-west-1",
+        },
+    }
     assert config["core"]["remote"] == "store"
     solvent_ok(root, "repro")
     assert (runs(root, "prepare"), runs(root, "train")) == (1, 1)  # nothing reran

@@ -81,6 +81,8 @@ def show(m: Migration) -> None:
             what = {"add": f"add as {r.url}", "exists": "a Solvent remote of that name exists"}.get(
                 r.action, f"skip: {r.why}"
             )
+            if r.action == "add" and r.why:
+                what += f" ({r.why})"
             console.print(f"  {escape(r.name)}{default}  {escape(r.dvc_url)}: {escape(what)}",
                           soft_wrap=True)  # fmt: skip
     for note in m.notes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from solvent.errors import MalformedFileError
@@ -18,6 +18,7 @@ class DvcRemote:
     name: str
     url: str  # as written; a relative folder is relative to .dvc/
     default: bool
+    options: dict[str, str] = field(default_factory=dict)  # the section's other keys
 
     def folder(self, dvc_dir: Path) -> Path | None:
         """The folder a local remote names; None for a cloud URL."""
@@ -48,18 +49,24 @@ def _read(path: Path) -> configparser.ConfigParser:
 def read_dvc_config(root: Path) -> DvcConfig:
     dvc_dir = root / ".dvc"
     urls: dict[str, str] = {}
+    options: dict[str, dict[str, str]] = {}
     default = None
     cache = None
     for name in ("config", "config.local"):
         parser = _read(dvc_dir / name)
         for section in parser.sections():
             m = _REMOTE.match(section.strip())
-            if m and parser.has_option(section, "url"):
-                urls[m.group(1)] = parser.get(section, "url").strip()
+            if m:
+                values = {k: v.strip() for k, v in parser.items(section)}
+                if "url" in values:
+                    urls[m.group(1)] = values.pop("url")
+                options.setdefault(m.group(1), {}).update(values)
         if parser.has_option("core", "remote"):
             default = parser.get("core", "remote").strip()
         if parser.has_option("cache", "dir"):
             cache = parser.get("cache", "dir").strip()
-    remotes = tuple(DvcRemote(n, u, n == default) for n, u in sorted(urls.items()))
+    remotes = tuple(
+        DvcRemote(n, u, n == default, options.get(n, {})) for n, u in sorted(urls.items())
+    )
     cache_dir = Path(os.path.normpath(dvc_dir / cache)) if cache else dvc_dir / "cache"
     return DvcConfig(remotes, cache_dir)

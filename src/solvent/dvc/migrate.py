@@ -51,7 +51,8 @@ class RemoteMove:
     url: str | None  # as Solvent writes it; None when it cannot be used
     default: bool
     action: Literal["add", "exists", "skip"]
-    why: str | None = None
+    why: str | None = None  # skip: why; add: what is not taken over
+    options: dict[str, str] = field(default_factory=dict)  # as Solvent names them
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +153,17 @@ def _remotes(layout: RepoLayout) -> tuple[RemoteMove, ...]:
         elif remote.name in have:
             moves.append(RemoteMove(remote.name, remote.url, url, remote.default, "exists"))
         else:
-            moves.append(RemoteMove(remote.name, remote.url, url, remote.default, "add"))
+            options = {_OPTIONS[k]: v for k, v in remote.options.items() if k in _OPTIONS}
+            left = sorted(set(remote.options) - set(_OPTIONS))
+            why = f"not taken over: {', '.join(left)}" if left else None
+            moves.append(RemoteMove(remote.name, remote.url, url, remote.default, "add", why,
+                                    options))  # fmt: skip
     return tuple(moves)
+
+
+# DVC's S3 remote options with a Solvent equivalent; credentials are left where they are
+# ('solvent remote modify NAME access_key_id …' or the environment set them).
+_OPTIONS = {"endpointurl": "endpoint_url", "region": "region", "profile": "profile"}
 
 
 def _solvent_url(root: Path, remote: DvcRemote) -> tuple[str | None, str | None]:
@@ -224,10 +234,12 @@ def _record_stages(layout: RepoLayout, plan: Migration) -> None:
 
 
 def _add_remotes(layout: RepoLayout, plan: Migration) -> None:
-    from solvent.remotes import add_remote, list_remotes
+    from solvent.remotes import add_remote, list_remotes, set_option
 
     has_default = any(r.default for r in list_remotes(layout.dot))
     for move in plan.remotes:
         if move.action == "add" and move.url is not None:
             default = move.default and not has_default
             add_remote(layout.dot, move.name, move.url, default=default, force=False)
+            for key, value in move.options.items():
+                set_option(layout.dot, move.name, key, value)
