@@ -80,3 +80,20 @@ def test_dvc_lock_md5s_equal_ours(git_repo: Path) -> None:
         ours = md5s.path(str(git_repo / item["path"]))
         assert ours is not None
         assert (ours.md5, ours.size, ours.nfiles) == (item["md5"], item["size"], item.get("nfiles"))
+
+
+def test_dvcignore_patterns_are_left_out_as_dvc_leaves_them(git_repo: Path) -> None:
+    dvc(git_repo, "init", "-q")
+    _write_data(git_repo)
+    with (git_repo / ".dvcignore").open("a") as f:
+        f.write("*.bin\n!images/keep.bin\nimages/sub/deeper/\n")
+    (git_repo / "images" / "keep.bin").write_bytes(b"\x01")
+    (git_repo / "images" / "drop.bin").write_bytes(b"\x02")
+    dvc(git_repo, "add", "-q", "images")
+    (out,) = yaml.safe_load((git_repo / "images.dvc").read_text())["outs"]
+    ours = Md5Cache(git_repo / "state.db", git_repo).path(str(git_repo / "images"))
+    assert ours is not None
+    assert (ours.md5, ours.size, ours.nfiles) == (out["md5"], out["size"], out["nfiles"])
+    assert out["nfiles"] == 3  # a.txt, keep.bin, z-last.txt
+    plain = Md5Cache(git_repo / "state.db").path(str(git_repo / "images"))
+    assert plain is not None and plain.md5 != ours.md5

@@ -120,7 +120,7 @@ class DvcLock:
         if entry is None:
             return Adoption(stage.name, False, "not in dvc.lock")
         if self._md5s is None:
-            self._md5s = Md5Cache(self.layout.dot / "state.db")
+            self._md5s = Md5Cache(self.layout.dot / "state.db", self.layout.root)
         why = mismatch(self.layout, stage, entry, state.params, self._md5s)
         return Adoption(stage.name, why is None, why)
 

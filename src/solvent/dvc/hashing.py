@@ -100,12 +100,41 @@ class DvcHash:
         return self.md5.endswith(DIR_SUFFIX)
 
 
-class Md5Cache:
-    """md5s by (device, inode, mtime, size), in a table of ``.solvent/state.db``."""
+class DvcIgnore:
+    """The patterns of the repo's top ``.dvcignore`` (gitignore syntax), which DVC leaves out
+    of folders it hashes. ``dvc init`` writes one of comments only: then nothing is loaded."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, repo_root: Path | None) -> None:
+        self.root = str(repo_root) if repo_root is not None else None
+        lines: list[str] = []
+        if repo_root is not None:
+            try:
+                text = (repo_root / ".dvcignore").read_text(encoding="utf-8")
+            except FileNotFoundError:
+                text = ""
+            lines = [ln.strip() for ln in text.splitlines()]
+            lines = [ln for ln in lines if ln and not ln.startswith("#")]
+        self._spec = None
+        if lines:
+            from pathspec import GitIgnoreSpec
+
+            self._spec = GitIgnoreSpec.from_lines(lines)
+
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        if self._spec is None or self.root is None:
+            return False
+        rel = os.path.relpath(path, self.root).replace(os.sep, "/")
+        return bool(self._spec.match_file(rel + "/" if is_dir else rel))
+
+
+class Md5Cache:
+    """md5s by (device, inode, mtime, size), in a table of ``.solvent/state.db``; folders are
+    walked as DVC walks them in the repo at ``repo_root`` (its ``.dvcignore``)."""
+
+    def __init__(self, db_path: Path, repo_root: Path | None = None) -> None:
         self._db: sqlite3.Connection | None = None
         self._path = db_path
+        self._ignore = DvcIgnore(repo_root)
         self.hashed = 0  # files read for their md5
 
     def _conn(self) -> sqlite3.Connection:
@@ -157,7 +186,7 @@ class Md5Cache:
             return None
         entries = []
         size = 0
-        for rel, full, fst in walk_files(path):
+        for rel, full, fst in walk_files(path, self._ignore):
             entries.append((rel, self.file(full, fst, legacy)))
             size += fst.st_size
         md5 = hashlib.md5(listing_bytes(entries), usedforsecurity=False).hexdigest()
@@ -165,19 +194,25 @@ class Md5Cache:
 
     def listing(self, path: str, legacy: bool = False) -> list[tuple[str, str, os.stat_result]]:
         """(relpath, md5, stat) of every file under the folder ``path``."""
-        return [(rel, self.file(full, st, legacy), st) for rel, full, st in walk_files(path)]
+        found = walk_files(path, self._ignore)
+        return [(rel, self.file(full, st, legacy), st) for rel, full, st in found]
 
 
-def walk_files(root: str) -> list[tuple[str, str, os.stat_result]]:
+def walk_files(root: str, ignore: DvcIgnore | None = None) -> list[tuple[str, str, os.stat_result]]:
     """(relpath, path, stat) of every file under ``root``, as DVC walks a folder: links to
-    files count as files, ``.git``/``.hg``/``.dvc`` are skipped, empty folders vanish."""
+    files count as files, ``.git``/``.hg``/``.dvc`` and what ``.dvcignore`` names are
+    skipped, empty folders vanish."""
+    ignore = ignore or DvcIgnore(None)
     found = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in _IGNORED]
+        dirs[:] = [
+            d for d in dirs
+            if d not in _IGNORED and not ignore.ignored(os.path.join(folder, d), True)
+        ]  # fmt: skip
         for name in files:
-            if name in _IGNORED:
-                continue
             full = os.path.join(folder, name)
+            if name in _IGNORED or ignore.ignored(full, False):
+                continue
             try:
                 st = os.stat(full)
             except FileNotFoundError:

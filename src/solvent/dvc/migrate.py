@@ -80,7 +80,7 @@ def plan_migration(layout: RepoLayout) -> Migration:
 
 
 def _pointers(layout: RepoLayout) -> tuple[PointerMove, ...]:
-    md5s = Md5Cache(layout.dot / "state.db")
+    md5s = Md5Cache(layout.dot / "state.db", layout.root)
     ids = IdMap(layout.dot / "state.db")
     objects = DvcObjects(layout.root)
     try:

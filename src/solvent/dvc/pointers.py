@@ -70,7 +70,7 @@ def split_targets(layout: RepoLayout, targets: list[str]) -> tuple[list[str], li
 def dvc_status(layout: RepoLayout, pointers: list[DvcPointer]) -> list[DataStatus]:
     if not pointers:
         return []
-    md5s = Md5Cache(layout.dot / "state.db")
+    md5s = Md5Cache(layout.dot / "state.db", layout.root)
     objects = DvcObjects(layout.root)
     ids = IdMap(layout.dot / "state.db")
     try:
@@ -122,7 +122,7 @@ def solvent_pointers(layout: RepoLayout, pointers: list[DvcPointer]) -> list[Poi
     before anything is imported."""
     if not pointers:
         return []
-    md5s = Md5Cache(layout.dot / "state.db")
+    md5s = Md5Cache(layout.dot / "state.db", layout.root)
     ids = IdMap(layout.dot / "state.db")
     objects = DvcObjects(layout.root)
     try:
