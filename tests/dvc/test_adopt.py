@@ -74,7 +74,8 @@ def test_a_changed_param_or_dep_is_not_adopted(git_repo: Path) -> None:
     assert "train: stale" in status
     assert "dvc.lock not adopted, param params.yaml:train.epochs is 4, dvc.lock has 3" in status
     assert "prepare" not in status
-    solvent_ok(root, "repro")
+    out = solvent_ok(root, "repro")
+    assert "train: running (never run: dvc.lock not adopted, param params.yaml:train.epochs" in out
     assert (runs(root, "prepare"), runs(root, "train")) == (1, 2)
     (root / "data" / "raw.csv").write_bytes(b"a,b\n3,4\n")  # before solvent.lock has prepare?
     solvent_ok(root, "repro")

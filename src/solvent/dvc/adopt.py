@@ -18,7 +18,7 @@ from solvent.dvc.hashing import Md5Cache
 from solvent.dvc.lockfile import DVC_LOCK, DvcPath, DvcStageLock, read_dvc_lock
 from solvent.pipeline.lock import StageLock
 from solvent.pipeline.model import Stage
-from solvent.pipeline.plan import StageState, flatten
+from solvent.pipeline.plan import StageState, StaleReason, Why, flatten
 from solvent.repo import RepoLayout
 
 
@@ -104,6 +104,7 @@ class DvcLock:
         self.layout = layout
         self._entries: dict[str, DvcStageLock] | None = None
         self._md5s: Md5Cache | None = None
+        self.why_not: dict[str, str] = {}  # stages of dvc.lock ``adopt`` refused, and why
 
     @property
     def present(self) -> bool:
@@ -126,7 +127,11 @@ class DvcLock:
 
     def adopt(self, stage: Stage, state: StageState) -> StageLock | None:
         """A ``solvent.lock`` entry for ``stage`` if ``dvc.lock`` says it is up to date."""
-        if stage.name not in self.entries or not self.check(stage, state).adopted:
+        if stage.name not in self.entries:
+            return None
+        verdict = self.check(stage, state)
+        if not verdict.adopted:
+            self.why_not[stage.name] = verdict.why_not or "it differs from dvc.lock"
             return None
         self.remember(stage, self.entries[stage.name], state)
         return adopted_entry(stage, state)
@@ -177,3 +182,11 @@ def with_adopted(
     finally:
         dvc.close()
     return {**lock, **found}, why_not
+
+
+def explained(reasons: tuple[StaleReason, ...], why_not: str | None) -> tuple[StaleReason, ...]:
+    """ "never run" of a stage ``dvc.lock`` has, saying why that entry was not adopted."""
+    if why_not is None:
+        return reasons
+    told = StaleReason(Why.NEVER_RUN, f"dvc.lock not adopted, {why_not}")
+    return tuple(told if r.why is Why.NEVER_RUN else r for r in reasons)

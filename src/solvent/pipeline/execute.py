@@ -148,6 +148,10 @@ class Scheduler:
         state.deps.update((d, self._elsewhere[d]) for d in state.deps if d in self._elsewhere)
         locked = self.lock.get(stage.name) or self._adopt(stage, state)
         reasons = stage_reasons(stage, locked, state, stage.name in self.options.force)
+        if locked is None and self._dvc is not None:  # say why dvc.lock's entry is not used
+            from solvent.dvc.adopt import explained
+
+            reasons = explained(reasons, self._dvc.why_not.get(stage.name))
         return state, reasons
 
     def _adopt(self, stage: Stage, state: StageState) -> StageLock | None:

@@ -27,13 +27,9 @@ def pipeline_plan(
         return found
     from dataclasses import replace
 
-    from solvent.pipeline.plan import StaleReason, Why
+    from solvent.dvc.adopt import explained
 
     def told(p: StagePlan) -> StagePlan:  # "never run" by Solvent: say why dvc.lock is not used
-        note = why_not.get(p.stage.name)
-        if note is None:
-            return p
-        fix = StaleReason(Why.NEVER_RUN, f"dvc.lock not adopted, {note}")
-        return replace(p, reasons=tuple(fix if r.why is Why.NEVER_RUN else r for r in p.reasons))
+        return replace(p, reasons=explained(p.reasons, why_not.get(p.stage.name)))
 
     return replace(found, stages=tuple(told(p) for p in found.stages))
