@@ -12,6 +12,7 @@ from solvent.repo import RepoLayout
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
     from solvent.doctor.report import DoctorOptions, DoctorReport
     from solvent.doctor.reproduce import StageVerdict
+    from solvent.dvc.lockfile import DvcPointer
     from solvent.dvc.migrate import Migration
     from solvent.gc import GcResult, GcScope
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
@@ -108,13 +109,23 @@ class Repo:
         named = targets or []
         rest, dvc = split_targets(self.layout, named)  # .dvc files of 'dvc add' are data too
         pointers = self._data_pointers(rest) if rest or not named else []
+        if not named:
+            dvc = all_dvc_pointers(self.layout) + self._dvc_lock_outs()
         with self.layout.writing():
-            pointers += solvent_pointers(
-                self.layout, dvc if named else all_dvc_pointers(self.layout)
-            )
+            pointers += solvent_pointers(self.layout, dvc)
             return checkout_pointers(
                 self.layout, pointers, force, relink, jobs or default_jobs(), progress
             )
+
+    def _dvc_lock_outs(self) -> list[DvcPointer]:
+        """Outs of stages that dvc.lock records and solvent.lock does not (yet)."""
+        from solvent.dvc.adopt import unadopted_outs
+        from solvent.pipeline.lock import read_lock
+
+        graph = self.graph()
+        if graph is None:
+            return []
+        return unadopted_outs(self.layout, list(graph.pipeline.stages), read_lock(self.root))
 
     def _data_pointers(self, targets: list[str]) -> list[Pointer]:
         """Pointer files and the pipeline's cached outs (as the lock records them) that

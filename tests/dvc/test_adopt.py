@@ -130,3 +130,25 @@ def test_lineage_reaches_data_tracked_by_a_dvc_file(git_repo: Path) -> None:
     out = solvent_ok(root, "lineage", "model.txt")
     assert "train" in out and "prepare" in out
     assert "data/raw.csv" in out and f"raw data, commit {head[:8]}" in out
+
+
+def test_a_fresh_clone_checks_out_dvc_lock_outs_then_adopts_them(git_repo: Path) -> None:
+    """As after 'git clone': no data, no DVC cache; checkout brings the .dvc data and the
+    outs dvc.lock records from the DVC remote, and nothing reruns."""
+    root = dvc_project(git_repo)
+    store = root.parent / "dvcstore"
+    dvc(root, "remote", "add", "-d", "store", str(store))
+    dvc(root, "push", "-q")
+    commit_all(root, "remote")
+    clone = root.parent / "clone"
+    git(root.parent, "clone", "-q", str(root), str(clone))
+    assert not (clone / "model.txt").exists() and not (clone / "data" / "raw.csv").exists()
+    solvent_ok(clone, "init")
+    solvent_ok(clone, "checkout")
+    assert (clone / "model.txt").read_bytes() == b"a,b\r\n1,2\r\n"
+    assert (clone / "out" / "prep.csv").read_bytes() == b"a,b\r\n1,2\r\n"
+    assert (clone / "data" / "raw.csv").read_bytes() == b"a,b\r\n1,2\r\n"
+    assert (clone / "metrics.json").read_text() == "1\n"  # cache: false: git keeps it
+    assert "never run" not in solvent_ok(clone, "status")
+    assert "adopted from dvc.lock" in solvent_ok(clone, "repro")
+    assert (runs(clone, "prepare"), runs(clone, "train")) == (1, 1)

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from solvent.dvc.hashing import Md5Cache
-from solvent.dvc.lockfile import DVC_LOCK, DvcPath, DvcStageLock, read_dvc_lock
+from solvent.dvc.lockfile import DVC_LOCK, DvcPath, DvcPointer, DvcStageLock, read_dvc_lock
 from solvent.pipeline.lock import StageLock
 from solvent.pipeline.model import Stage
 from solvent.pipeline.plan import StageState, StaleReason, Why, flatten
@@ -190,3 +190,25 @@ def explained(reasons: tuple[StaleReason, ...], why_not: str | None) -> tuple[St
         return reasons
     told = StaleReason(Why.NEVER_RUN, f"dvc.lock not adopted, {why_not}")
     return tuple(told if r.why is Why.NEVER_RUN else r for r in reasons)
+
+
+def unadopted_outs(
+    layout: RepoLayout, stages: list[Stage], lock: dict[str, StageLock]
+) -> list[DvcPointer]:
+    """The cached outs ``dvc.lock`` records for stages ``solvent.lock`` does not have yet, as
+    pointers: what ``dvc checkout`` would restore (then the stage can be adopted)."""
+    dvc = DvcLock(layout)
+    if not dvc.present:
+        return []
+    found = []
+    where = PurePosixPath(DVC_LOCK)
+    for stage in stages:
+        entry = dvc.entries.get(stage.name)
+        if stage.name in lock or entry is None:
+            continue
+        cached = {o.path for o in stage.outs if o.cache}
+        for out in entry.outs:
+            path = _join(stage.wdir, out.path)
+            if out.hash is not None and path in cached:
+                found.append(DvcPointer(where, path, out.hash, out.legacy))
+    return found

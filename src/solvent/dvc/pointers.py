@@ -130,7 +130,7 @@ def solvent_pointers(layout: RepoLayout, pointers: list[DvcPointer]) -> list[Poi
         nowhere = [p for p, source in plans if source is None]
         if nowhere:
             raise CacheMissingError(
-                f"{nowhere[0].path} ({nowhere[0].where}) is not in the workspace, Solvent's "
+                f"{nowhere[0].path} (in {nowhere[0].where}) is not in the workspace, Solvent's "
                 "cache, the DVC cache or a DVC folder remote",
                 "fetch it with 'dvc pull', or add the remote's folder to .dvc/config",
             )
