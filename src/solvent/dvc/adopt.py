@@ -76,7 +76,7 @@ def _path_mismatch(
         return f"dvc.lock has no md5 for {path}"
     now = md5s.path(str(layout.abs(path)), locked.legacy)
     if now is None:
-        return f"{path} is missing"
+        return f"{path} is missing ('solvent checkout' restores it from DVC's cache)"
     if now.md5 != locked.hash.md5:
         return f"{path} changed since DVC ran the stage"
     return None
