@@ -69,8 +69,11 @@ class Repo:
         self, targets: list[str] | None = None, jobs: int | None = None,
         progress: Progress | None = None,
     ) -> list[DataStatus]:  # fmt: skip
-        from solvent.dvc.pointers import all_dvc_pointers, dvc_status, split_targets
         from solvent.tracking.status import status
+
+        if not (self.root / ".dvc").is_dir():  # the hot path: no DVC code imported
+            return status(self.layout, targets or [], jobs or default_jobs(), progress)
+        from solvent.dvc.pointers import all_dvc_pointers, dvc_status, split_targets
 
         named = targets or []
         rest, dvc = split_targets(self.layout, named)  # .dvc files of 'dvc add' are data too

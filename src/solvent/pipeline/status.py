@@ -19,9 +19,12 @@ def pipeline_plan(
     states: dict[str, StageState] = {
         s.name: stage_state(layout, s, params, jobs, code) for s in stages
     }
+    lock = read_lock(layout.root)
+    if not (layout.root / "dvc.lock").is_file():
+        return plan(graph, stages, lock, states, forced)
     from solvent.dvc.adopt import with_adopted  # a stage DVC ran is up to date as dvc.lock says
 
-    lock, why_not = with_adopted(layout, stages, read_lock(layout.root), states)
+    lock, why_not = with_adopted(layout, stages, lock, states)
     found = plan(graph, stages, lock, states, forced)
     if not why_not:
         return found
