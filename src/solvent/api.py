@@ -113,22 +113,32 @@ class Repo:
         rest, dvc = split_targets(self.layout, named)  # .dvc files of 'dvc add' are data too
         pointers = self._data_pointers(rest) if rest or not named else []
         if not named:
-            dvc = all_dvc_pointers(self.layout) + self._dvc_lock_outs()
+            dvc = all_dvc_pointers(self.layout) + self._dvc_lock_outs([])
+        elif rest:
+            dvc += self._dvc_lock_outs(rest)
         with self.layout.writing():
             pointers += solvent_pointers(self.layout, dvc)
             return checkout_pointers(
                 self.layout, pointers, force, relink, jobs or default_jobs(), progress
             )
 
-    def _dvc_lock_outs(self) -> list[DvcPointer]:
-        """Outs of stages that dvc.lock records and solvent.lock does not (yet)."""
+    def _dvc_lock_outs(self, targets: list[str]) -> list[DvcPointer]:
+        """Outs that dvc.lock records for stages solvent.lock does not have (yet): of the
+        stages or outs ``targets`` name, or of every stage."""
         from solvent.dvc.adopt import unadopted_outs
+        from solvent.pipeline.graph import select
         from solvent.pipeline.lock import read_lock
 
         graph = self.graph()
-        if graph is None:
+        if graph is None or not (self.root / "dvc.lock").is_file():
             return []
-        return unadopted_outs(self.layout, list(graph.pipeline.stages), read_lock(self.root))
+        named = [t for t in targets if _names_stage_or_out(graph, t)]
+        if targets and not named:
+            return []
+        stages = select(graph, named, single_item=True) if named else graph.pipeline.stages
+        outs = unadopted_outs(self.layout, list(stages), read_lock(self.root))
+        by_path = [p for p in outs if str(p.path) in {t.rstrip("/") for t in named}]
+        return by_path or outs
 
     def _data_pointers(self, targets: list[str]) -> list[Pointer]:
         """Pointer files and the pipeline's cached outs (as the lock records them) that

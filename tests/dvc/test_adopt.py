@@ -144,6 +144,10 @@ def test_a_fresh_clone_checks_out_dvc_lock_outs_then_adopts_them(git_repo: Path)
     git(root.parent, "clone", "-q", str(root), str(clone))
     assert not (clone / "model.txt").exists() and not (clone / "data" / "raw.csv").exists()
     solvent_ok(clone, "init")
+    solvent_ok(clone, "checkout", "model.txt")  # an out by name: that out only
+    assert (clone / "model.txt").exists() and not (clone / "out").exists()
+    solvent_ok(clone, "checkout", "prepare")  # a stage by name: its outs
+    assert (clone / "out" / "prep.csv").exists() and not (clone / "data" / "raw.csv").exists()
     solvent_ok(clone, "checkout")
     assert (clone / "model.txt").read_bytes() == b"a,b\r\n1,2\r\n"
     assert (clone / "out" / "prep.csv").read_bytes() == b"a,b\r\n1,2\r\n"
