@@ -156,3 +156,14 @@ def test_a_fresh_clone_checks_out_dvc_lock_outs_then_adopts_them(git_repo: Path)
     assert "never run" not in solvent_ok(clone, "status")
     assert "adopted from dvc.lock" in solvent_ok(clone, "repro")
     assert (runs(clone, "prepare"), runs(clone, "train")) == (1, 1)
+
+
+def test_a_dvc1_lock_adopts_nothing_and_says_why(git_repo: Path) -> None:
+    """DVC 1's lock (no schema) cannot be compared: stages run, status and repro work."""
+    root = dvc_project(git_repo)
+    (root / "dvc.lock").write_text("prepare:\n  cmd: old\n")
+    solvent_ok(root, "init")
+    status = solvent_ok(root, "status")
+    assert "never run: dvc.lock not adopted, dvc.lock: not a DVC 2/3 lock file" in status
+    solvent_ok(root, "repro")
+    assert (runs(root, "prepare"), runs(root, "train")) == (2, 2)

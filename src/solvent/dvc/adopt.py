@@ -16,6 +16,7 @@ from typing import Any
 
 from solvent.dvc.hashing import Md5Cache
 from solvent.dvc.lockfile import DVC_LOCK, DvcPath, DvcPointer, DvcStageLock, read_dvc_lock
+from solvent.errors import MalformedFileError
 from solvent.pipeline.lock import StageLock
 from solvent.pipeline.model import Stage
 from solvent.pipeline.plan import StageState, StaleReason, Why, flatten
@@ -105,6 +106,7 @@ class DvcLock:
         self._entries: dict[str, DvcStageLock] | None = None
         self._md5s: Md5Cache | None = None
         self.why_not: dict[str, str] = {}  # stages of dvc.lock ``adopt`` refused, and why
+        self.unreadable: str | None = None
 
     @property
     def present(self) -> bool:
@@ -112,14 +114,19 @@ class DvcLock:
 
     @property
     def entries(self) -> dict[str, DvcStageLock]:
+        """An unreadable dvc.lock (DVC 1's format, broken YAML) adopts nothing: the stages
+        just run, and ``unreadable`` says why (status and repro must not fail over it)."""
         if self._entries is None:
-            self._entries = read_dvc_lock(self.layout.root) if self.present else {}
+            try:
+                self._entries = read_dvc_lock(self.layout.root) if self.present else {}
+            except MalformedFileError as e:
+                self._entries, self.unreadable = {}, e.message
         return self._entries
 
     def check(self, stage: Stage, state: StageState) -> Adoption:
         entry = self.entries.get(stage.name)
         if entry is None:
-            return Adoption(stage.name, False, "not in dvc.lock")
+            return Adoption(stage.name, False, self.unreadable or "not in dvc.lock")
         if self._md5s is None:
             self._md5s = Md5Cache(self.layout.dot / "state.db", self.layout.root)
         why = mismatch(self.layout, stage, entry, state.params, self._md5s)
@@ -128,6 +135,8 @@ class DvcLock:
     def adopt(self, stage: Stage, state: StageState) -> StageLock | None:
         """A ``solvent.lock`` entry for ``stage`` if ``dvc.lock`` says it is up to date."""
         if stage.name not in self.entries:
+            if self.unreadable:
+                self.why_not[stage.name] = self.unreadable
             return None
         verdict = self.check(stage, state)
         if not verdict.adopted:
@@ -172,6 +181,8 @@ def with_adopted(
     try:
         for stage in missing:
             if stage.name not in dvc.entries:
+                if dvc.unreadable:
+                    why_not[stage.name] = dvc.unreadable
                 continue
             verdict = dvc.check(stage, states[stage.name])
             if verdict.adopted:

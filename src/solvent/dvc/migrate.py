@@ -126,7 +126,8 @@ def _stages(layout: RepoLayout) -> tuple[StageMove, ...]:
                 moves.append(StageMove(stage.name, "recorded"))
                 continue
             if stage.name not in dvc.entries:
-                moves.append(StageMove(stage.name, "not adopted", "not in dvc.lock"))
+                why = dvc.unreadable or "not in dvc.lock"
+                moves.append(StageMove(stage.name, "not adopted", why))
                 continue
             try:
                 state = stage_state(layout, stage, params, 1, code)
