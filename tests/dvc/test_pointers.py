@@ -117,3 +117,14 @@ def test_an_import_dvc_file_stays_dvcs(git_repo: Path) -> None:
     dvc(root, "import-url", "-q", str(root.parent / "external.csv"), "ext.csv")
     assert "up to date" in solvent_ok(root, "status")
     assert_user_error(solvent(root, "status", "ext.csv"), "ext.csv.dvc", "import")
+
+
+def test_a_malformed_dvc_file_is_named(git_repo: Path) -> None:
+    root = tracked_by_dvc(git_repo)
+    (root / "data" / "raw.csv.dvc").write_text("outs:\n- path: raw.csv\n  size: 10\n")
+    solvent_ok(root, "status", "data/imgs")
+    before = disk_state(root, with_state=False)
+    assert_user_error(solvent(root, "status"), "data/raw.csv.dvc", "no md5")
+    assert_user_error(solvent(root, "checkout"), "data/raw.csv.dvc", "no md5")
+    after = disk_state(root, with_state=False)
+    assert {k: v for k, v in after.items() if k != ".solvent/lock"} == before
