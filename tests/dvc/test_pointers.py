@@ -58,7 +58,9 @@ def test_checkout_from_the_dvc_cache_then_from_solvents(git_repo: Path) -> None:
     shutil.rmtree(root.parent / "dvcstore")  # only the DVC cache holds the objects
     solvent_ok(root, "checkout")
     assert _contents(root / "data") == want
-    # Now in Solvent's cache by blake3: no DVC cache needed for the next checkout.
+    # Now in Solvent's cache by blake3 (and kept by gc): no DVC cache needed for the next
+    # checkout.
+    solvent_ok(root, "gc", "--force")
     shutil.rmtree(root / ".dvc" / "cache")
     shutil.rmtree(root / "data" / "imgs")
     solvent_ok(root, "checkout", "data/imgs")

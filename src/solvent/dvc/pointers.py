@@ -206,3 +206,17 @@ def dvc_id_at(layout: RepoLayout, where: PurePosixPath, text: bytes) -> str | No
     finally:
         ids.close()
     return str(oid) if oid is not None else None
+
+
+def cached_roots(layout: RepoLayout) -> dict[ObjectId, bool]:
+    """The Solvent objects holding the data of the workspace's ``.dvc`` files (id → whether
+    a folder), for ``gc`` to keep."""
+    pointers = all_dvc_pointers(layout)
+    if not pointers:
+        return {}
+    ids = IdMap(layout.dot / "state.db")
+    try:
+        found = {p: ids.get(md5_key(p.hash.md5, p.legacy)) for p in pointers}
+    finally:
+        ids.close()
+    return {oid: p.hash.is_dir for p, oid in found.items() if oid is not None}
