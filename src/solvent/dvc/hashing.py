@@ -155,24 +155,45 @@ class Md5Cache:
             self._db = None
 
     def file(self, path: str, st: os.stat_result, legacy: bool = False) -> str:
+        return self.files([(path, st)], legacy)[0]
+
+    def files(self, found: list[tuple[str, os.stat_result]], legacy: bool = False) -> list[str]:
+        """md5s of (path, stat) pairs, in order: known ones in one query per 500 files, the
+        rest read (and remembered once their stat is old enough to trust)."""
         from solvent.storage.state import is_racy
 
         db = self._conn()
-        key = (st.st_dev, st.st_ino, int(legacy))
-        row = db.execute(
-            "SELECT mtime_ns, size, md5 FROM dvc_md5 WHERE dev=? AND ino=? AND legacy=?", key
-        ).fetchone()
-        if row is not None and row[0] == st.st_mtime_ns and row[1] == st.st_size:
-            return str(row[2])
+        known: dict[tuple[int, int], tuple[int, int, str]] = {}
+        by_dev: dict[int, list[int]] = {}
+        for _path, st in found:
+            by_dev.setdefault(st.st_dev, []).append(st.st_ino)
+        for dev, inodes in by_dev.items():
+            for k in range(0, len(inodes), 500):
+                chunk = inodes[k : k + 500]
+                rows = db.execute(
+                    "SELECT ino, mtime_ns, size, md5 FROM dvc_md5 WHERE dev=? AND legacy=?"
+                    f" AND ino IN ({','.join('?' * len(chunk))})",
+                    (dev, int(legacy), *chunk),
+                )
+                known.update(((dev, r[0]), (r[1], r[2], r[3])) for r in rows)
+        md5s = []
+        new = []
         read_at = time.time_ns()
-        md5 = file_md5(path, legacy)
-        self.hashed += 1
-        if not is_racy(st.st_mtime_ns, read_at):
-            db.execute(
-                "INSERT OR REPLACE INTO dvc_md5 VALUES (?,?,?,?,?,?)",
-                (*key, st.st_mtime_ns, st.st_size, md5),
-            )
-        return md5
+        for path, st in found:
+            row = known.get((st.st_dev, st.st_ino))
+            if row is not None and row[0] == st.st_mtime_ns and row[1] == st.st_size:
+                md5s.append(row[2])
+                continue
+            md5 = file_md5(path, legacy)
+            self.hashed += 1
+            md5s.append(md5)
+            if not is_racy(st.st_mtime_ns, read_at):
+                new.append((st.st_dev, st.st_ino, int(legacy), st.st_mtime_ns, st.st_size, md5))
+        if new:
+            with db:
+                db.execute("BEGIN")
+                db.executemany("INSERT OR REPLACE INTO dvc_md5 VALUES (?,?,?,?,?,?)", new)
+        return md5s
 
     def path(self, path: str, legacy: bool = False) -> DvcHash | None:
         """DVC's hash of a file or folder; None when nothing is there."""
@@ -184,18 +205,17 @@ class Md5Cache:
             return DvcHash(self.file(path, st, legacy), st.st_size)
         if not statmod.S_ISDIR(st.st_mode):
             return None
-        entries = []
-        size = 0
-        for rel, full, fst in walk_files(path, self._ignore):
-            entries.append((rel, self.file(full, fst, legacy)))
-            size += fst.st_size
+        listing = self.listing(path, legacy)
+        entries = [(rel, md5) for rel, md5, _st in listing]
+        size = sum(fst.st_size for _rel, _md5, fst in listing)
         md5 = hashlib.md5(listing_bytes(entries), usedforsecurity=False).hexdigest()
         return DvcHash(md5 + DIR_SUFFIX, size, len(entries))
 
     def listing(self, path: str, legacy: bool = False) -> list[tuple[str, str, os.stat_result]]:
         """(relpath, md5, stat) of every file under the folder ``path``."""
         found = walk_files(path, self._ignore)
-        return [(rel, self.file(full, st, legacy), st) for rel, full, st in found]
+        md5s = self.files([(full, st) for _rel, full, st in found], legacy)
+        return [(rel, md5, st) for (rel, _full, st), md5 in zip(found, md5s, strict=True)]
 
 
 def walk_files(root: str, ignore: DvcIgnore | None = None) -> list[tuple[str, str, os.stat_result]]:
@@ -204,6 +224,7 @@ def walk_files(root: str, ignore: DvcIgnore | None = None) -> list[tuple[str, st
     skipped, empty folders vanish."""
     ignore = ignore or DvcIgnore(None)
     found = []
+    cut = len(root.rstrip(os.sep)) + 1
     for folder, dirs, files in os.walk(root):
         dirs[:] = [
             d for d in dirs
@@ -218,5 +239,5 @@ def walk_files(root: str, ignore: DvcIgnore | None = None) -> list[tuple[str, st
             except FileNotFoundError:
                 continue  # a broken link: DVC leaves it out as well
             if statmod.S_ISREG(st.st_mode):
-                found.append((os.path.relpath(full, root).replace(os.sep, "/"), full, st))
+                found.append((full[cut:].replace(os.sep, "/"), full, st))
     return found

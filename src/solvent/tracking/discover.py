@@ -26,7 +26,8 @@ def find_pointers(root: Path, suffix: str = POINTER_SUFFIX) -> list[PurePosixPat
         names = {e.name for e in entries}
         if rel and "pyvenv.cfg" in names:
             continue
-        tracked = {n[: -len(suffix)] for n in names if n.endswith(suffix)}
+        # Data a pointer tracks holds no pointers: not walked (nor data of 'dvc add').
+        tracked = {n.rsplit(".", 1)[0] for n in names if n.endswith((suffix, ".dvc"))}
         for e in entries:
             child = f"{rel}/{e.name}" if rel else e.name
             if e.name.endswith(suffix) and e.is_file():
