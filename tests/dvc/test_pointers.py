@@ -130,3 +130,19 @@ def test_a_malformed_dvc_file_is_named(git_repo: Path) -> None:
     assert_user_error(solvent(root, "checkout"), "data/raw.csv.dvc", "no md5")
     after = disk_state(root, with_state=False)
     assert {k: v for k, v in after.items() if k != ".solvent/lock"} == before
+
+
+def test_an_executable_file_keeps_its_bit(git_repo: Path) -> None:
+    """DVC records ``isexec``; checkout restores the bit and a no-op checkout keeps it."""
+    dvc(git_repo, "init", "-q")
+    tool = git_repo / "tool.sh"
+    tool.write_text("#!/bin/sh\necho hi\n")
+    tool.chmod(0o755)
+    dvc(git_repo, "add", "-q", "tool.sh")
+    commit_all(git_repo, "tool")
+    solvent_ok(git_repo, "init")
+    solvent_ok(git_repo, "checkout")
+    assert os.access(tool, os.X_OK)
+    tool.unlink()
+    solvent_ok(git_repo, "checkout")
+    assert os.access(tool, os.X_OK) and tool.read_text() == "#!/bin/sh\necho hi\n"

@@ -108,6 +108,7 @@ class DvcPointer:
     path: PurePosixPath
     hash: DvcHash
     legacy: bool = False
+    executable: bool = False  # DVC's ``isexec``: a file with its executable bit
 
 
 def parse_dvc_file(
@@ -135,5 +136,6 @@ def parse_dvc_file(
         if entry.hash is None:
             raise MalformedFileError(f"{where}: out {entry.path!r} has no md5", hint)
         path = check_relative(str(where.parent / entry.path), str(where))
-        pointers.append(DvcPointer(where, path, entry.hash, entry.legacy))
+        executable = item.get("isexec") is True and not entry.hash.is_dir
+        pointers.append(DvcPointer(where, path, entry.hash, entry.legacy, executable))
     return pointers

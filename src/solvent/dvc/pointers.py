@@ -138,7 +138,7 @@ def solvent_pointers(layout: RepoLayout, pointers: list[DvcPointer]) -> list[Poi
         for p, source in plans:
             got = _bring(layout, p, source, ids, objects)
             kind: PointerKind = "dir" if p.hash.is_dir else "file"
-            found.append(Pointer(p.where, p.path, got.id, kind, got.size, got.files))
+            found.append(Pointer(p.where, p.path, got.id, kind, got.size, got.files, p.executable))
         layout.store.flush()
         return found
     finally:
