@@ -221,5 +221,5 @@ def unadopted_outs(
         for out in entry.outs:
             path = _join(stage.wdir, out.path)
             if out.hash is not None and path in cached:
-                found.append(DvcPointer(where, path, out.hash, out.legacy))
+                found.append(DvcPointer(where, path, out.hash, out.legacy, out.executable))
     return found

@@ -23,6 +23,7 @@ class DvcPath:
     path: str
     hash: DvcHash | None  # None: not an md5 (a URL's etag, a checksum): Solvent cannot compare
     legacy: bool = False
+    executable: bool = False  # DVC's ``isexec``
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ def _path(item: Any, where: str) -> DvcPath:
         DvcHash(md5, int(size) if isinstance(size, int) else -1,
                 int(nfiles) if isinstance(nfiles, int) else None),
         legacy,
+        item.get("isexec") is True and not md5.endswith(".dir"),
     )  # fmt: skip
 
 
@@ -136,6 +138,5 @@ def parse_dvc_file(
         if entry.hash is None:
             raise MalformedFileError(f"{where}: out {entry.path!r} has no md5", hint)
         path = check_relative(str(where.parent / entry.path), str(where))
-        executable = item.get("isexec") is True and not entry.hash.is_dir
-        pointers.append(DvcPointer(where, path, entry.hash, entry.legacy, executable))
+        pointers.append(DvcPointer(where, path, entry.hash, entry.legacy, entry.executable))
     return pointers
