@@ -13,6 +13,8 @@ from solvent.repo import RepoLayout
 if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up short
     from solvent.doctor.report import DoctorOptions, DoctorReport
     from solvent.doctor.reproduce import StageVerdict
+    from solvent.dvc.lockfile import DvcPointer
+    from solvent.dvc.migrate import Migration
     from solvent.gc import GcResult, GcScope
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
@@ -71,7 +73,23 @@ class Repo(DvcVerbs):
     ) -> list[DataStatus]:  # fmt: skip
         from solvent.tracking.status import status
 
-        return status(self.layout, targets or [], jobs or default_jobs(), progress)
+        if not (self.root / ".dvc").is_dir():  # the hot path: no DVC code imported
+            return status(self.layout, targets or [], jobs or default_jobs(), progress)
+        from solvent.dvc.pointers import all_dvc_pointers, dvc_status, split_targets
+
+        named = targets or []
+        rest, dvc = split_targets(self.layout, named)  # .dvc files of 'dvc add' are data too
+        found = (
+            status(self.layout, rest, jobs or default_jobs(), progress) if rest or not named else []
+        )
+        return found + dvc_status(self.layout, dvc if named else all_dvc_pointers(self.layout))
+
+    def migrate(self, *, dry: bool = False) -> Migration:
+        """Take over a DVC project: cache its .dvc pointers' data, record the stages that
+        match dvc.lock in solvent.lock (without running them), add its remotes."""
+        from solvent.dvc.migrate import apply_migration, plan_migration
+
+        return plan_migration(self.layout) if dry else apply_migration(self.layout)
 
     def diff(self, rev_a: str | None = None, rev_b: str | None = None) -> DiffResult:
         from solvent.tracking.diff import diff
@@ -90,13 +108,39 @@ class Repo(DvcVerbs):
 
         A target is a tracked path, its pointer file, a stage name or glob, or a stage out.
         """
+        from solvent.dvc.pointers import all_dvc_pointers, solvent_pointers, split_targets
         from solvent.tracking.checkout import checkout_pointers
 
-        pointers = self._data_pointers(targets or [])
+        named = targets or []
+        rest, dvc = split_targets(self.layout, named)  # .dvc files of 'dvc add' are data too
+        pointers = self._data_pointers(rest) if rest or not named else []
+        if not named:
+            dvc = all_dvc_pointers(self.layout) + self._dvc_lock_outs([])
+        elif rest:
+            dvc += self._dvc_lock_outs(rest)
         with self.layout.writing():
+            pointers += solvent_pointers(self.layout, dvc)
             return checkout_pointers(
                 self.layout, pointers, force, relink, jobs or default_jobs(), progress
             )
+
+    def _dvc_lock_outs(self, targets: list[str]) -> list[DvcPointer]:
+        """Outs that dvc.lock records for stages solvent.lock does not have (yet): of the
+        stages or outs ``targets`` name, or of every stage."""
+        from solvent.dvc.adopt import unadopted_outs
+        from solvent.pipeline.graph import select
+        from solvent.pipeline.lock import read_lock
+
+        graph = self.graph()
+        if graph is None or not (self.root / "dvc.lock").is_file():
+            return []
+        named = [t for t in targets if _names_stage_or_out(graph, t)]
+        if targets and not named:
+            return []
+        stages = select(graph, named, single_item=True) if named else graph.pipeline.stages
+        outs = unadopted_outs(self.layout, list(stages), read_lock(self.root))
+        by_path = [p for p in outs if str(p.path) in {t.rstrip("/") for t in named}]
+        return by_path or outs
 
     def _data_pointers(self, targets: list[str]) -> list[Pointer]:
         """Pointer files and the pipeline's cached outs (as the lock records them) that
@@ -654,3 +698,15 @@ def _executor_choice(
         raise UsageError(f"unknown executor '{chosen}'", f"choose from {', '.join(EXECUTORS)}")
     configured = settings.get("scheduler_address")
     return chosen, address or (str(configured) if configured else None)
+
+
+def _names_stage_or_out(graph: Graph, target: str) -> bool:
+    """``target`` names a stage (or a glob of stage names) or one of their outs."""
+    import fnmatch
+    from pathlib import PurePosixPath
+
+    path = PurePosixPath(target.rstrip("/"))
+    return any(
+        fnmatch.fnmatchcase(s.name, target) or any(o.path == path for o in s.outs)
+        for s in graph.pipeline.stages
+    )

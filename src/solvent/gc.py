@@ -71,6 +71,10 @@ def _roots(layout: RepoLayout, scope: GcScope) -> dict[ObjectId, bool]:
         for entry in read_lock(layout.root).values():
             for out in entry.outs:
                 roots[out.id] = out.files is not None
+        if (layout.root / ".dvc").is_dir():  # the data of .dvc files, once checked out
+            from solvent.dvc.pointers import cached_roots
+
+            roots.update(cached_roots(layout))
     for rev in _revisions(layout, scope):
         for where, text in git.pointer_files_at(layout.root, rev).items():
             p = parse_pointer(PurePosixPath(where), text)

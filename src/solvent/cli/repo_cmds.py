@@ -39,6 +39,13 @@ def init(
             console.print("Commit it: git add .solvent && git commit -m 'Initialize Solvent'")
     else:
         console.print(f"Solvent repo already initialized in {layout.dot}")
+    if (layout.root / ".dvc").is_dir():
+        console.print(
+            "This is a DVC project: 'solvent migrate --dry' shows what Solvent takes over "
+            "(.dvc pointers, stages dvc.lock shows up to date, remotes) without rerunning "
+            "anything, and 'solvent migrate' does it.",
+            soft_wrap=True,
+        )
 
 
 @cache_app.command("verify")

@@ -40,6 +40,7 @@ from solvent.tracking.pointer import Pointer, pointer_path_for
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from solvent.dvc.adopt import DvcLock
     from solvent.pipeline.access import AccessReport
     from solvent.pipeline.tracing import Trace
 
@@ -135,6 +136,8 @@ class Scheduler:
         self._elsewhere: dict[PurePosixPath, LockedPath] = {}  # outs left on a remote
         self._traces: dict[str, Trace] = {}  # stage → its running job's trace
         self._trace_mode: str | None = None
+        self._dvc: DvcLock | None = None  # dvc.lock, read when a stage has no lock entry
+        self._adopted: set[str] = set()  # stages up to date by dvc.lock, not yet in the lock
 
     def _line(self, stage: str, line: str) -> None:
         with self._print_lock:
@@ -145,10 +148,36 @@ class Scheduler:
     def _check(self, stage: Stage) -> tuple[StageState, tuple[StaleReason, ...]]:
         state = stage_state(self.layout, stage, self.params, self.options.jobs, self.code)
         state.deps.update((d, self._elsewhere[d]) for d in state.deps if d in self._elsewhere)
-        reasons = stage_reasons(
-            stage, self.lock.get(stage.name), state, stage.name in self.options.force
-        )
+        locked = self.lock.get(stage.name) or self._adopt(stage, state)
+        reasons = stage_reasons(stage, locked, state, stage.name in self.options.force)
+        if locked is None and self._dvc is not None:  # say why dvc.lock's entry is not used
+            from solvent.dvc.adopt import explained
+
+            reasons = explained(reasons, self._dvc.why_not.get(stage.name))
         return state, reasons
+
+    def _adopt(self, stage: Stage, state: StageState) -> StageLock | None:
+        """The stage as ``dvc.lock`` records it, when DVC ran it and nothing changed since."""
+        from solvent.dvc.adopt import DvcLock
+
+        if self._dvc is None:
+            self._dvc = DvcLock(self.layout)
+        entry = self._dvc.adopt(stage, state) if self._dvc.present else None
+        if entry is not None:
+            self._adopted.add(stage.name)
+        return entry
+
+    def _record_adopted(self, stage: Stage, state: StageState) -> None:
+        """Record a stage adopted from ``dvc.lock`` without running it; its outs are cached."""
+        outs = tuple(
+            o
+            for o in (path_state(self.layout, out.path, save=out.cache) for out in stage.outs)
+            if o is not None
+        )
+        entry = self._locked(stage, state, outs)
+        self._record(stage, entry)
+        now = time.time()
+        self.recorder.record(stage, state, entry, "restored", now, now)
 
     def _locked(self, stage: Stage, state: StageState, outs: tuple[LockedPath, ...]) -> StageLock:
         deps = tuple(d for d in state.deps.values() if d is not None)
@@ -433,6 +462,9 @@ class Scheduler:
                 outcome[name] = StageReport(name, Outcome.UP_TO_DATE)
                 warn = env_warnings(self.lock.get(name), state) if stage.env == "warn" else ()
                 note = f" (warning: {warn[0]}; env: warn)" if warn else ""
+                if name in self._adopted and not self.options.dry:
+                    self._record_adopted(stage, state)
+                    note += " (adopted from dvc.lock, not run)"
                 self.events("skip", f"{name}: up to date{note}")
                 return False
             if self.options.dry:

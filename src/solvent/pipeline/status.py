@@ -6,7 +6,7 @@ from solvent.pipeline.codedeps import CodeDeps
 from solvent.pipeline.graph import Graph
 from solvent.pipeline.lock import read_lock
 from solvent.pipeline.model import Stage
-from solvent.pipeline.plan import Plan, StageState, plan
+from solvent.pipeline.plan import Plan, StagePlan, StageState, plan
 from solvent.pipeline.state import ParamReader, stage_state
 from solvent.repo import RepoLayout
 
@@ -19,4 +19,20 @@ def pipeline_plan(
     states: dict[str, StageState] = {
         s.name: stage_state(layout, s, params, jobs, code) for s in stages
     }
-    return plan(graph, stages, read_lock(layout.root), states, forced)
+    lock = read_lock(layout.root)
+    if not (layout.root / "dvc.lock").is_file():
+        return plan(graph, stages, lock, states, forced)
+    from solvent.dvc.adopt import with_adopted  # a stage DVC ran is up to date as dvc.lock says
+
+    lock, why_not = with_adopted(layout, stages, lock, states)
+    found = plan(graph, stages, lock, states, forced)
+    if not why_not:
+        return found
+    from dataclasses import replace
+
+    from solvent.dvc.adopt import explained
+
+    def told(p: StagePlan) -> StagePlan:  # "never run" by Solvent: say why dvc.lock is not used
+        return replace(p, reasons=explained(p.reasons, why_not.get(p.stage.name)))
+
+    return replace(found, stages=tuple(told(p) for p in found.stages))

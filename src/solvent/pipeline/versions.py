@@ -97,6 +97,12 @@ def _tracked_id(layout: RepoLayout, path: PurePosixPath, commit: str) -> str | N
             return str(parse_pointer(where, text).id)
         except (MalformedFileError, ValueError):
             return None
+    dvc_where = _dvc_file(path)  # data of 'dvc add'
+    text = _show(layout, commit, dvc_where) if layout.abs(dvc_where).is_file() else None
+    if text is not None:
+        from solvent.dvc.pointers import dvc_id_at
+
+        return dvc_id_at(layout, dvc_where, text)
     blob = _show(layout, commit, path)
     if blob is not None:
         return str(hash_bytes(blob))
@@ -130,7 +136,15 @@ def id_inside(layout: RepoLayout, tree_id: ObjectId, rel: PurePosixPath) -> str 
 
 def is_data(layout: RepoLayout, path: PurePosixPath) -> bool:
     """Whether Solvent tracks ``path`` (its own pointer file or a folder's), not git."""
-    return any(layout.abs(pointer_path_for(p)).is_file() for p in (path, *path.parents) if p.name)
+    return any(
+        layout.abs(pointer_path_for(p)).is_file() or layout.abs(_dvc_file(p)).is_file()
+        for p in (path, *path.parents)
+        if p.name
+    )
+
+
+def _dvc_file(path: PurePosixPath) -> PurePosixPath:
+    return path.with_name(path.name + ".dvc")
 
 
 def tracked_in(layout: RepoLayout, path: PurePosixPath, oid: str) -> str | None:
@@ -140,6 +154,7 @@ def tracked_in(layout: RepoLayout, path: PurePosixPath, oid: str) -> str | None:
         return None
     try:
         pointers = [str(pointer_path_for(p)) for p in (path, *path.parents) if p.name]
+        pointers.append(str(_dvc_file(path)))
         log = git.git(layout.root, "log", f"-{MAX_HISTORY}", "--format=%H", "--",
                       *pointers, str(path))  # fmt: skip
     except GitError:

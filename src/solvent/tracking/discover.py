@@ -8,11 +8,12 @@ from pathlib import Path, PurePosixPath
 from solvent.git import POINTER_SUFFIX
 
 # Folders that never hold pointer files and can be huge.
-_SKIP = {".git", ".solvent", "node_modules", "__pycache__", ".venv", ".mypy_cache", ".tox"}
+_SKIP = {".git", ".solvent", ".dvc", "node_modules", "__pycache__", ".venv", ".mypy_cache", ".tox"}
 
 
-def find_pointers(root: Path) -> list[PurePosixPath]:
-    """Every ``*.solvent`` file under ``root``, repo-relative, sorted."""
+def find_pointers(root: Path, suffix: str = POINTER_SUFFIX) -> list[PurePosixPath]:
+    """Every ``*.solvent`` file (or ``*.dvc`` with that ``suffix``) under ``root``,
+    repo-relative, sorted."""
     found: list[PurePosixPath] = []
     stack = [""]
     while stack:
@@ -25,10 +26,11 @@ def find_pointers(root: Path) -> list[PurePosixPath]:
         names = {e.name for e in entries}
         if rel and "pyvenv.cfg" in names:
             continue
-        tracked = {n[: -len(POINTER_SUFFIX)] for n in names if n.endswith(POINTER_SUFFIX)}
+        # Data a pointer tracks holds no pointers: not walked (nor data of 'dvc add').
+        tracked = {n.rsplit(".", 1)[0] for n in names if n.endswith((suffix, ".dvc"))}
         for e in entries:
             child = f"{rel}/{e.name}" if rel else e.name
-            if e.name.endswith(POINTER_SUFFIX) and e.is_file():
+            if e.name.endswith(suffix) and e.is_file():
                 found.append(PurePosixPath(child))
             elif e.is_dir(follow_symlinks=False) and e.name not in _SKIP and e.name not in tracked:
                 stack.append(child)
