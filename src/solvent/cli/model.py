@@ -294,11 +294,12 @@ def _print_table(table: Any) -> None:
     if console.is_terminal:
         console.print(table)
         return
+    from rich.console import Console
     from rich.measure import Measurement
 
     wide = console.options.update_width(100_000)
     width = Measurement.get(console, wide, table).maximum
-    console.print(table, width=max(width, console.width), crop=False)
+    Console(width=max(width, console.width), highlight=False).print(table)  # print caps width
 
 
 def _print_fit(found: Thresholds, out: str) -> None:

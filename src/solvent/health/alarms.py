@@ -35,13 +35,18 @@ REFIT_CUTS = 256
 _POISSON_CDF = stats.poisson.cdf(np.arange(11), 1.0)
 
 
-def rate_limits(count: Any, total: Any, n: Any, tail: float) -> tuple[Any, Any]:
+def rate_limits(count: Any, total: Any, n: int, tail: float) -> tuple[Any, Any]:
     """Shares a batch of ``n`` rows falls below ``low`` or above ``high`` with probability
-    ``tail`` or less each, when the reference held ``count`` of ``total`` (arrays broadcast)."""
-    count, total, n = (np.asarray(x, dtype=float) for x in (count, total, n))
-    shape = (n.astype(int), count + 0.5, total - count + 0.5)
-    low = stats.betabinom.ppf(tail, *shape)  # P(X < low) <= tail
-    high = stats.betabinom.isf(tail, *shape)  # P(X > high) <= tail
+    ``tail`` or less each, when the reference held ``count`` of ``total`` (arrays of counts
+    give arrays of limits). The quantiles come from the whole pmf: scipy's generic discrete
+    ``ppf`` searches one value at a time."""
+    count, total = np.broadcast_arrays(np.asarray(count, dtype=float), np.asarray(total, float))
+    a, b = count[..., None] + 0.5, total[..., None] - count[..., None] + 0.5
+    pmf = stats.betabinom.pmf(np.arange(n + 1), n, a, b)
+    below = np.cumsum(pmf, axis=-1)  # P(X <= k)
+    above = np.cumsum(pmf[..., ::-1], axis=-1)[..., ::-1] - pmf  # P(X > k)
+    low = np.argmax(below >= tail, axis=-1)  # P(X < low) <= tail
+    high = np.argmax(above <= tail, axis=-1)  # P(X > high) <= tail
     return low / n, high / n
 
 
