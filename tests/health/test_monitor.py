@@ -94,7 +94,7 @@ def test_unshifted_logs_raise_a_bias_alarm_at_most_the_stated_rate_per_report() 
     ref, options = reference(), replace(DAILY, input_drift=False)
     rng = np.random.default_rng(3)
     reports = [
-        monitor(ref, batch(int(rng.integers(200, len(ref) + 1)), seed=1000 + k), options)
+        monitor(ref, batch(int(rng.integers(1400, 7 * len(ref) + 1)), seed=1000 + k), options)
         for k in range(200)
     ]
     alerts = sum(r.alert for r in reports)
