@@ -102,6 +102,7 @@ def test_unshifted_logs_raise_a_bias_alarm_at_most_the_stated_rate_per_report() 
     print(f"bias alarms: {alerts} of {len(reports)} unshifted reports ({tests} tests)")
     assert alerts <= stats.binom.ppf(0.999, len(reports), options.false_alarms)
     biased = [monitor(ref, batch(1400, seed=2000 + k, bias=0.15), options) for k in range(10)]
+    print(f"  power: 15-point bias {sum(r.alert for r in biased)} of 10")
     assert sum(r.alert for r in biased) >= 9
 
 

@@ -225,11 +225,13 @@ def test_labelled_checks_of_unshifted_batches_alert_at_most_the_stated_rate(
     stored = _references(objective, 1, seed=12)[0]
     weaker = [check(stored, *_population(rng, REFERENCE, positive=(2, 3))).classes[0]
               for _ in range(10)]  # fmt: skip
+    print(f"  power: weaker model {sum(c.left_interval for c in weaker)} of 10", end="")
     assert sum(c.left_interval for c in weaker) >= 9
     inflated = []
     for _ in range(10):
         scores, labels = _population(rng, REFERENCE)
         inflated.append(check(stored, scores**0.3, labels).classes[0])
+    print(f", inflated scores re-fit {sum(c.refit_advised for c in inflated)} of 10")
     assert sum(c.refit_advised for c in inflated) >= 8
 
 
@@ -262,6 +264,7 @@ def test_unlabelled_checks_of_unshifted_batches_alert_at_most_the_stated_rate() 
         check(stored, _population(rng, REFERENCE, prevalence=0.45)[0], None).classes[0]
         for _ in range(20)
     ]
+    print(f"  power: prevalence 45% {sum(c.rate_alert for c in shifted)} of 20")
     assert sum(c.rate_alert for c in shifted) >= 18
 
 
