@@ -67,6 +67,14 @@ def test_check_is_quiet_on_the_same_population_and_alerts_on_shifted_scores(
     loud = solvent(scored, "threshold", "check", "f1.json", "shifted.csv")
     assert loud.returncode == FINDING, loud.stdout + loud.stderr
     assert "alert" in loud.stdout
+    text = solvent_ok(scored, "threshold", "check", "f1.json", "new.parquet")
+    assert "no re-fit needed" in text and "false alarms at most 1.0% a check" in text
+    inflated = pd.read_parquet(scored / "new.parquet").assign(score=lambda f: f.score**0.1)
+    inflated.to_csv(scored / "inflated.csv", index=False)
+    refit = solvent(scored, "threshold", "check", "f1.json", "inflated.csv")
+    assert refit.returncode == FINDING and "re-fit advised" in refit.stdout, refit.stdout
+    wrong = solvent(scored, "threshold", "check", "f1.json", "new.parquet", "--false-alarms", "2")
+    assert_user_error(wrong, "--false-alarms 2 is not a share in (0, 1)")
 
 
 def test_multi_class_fit_and_check_with_labels(tmp_path: Path) -> None:

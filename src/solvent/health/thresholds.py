@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 2  # 2: confusion counts and optimism instead of per-chunk rate spread
 BOOTSTRAP = 1000
 OPTIMISM_BOOT = 200
+OPTIMISM_CELLS = 20_000_000  # replicates x rows spent on the optimism at most
 REFIT_BOOT = 100
 LEVEL = 0.95
 FALSE_ALARMS = 0.01  # per check on unshifted data, all classes and tests together
@@ -298,6 +299,8 @@ def fit(
     """Thresholds for a (rows, k) score matrix; ``classes`` pairs each score column with its
     class. One column is a binary model scoring ``classes[0]``; several are one-vs-rest."""
     scores, labels = _checked(scores, labels, classes)
+    # the optimism shrinks as 1/rows: on a million rows 20 refits estimate it well enough
+    optimism_boot = max(20, min(OPTIMISM_BOOT, OPTIMISM_CELLS // len(labels)))
     fitted = []
     for j, (column, label) in enumerate(classes):
         positive = labels == label
@@ -305,7 +308,7 @@ def fit(
         low, high = interval(objective, cut.counts, n_boot, seed + j)
         value = float(objective.values(*cut.counts))
         rate = (cut.counts[0] + cut.counts[1]) / len(labels)
-        gap = alarms.optimism(scores[:, j], positive, objective, OPTIMISM_BOOT, seed + j)
+        gap = alarms.optimism(scores[:, j], positive, objective, optimism_boot, seed + j)
         metric = Metric(objective.metric, value, low, high, objective.higher_is_better)
         hists = (_hist(scores[positive, j]), _hist(scores[~positive, j]))
         fitted.append(
@@ -430,7 +433,9 @@ def check(
     or less: each class has the rate test (two-sided) and, with labels, the metric and the
     re-fit test (one-sided), Bonferroni over all of them."""
     if not 0 < false_alarms < 1:
-        raise UsageError(f"false alarm rate {false_alarms:g}", "give a share in (0, 1), e.g. 0.01")
+        raise UsageError(
+            f"--false-alarms {false_alarms:g} is not a share in (0, 1)", "e.g. --false-alarms 0.01"
+        )
     objective = Objective.parse(stored.objective)
     pairs = [(c.column, c.label) for c in stored.classes]
     scores, known = _checked(scores, labels, pairs, fitting=False)
