@@ -6,9 +6,8 @@ labels' share with action limits that hold a stated false-alarm rate *per report
 side of each test at ``false_alarms / (2 x tests)``. The limits are beta-binomial predictive
 quantiles (``solvent.health.alarms.rate_limits``), so the training share's own estimation
 error is in them. A chi-square goodness-of-fit p-value is given beside each window as
-evidence. Input drift reuses ``solvent.health.drift`` on the
-feature columns both tables have. Windows with fewer than ``min_rows`` rows are listed, not
-tested.
+evidence. Input drift reuses ``solvent.health.drift`` on the feature columns both tables have.
+Windows with fewer than ``min_rows`` rows are listed, not tested.
 """
 
 from __future__ import annotations
