@@ -372,7 +372,7 @@ def _print_monitor(report: MonitorReport, html: str | None) -> None:
     table = Table(box=None, header_style="bold", pad_edge=False)
     when = "window (UTC)" if report.options.time_column else "window"
     for name in (when, "slice", "rows", "predicted shares (action limits)", "p", "bias"):
-        table.add_column(name, no_wrap=name != "predicted shares (action limits)")
+        table.add_column(name, no_wrap=name not in ("predicted shares (action limits)", "bias"))
     for w in report.windows:
         if w.skipped is not None:
             table.add_row(escape(w.start), escape(w.slice), str(w.rows), "", "",
