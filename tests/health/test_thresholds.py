@@ -286,3 +286,33 @@ def test_a_version_1_threshold_file_is_refused_with_what_to_do() -> None:
     with pytest.raises(MalformedFileError, match="version 1") as caught:
         Thresholds.from_dict({"version": 1, "classes": []})
     assert caught.value.hint is not None and "re-fit" in caught.value.hint
+
+
+def test_multi_class_checks_share_the_rate_over_their_classes() -> None:
+    """Three one-vs-rest thresholds (classes at 50/30/20%, softmax scores): 300 unlabelled
+    batches of 200 to 1,000 rows alert at most 1% of the time in all (each class's rate test
+    gets a third), and a batch of one class only is found."""
+    from solvent.health.thresholds import FALSE_ALARMS
+
+    def population(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.choice(3, n, p=[0.5, 0.3, 0.2])
+        logits = 1.5 * np.eye(3)[y] + rng.normal(0, 1, (n, 3))
+        scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return scores, y
+
+    rng = np.random.default_rng(9)
+    classes = [(f"p{k}", str(k)) for k in range(3)]
+    goal = Objective.parse("balanced-accuracy")
+    alerts, trials = 0, 0
+    for k in range(10):
+        stored = fit(*population(rng, REFERENCE), goal, classes, "y", n_boot=50, seed=k)
+        for _ in range(30):
+            scores, _ = population(rng, int(rng.integers(200, REFERENCE + 1)))
+            report = check(stored, scores, None)
+            assert report.tail == pytest.approx(FALSE_ALARMS / 3)
+            alerts += report.alert
+            trials += 1
+    print(f"multi-class: {alerts} of {trials} unlabelled checks alerted")
+    assert alerts <= _bound(trials, FALSE_ALARMS)
+    scores, y = population(rng, 600)
+    assert check(stored, scores[y == 0], None).alert
