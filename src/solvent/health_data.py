@@ -276,8 +276,11 @@ def threshold_fit(
     return replace(found, data={"label": data.label, "id": str(content_id(data))})
 
 
-def threshold_check(stored: Thresholds, spec: str | Data, labelled: bool = True) -> CheckReport:
-    """``stored`` on a newer table; with labels when it has the label column and ``labelled``."""
+def threshold_check(
+    stored: Thresholds, spec: str | Data, labelled: bool = True, false_alarms: float = 0.01
+) -> CheckReport:
+    """``stored`` on a newer table; with labels when it has the label column and ``labelled``;
+    alerting at most ``false_alarms`` of the time on data from the fit data's population."""
     from solvent.health import thresholds
     from solvent.health.frame import as_labels, select
     from solvent.health.read import schema
@@ -288,7 +291,7 @@ def threshold_check(stored: Thresholds, spec: str | Data, labelled: bool = True)
     _, frame = select(data.source(), columns + ([stored.label_column] if has_labels else []))
     labels = as_labels(frame[stored.label_column]).to_numpy() if has_labels else None
     report = thresholds.check(
-        stored, frame[columns].to_numpy(dtype=float, na_value=float("nan")), labels
+        stored, frame[columns].to_numpy(dtype=float, na_value=float("nan")), labels, false_alarms
     )
     return replace(report, data={"label": data.label, "id": str(content_id(data))})
 
@@ -299,6 +302,8 @@ def read_thresholds(path: str) -> Thresholds:
 
     try:
         return Thresholds.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except MalformedFileError as e:  # an older format: says what to do
+        raise MalformedFileError(f"{path}: {e.message}", e.hint) from None
     except FileNotFoundError:
         raise UsageError(
             f"{path}: no such threshold file", "solvent threshold fit writes one"

@@ -67,6 +67,14 @@ def test_check_is_quiet_on_the_same_population_and_alerts_on_shifted_scores(
     loud = solvent(scored, "threshold", "check", "f1.json", "shifted.csv")
     assert loud.returncode == FINDING, loud.stdout + loud.stderr
     assert "alert" in loud.stdout
+    text = solvent_ok(scored, "threshold", "check", "f1.json", "new.parquet")
+    assert "no re-fit needed" in text and "false alarms at most 1.0% a check" in text
+    inflated = pd.read_parquet(scored / "new.parquet").assign(score=lambda f: f.score**0.1)
+    inflated.to_csv(scored / "inflated.csv", index=False)
+    refit = solvent(scored, "threshold", "check", "f1.json", "inflated.csv")
+    assert refit.returncode == FINDING and "re-fit advised" in refit.stdout, refit.stdout
+    wrong = solvent(scored, "threshold", "check", "f1.json", "new.parquet", "--false-alarms", "2")
+    assert_user_error(wrong, "--false-alarms 2 is not a share in (0, 1)")
 
 
 def test_multi_class_fit_and_check_with_labels(tmp_path: Path) -> None:
@@ -91,6 +99,20 @@ def test_multi_class_fit_and_check_with_labels(tmp_path: Path) -> None:
                                 "--json").stdout)  # fmt: skip
     assert report["labelled"] and len(report["classes"]) == 3
     assert all(c["refit_gain"] is not None for c in report["classes"])
+
+
+def test_check_refuses_a_version_1_threshold_file_saying_to_re_fit(scored: Path) -> None:
+    """Version 1 kept per-chunk rate spreads, not the counts the calibrated limits need."""
+    solvent_ok(scored, "threshold", "fit", "val.csv", "--scores", "score", "--labels", "label",
+               "-o", "v2.json")  # fmt: skip
+    doc = json.loads((scored / "v2.json").read_text())
+    doc["version"] = 1
+    (scored / "v1.json").write_text(json.dumps(doc))
+    before = disk_state(scored)
+    proc = solvent(scored, "threshold", "check", "v1.json", "new.parquet")
+    assert_user_error(proc, "v1.json: threshold file version 1")
+    assert "re-fit it" in proc.stderr and proc.returncode != FINDING
+    assert disk_state(scored) == before
 
 
 @pytest.mark.parametrize(
@@ -135,6 +157,11 @@ def test_monitor_is_quiet_on_an_unshifted_log_and_exits_3_on_a_biased_one(logs: 
     args = ("--reference", "train.csv", "--time-column", "time", "--slice", "region")
     out = solvent_ok(logs, "monitor", *args, "--current", "week.jsonl")
     assert "no alert" in out and "0 of 21 windows biased" in out
+    assert "Bonferroni over 42 window, slice and label tests" in out
+    # piped, a row is one line however wide, and a daily window is a date
+    rows = [line.split() for line in out.splitlines() if line.startswith("2026-")]
+    assert len(rows) == 21 and all(r[0] == "2026-01-05" for r in rows[:3]), out
+    assert all(r[1] in ("(all)", "north", "south") and r[-1] == "ok" for r in rows), out
     loud = solvent(logs, "monitor", *args, "--current", "biased.parquet", "--html", "m.html")
     assert loud.returncode == FINDING, loud.stdout + loud.stderr
     assert "<svg" in (logs / "m.html").read_text()

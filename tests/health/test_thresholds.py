@@ -165,3 +165,154 @@ def test_check_takes_a_batch_of_one_class_and_flags_a_worse_metric(
     noisy = np.clip(scores + np.random.default_rng(0).normal(0, 0.4, len(scores)), 0, 1)
     (worse,) = check(stored, noisy, y_val).classes
     assert worse.metric is not None and worse.left_interval and worse.refit_gain is not None
+
+
+# Calibrated alarms: a known population (30% positives; scores Beta(4, 2) for positives and
+# Beta(2, 4) for negatives), references of REFERENCE rows fitted afresh, batches of 200 rows up
+# to the reference's size drawn iid from the same population. A check that holds its rate
+# alerts at most FALSE_ALARMS of the time; the bound allows the Monte Carlo spread: a check
+# calibrated exactly at the rate exceeds binom.ppf(0.999) with probability 0.1% (the seeds
+# fix the outcome, so the test is deterministic).
+REFERENCE = 1000
+
+
+def _population(
+    rng: np.random.Generator, n: int, prevalence: float = 0.3, positive: tuple[int, int] = (4, 2)
+) -> tuple[np.ndarray, np.ndarray]:
+    y = rng.random(n) < prevalence
+    return np.where(y, rng.beta(*positive, n), rng.beta(2, 4, n)), y.astype(int)
+
+
+def _bound(trials: int, rate: float) -> int:
+    from scipy import stats
+
+    return int(stats.binom.ppf(0.999, trials, rate))
+
+
+def _references(objective: str, count: int, seed: int) -> list[Thresholds]:
+    rng = np.random.default_rng(seed)
+    goal = Objective.parse(objective)
+    return [
+        fit(*_population(rng, REFERENCE), goal, [("p", "1")], "y", n_boot=50, seed=k)
+        for k in range(count)
+    ]
+
+
+@pytest.mark.parametrize("objective", ["balanced-accuracy", "f-beta:2"])
+def test_labelled_checks_of_unshifted_batches_alert_at_most_the_stated_rate(
+    objective: str,
+) -> None:
+    """200 batches (10 references x 20) from 200 to 1,000 rows: the rate, metric and re-fit
+    tests together alert at most 1% of the time (was 48% and 63% at 1,000 rows)."""
+    from solvent.health.thresholds import FALSE_ALARMS
+
+    rng = np.random.default_rng(7)
+    found = []
+    for stored in _references(objective, 10, seed=11):
+        for _ in range(20):
+            scores, labels = _population(rng, int(rng.integers(200, REFERENCE + 1)))
+            found.append(check(stored, scores, labels).classes[0])
+    alerts = sum(c.alert for c in found)
+    print(
+        f"{objective}: {alerts} of {len(found)} checks alerted (rate "
+        f"{sum(c.rate_alert for c in found)}, metric {sum(c.left_interval for c in found)}, "
+        f"re-fit {sum(c.refit_advised for c in found)})"
+    )
+    assert alerts <= _bound(len(found), FALSE_ALARMS)
+    assert not any(c.refit_advised for c in found)
+
+    # power: a weaker model (positives scored Beta(2, 3)) and inflated scores (s ** 0.3)
+    stored = _references(objective, 1, seed=12)[0]
+    weaker = [check(stored, *_population(rng, REFERENCE, positive=(2, 3))).classes[0]
+              for _ in range(10)]  # fmt: skip
+    print(f"  power: weaker model {sum(c.left_interval for c in weaker)} of 10", end="")
+    assert sum(c.left_interval for c in weaker) >= 9
+    inflated = []
+    for _ in range(10):
+        scores, labels = _population(rng, REFERENCE)
+        inflated.append(check(stored, scores**0.3, labels).classes[0])
+    print(f", inflated scores re-fit {sum(c.refit_advised for c in inflated)} of 10")
+    assert sum(c.refit_advised for c in inflated) >= 8
+
+
+def test_unlabelled_checks_of_unshifted_batches_alert_at_most_the_stated_rate() -> None:
+    """Per reference (20 of them): 20 batches from 200 to 1,000 rows and 40 as large as the
+    reference, against the positive rate's limits: at most 1% alert in either group, and at
+    most 0.27% when that is the stated rate (the old 3-sigma limits claimed 0.27% and gave
+    1.6% here, 5.6-5.8% in the issue); a prevalence shift from 30% to 45% is found."""
+    from solvent.health.thresholds import FALSE_ALARMS
+
+    rng = np.random.default_rng(8)
+    varied, full, strict = [], [], []  # strict: stated 0.27%, the old 3-sigma limits' claim
+    for stored in _references("balanced-accuracy", 20, seed=13):
+        for _ in range(20):
+            scores = _population(rng, int(rng.integers(200, REFERENCE + 1)))[0]
+            varied.append(check(stored, scores, None).alert)
+        for _ in range(40):
+            scores = _population(rng, REFERENCE)[0]
+            full.append(check(stored, scores, None).alert)
+            strict.append(check(stored, scores, None, false_alarms=0.0027).alert)
+    print(
+        f"unlabelled: {sum(varied)} of {len(varied)} from 200 rows, {sum(full)} of "
+        f"{len(full)} at the reference's size, {sum(strict)} at a stated 0.27%"
+    )
+    assert sum(varied) <= _bound(len(varied), FALSE_ALARMS)
+    assert sum(full) <= _bound(len(full), FALSE_ALARMS)
+    assert sum(strict) <= _bound(len(strict), 0.0027)
+    stored = _references("balanced-accuracy", 1, seed=14)[0]
+    shifted = [
+        check(stored, _population(rng, REFERENCE, prevalence=0.45)[0], None).classes[0]
+        for _ in range(20)
+    ]
+    print(f"  power: prevalence 45% {sum(c.rate_alert for c in shifted)} of 20")
+    assert sum(c.rate_alert for c in shifted) >= 18
+
+
+def test_the_reference_size_alone_does_not_make_the_limits_exact() -> None:
+    """A batch as large as the reference: the limits are wider than the batch's own binomial
+    spread, since the reference rate is itself an estimate."""
+    from scipy import stats
+
+    stored = _references("balanced-accuracy", 1, seed=15)[0]
+    (c,) = stored.classes
+    low, high = c.limits(REFERENCE, 0.005)
+    binomial = stats.binom(REFERENCE, c.positive_rate)
+    assert high - low > (binomial.isf(0.005) - binomial.ppf(0.005)) / REFERENCE * 1.3
+
+
+def test_a_version_1_threshold_file_is_refused_with_what_to_do() -> None:
+    from solvent.errors import MalformedFileError
+
+    with pytest.raises(MalformedFileError, match="version 1") as caught:
+        Thresholds.from_dict({"version": 1, "classes": []})
+    assert caught.value.hint is not None and "re-fit" in caught.value.hint
+
+
+def test_multi_class_checks_share_the_rate_over_their_classes() -> None:
+    """Three one-vs-rest thresholds (classes at 50/30/20%, softmax scores): 300 unlabelled
+    batches of 200 to 1,000 rows alert at most 1% of the time in all (each class's rate test
+    gets a third), and a batch of one class only is found."""
+    from solvent.health.thresholds import FALSE_ALARMS
+
+    def population(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.choice(3, n, p=[0.5, 0.3, 0.2])
+        logits = 1.5 * np.eye(3)[y] + rng.normal(0, 1, (n, 3))
+        scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return scores, y
+
+    rng = np.random.default_rng(9)
+    classes = [(f"p{k}", str(k)) for k in range(3)]
+    goal = Objective.parse("balanced-accuracy")
+    alerts, trials = 0, 0
+    for k in range(10):
+        stored = fit(*population(rng, REFERENCE), goal, classes, "y", n_boot=50, seed=k)
+        for _ in range(30):
+            scores, _ = population(rng, int(rng.integers(200, REFERENCE + 1)))
+            report = check(stored, scores, None)
+            assert report.tail == pytest.approx(FALSE_ALARMS / 3)
+            alerts += report.alert
+            trials += 1
+    print(f"multi-class: {alerts} of {trials} unlabelled checks alerted")
+    assert alerts <= _bound(trials, FALSE_ALARMS)
+    scores, y = population(rng, 600)
+    assert check(stored, scores[y == 0], None).alert

@@ -4,7 +4,7 @@ by ``solvent.health_data`` and ``solvent.health`` (loaded only when a command ru
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -86,16 +86,21 @@ def threshold_check(
     no_labels: Annotated[
         bool, typer.Option("--no-labels", help="Ignore the label column even if present.")
     ] = False,
+    false_alarms: Annotated[
+        float,
+        typer.Option("--false-alarms", help="Alerts per check on unshifted data (a share)."),
+    ] = 0.01,
     json: JSON = False,
 ) -> None:
-    """A stored threshold on newer data. With labels: the metric at the stored cut, whether it
-    left its interval, and whether a re-fit would gain more than 0.01. Without: the positive
-    rate against the action limits (mean ± 3 sigma over reference chunks). Exits 3 on an alert."""
+    """A stored threshold on newer data, alerting on a batch from the fit data's population at
+    most --false-alarms of the time. The positive rate against limits for a batch of this size;
+    with labels, the metric at the stored cut against the same, and whether re-choosing the cut
+    on this data wins out-of-bag (bootstrap). Exits 3 on an alert."""
     from solvent import health_data
 
     health_data.require_health()
     stored = health_data.read_thresholds(thresholds)
-    report = health_data.threshold_check(stored, data, labelled=not no_labels)
+    report = health_data.threshold_check(stored, data, not no_labels, false_alarms)
     if json:
         print_json({**_plain(report), "alert": report.alert})
     else:
@@ -129,7 +134,14 @@ def monitor(
     min_rows: Annotated[
         int, typer.Option("--min-rows", help="Windows with fewer rows are listed, not tested.")
     ] = 30,
-    sigmas: Annotated[float, typer.Option("--sigmas", help="Width of the action limits.")] = 3.0,
+    false_alarms: Annotated[
+        float,
+        typer.Option(
+            "--false-alarms",
+            help="Bias alerts per report on unshifted data (a share; Bonferroni over windows, "
+            "slices and labels).",
+        ),
+    ] = 0.01,
     no_drift: Annotated[
         bool, typer.Option("--no-drift", help="Skip the input drift tests.")
     ] = False,
@@ -145,7 +157,7 @@ def monitor(
     from solvent.health.monitor import MonitorOptions
 
     options = MonitorOptions(
-        label, prediction, time_column, window, slice_, min_rows, sigmas, not no_drift
+        label, prediction, time_column, window, slice_, min_rows, false_alarms, not no_drift
     )
     report = health_data.monitor(reference, current, options)
     if html:
@@ -283,6 +295,19 @@ def _plain(value: object) -> dict[str, object]:
     return asdict(value)
 
 
+def _print_table(table: Any) -> None:
+    """In a terminal the table fits its width; piped, each row stays on one line."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    wide = console.options.update_width(100_000)
+    width = Measurement.get(console, wide, table).maximum
+    Console(width=max(width, console.width), highlight=False).print(table)  # print caps width
+
+
 def _print_fit(found: Thresholds, out: str) -> None:
     for c in found.classes:
         m = c.metric
@@ -310,21 +335,36 @@ def _print_check(report: CheckReport) -> None:
             f"(action limits {lo:.1%}..{hi:.1%}) {flag}",
             soft_wrap=True,
         )
-        if c.metric is not None and c.interval is not None:
-            left = "[red]left its interval[/]" if c.left_interval else "[green]within[/]"
+        if c.metric is not None:
+            expected = (
+                "undefined on the reference"
+                if c.interval is None
+                else f"expected {c.interval[0]:.4f}..{c.interval[1]:.4f} at {report.rows} rows"
+            )
+            left = "[red]worse than expected[/]" if c.left_interval else "[green]ok[/]"
             console.print(
                 f"    {escape(report.metric)} {c.metric:.4f} at {c.threshold:.4g} "
-                f"(fitted interval {c.interval[0]:.4f}..{c.interval[1]:.4f}) {left}",
+                f"({expected}) {left}",
                 soft_wrap=True,
             )
+        if c.refit_gain is not None and c.refit_wins is not None:
             advice = "[yellow]re-fit advised[/]" if c.refit_advised else "no re-fit needed"
+            where = (
+                ""
+                if c.refit_threshold is None
+                else f" (this data's best cut {c.refit_threshold:.4g})"
+            )
             console.print(
-                f"    a re-fit at {c.refit_threshold:.4g} would give {c.refit_metric:.4f} "
-                f"(gain {c.refit_gain:+.4f}): {advice}",
+                f"    re-fitting the cut{where} wins out-of-bag in {c.refit_wins:.0%} of "
+                f"bootstrap replicates, gain {c.refit_gain:+.4f}: {advice}",
                 soft_wrap=True,
             )
     verdict = "[red]alert[/]" if report.alert else "[green]no alert[/]"
-    console.print(f"{report.rows} rows of {escape(str(report.data['label']))}: {verdict}")
+    console.print(
+        f"{report.rows} rows of {escape(str(report.data['label']))}: {verdict} "
+        f"[dim](false alarms at most {report.false_alarms:.1%} a check)[/]",
+        soft_wrap=True,
+    )
 
 
 def _print_monitor(report: MonitorReport, html: str | None) -> None:
@@ -336,8 +376,9 @@ def _print_monitor(report: MonitorReport, html: str | None) -> None:
         soft_wrap=True,
     )
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for name in ("window", "slice", "rows", "predicted shares (action limits)", "p", "bias"):
-        table.add_column(name, overflow="fold")
+    when = "window (UTC)" if report.options.time_column else "window"
+    for name in (when, "slice", "rows", "predicted shares (action limits)", "p", "bias"):
+        table.add_column(name, no_wrap=name not in ("predicted shares (action limits)", "bias"))
     for w in report.windows:
         if w.skipped is not None:
             table.add_row(escape(w.start), escape(w.slice), str(w.rows), "", "",
@@ -350,7 +391,7 @@ def _print_monitor(report: MonitorReport, html: str | None) -> None:
         flag = f"[red]{escape(', '.join(w.alerts))}[/]" if w.alerts else "[green]ok[/]"
         table.add_row(escape(w.start), escape(w.slice), str(w.rows), shares,
                       f"{w.p_value:.3g}", flag)  # fmt: skip
-    console.print(table)
+    _print_table(table)
     if report.drift is not None:
         d = report.drift
         names = ", ".join(escape(n) for n in d.drifted_columns) or "none"
@@ -359,7 +400,12 @@ def _print_monitor(report: MonitorReport, html: str | None) -> None:
             f"input drift: {d.drifted} of {d.tested} columns ({names}): {verdict}", soft_wrap=True
         )
     verdict = "[red]alert[/]" if report.alert else "[green]no alert[/]"
-    console.print(f"{len(report.bias_alerts)} of {len(report.windows)} windows biased; {verdict}")
+    console.print(
+        f"{len(report.bias_alerts)} of {len(report.windows)} windows biased; {verdict} "
+        f"[dim](bias false alarms at most {report.options.false_alarms:.1%} a report: "
+        f"Bonferroni over {report.tests} window, slice and label tests)[/]",
+        soft_wrap=True,
+    )
     if html:
         console.print(f"report written to {escape(html)}")
 

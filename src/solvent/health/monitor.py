@@ -1,12 +1,13 @@
 """Prediction bias and input drift of a prediction log against the training data.
 
 Per time window and per slice, the share of each predicted label is held against the training
-labels' share ``p`` with action limits: the shares a window of its size reaches with at most the
-probability of a normal variable beyond ``k`` sigma on either side (exact binomial quantiles;
-``k = 3`` gives 0.27% false alarms per window and label). A chi-square goodness-of-fit p-value
-is given beside each window as evidence. Input drift reuses ``solvent.health.drift`` on the
-feature columns both tables have. Windows with fewer than ``min_rows`` rows are listed, not
-tested.
+labels' share with action limits that hold a stated false-alarm rate *per report*
+(``false_alarms``, 1% by default): Bonferroni over every tested window x slice x label, each
+side of each test at ``false_alarms / (2 x tests)``. The limits are beta-binomial predictive
+quantiles (``solvent.health.alarms.rate_limits``), so the training share's own estimation
+error is in them. A chi-square goodness-of-fit p-value is given beside each window as
+evidence. Input drift reuses ``solvent.health.drift`` on the feature columns both tables have.
+Windows with fewer than ``min_rows`` rows are listed, not tested.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from solvent.errors import DataError, UsageError
+from solvent.health.alarms import rate_limits
 from solvent.health.drift import DriftOptions, DriftReport, drift
 from solvent.health.frame import as_labels, require
 from solvent.health.read import Tabular, load
@@ -35,7 +37,7 @@ class MonitorOptions:
     window: str = "1D"  # a pandas offset alias: 1h, 1D, 7D, 1W, 1MS...
     slice: str | None = None
     min_rows: int = 30
-    sigmas: float = 3.0
+    false_alarms: float = 0.01  # per report, over every window, slice and label
     input_drift: bool = True
 
 
@@ -63,6 +65,8 @@ class MonitorReport:
     windows: tuple[Window, ...]
     drift: DriftReport | None
     options: MonitorOptions
+    tests: int = 0  # window x slice x label tests the false-alarm rate is shared over
+    tail: float = 0.0  # what each side of each test is held to
 
     @property
     def bias_alerts(self) -> list[Window]:
@@ -77,8 +81,11 @@ def monitor(
     reference: Tabular, current: Tabular, options: MonitorOptions | None = None
 ) -> MonitorReport:
     options = options or MonitorOptions()
-    if options.min_rows < 1 or options.sigmas <= 0:
-        raise UsageError("--min-rows and --sigmas must be positive", "e.g. --sigmas 3")
+    if options.min_rows < 1 or not 0 < options.false_alarms < 1:
+        raise UsageError(
+            "--min-rows must be positive and --false-alarms a share in (0, 1)",
+            "e.g. --false-alarms 0.01",
+        )
     ref_label, ref = _frame(reference, "reference")
     cur_label, cur = _frame(current, "current")
     require(ref_label, ref.columns, [options.label])
@@ -87,7 +94,8 @@ def monitor(
     truth = as_labels(ref[options.label]).dropna()
     if truth.empty:
         raise DataError(f"{ref_label}: column {options.label!r} holds no labels", "check --label")
-    baseline = truth.value_counts(normalize=True).sort_index()
+    counted = truth.value_counts().sort_index()
+    baseline = counted / len(truth)
     predicted = as_labels(cur[options.prediction])
     sides = ((ref_label, truth, options.label), (cur_label, predicted, options.prediction))
     for side, values, column in sides:
@@ -98,8 +106,13 @@ def monitor(
                 "name the column of predicted (or true) class labels, not of scores",
             )
     groups = _windows(cur, cur_label, options)
+    tested = [counts for _, _, counts in groups if sum(counts.values()) >= options.min_rows]
+    labels = sorted(set(baseline.index).union(*({k for k, c in n.items() if c} for n in tested)))
+    tests = len(tested) * len(labels)
+    tail = options.false_alarms / (2 * max(tests, 1))
     windows = tuple(
-        _window(start, part, rows, baseline, len(truth), options) for start, part, rows in groups
+        _window(start, part, counts, counted, labels, tail, options.min_rows)
+        for start, part, counts in groups
     )
     skip = {options.label, options.prediction, options.time_column, options.slice}
     features = [c for c in ref.columns if c in cur.columns and c not in skip]
@@ -109,50 +122,49 @@ def monitor(
         found = _relabel(found, ref_label, cur_label)
     return MonitorReport(
         ref_label, cur_label, len(ref), len(cur),
-        {str(k): float(v) for k, v in baseline.items()}, windows, found, options,
+        {str(k): float(v) for k, v in baseline.items()}, windows, found, options, tests, tail,
     )  # fmt: skip
 
 
 def _window(
-    start: str, part: str, rows: pd.Series, baseline: pd.Series, m: int, options: MonitorOptions
+    start: str,
+    part: str,
+    counts: dict[str, int],
+    reference: pd.Series,
+    labels: list[str],
+    tail: float,
+    min_rows: int,
 ) -> Window:
-    n = len(rows)
-    if n < options.min_rows:
-        return Window(start, part, n, skipped=f"{n} rows (fewer than {options.min_rows})")
-    counts = rows.value_counts()
-    labels = sorted(set(baseline.index) | set(counts.index))
-    shares, limits, alerts = {}, {}, []
-    tail = float(stats.norm.sf(options.sigmas))  # one side's share beyond k sigma
-    for label in labels:
-        p = float(baseline.get(label, 0.0))
-        share = float(counts.get(label, 0)) / n
-        low, high = _limits(p, n, tail)
-        shares[label], limits[label] = share, (low, high)
-        if not low <= share <= high:
-            alerts.append(label)
-    expected = np.array([max(float(baseline.get(k, 0.0)), 0.5 / m) for k in labels])
+    """``counts`` and ``reference`` hold the window's predicted and the training label counts;
+    ``labels`` every label tested."""
+    n = sum(counts.values())
+    if n < min_rows:
+        return Window(start, part, n, skipped=f"{n} rows (fewer than {min_rows})")
+    m = int(reference.sum())
+    ref = np.array([reference.get(k, 0) for k in labels], dtype=float)
     observed = np.array([counts.get(k, 0) for k in labels], dtype=float)
-    p_value = float(stats.chisquare(observed, expected / expected.sum() * n).pvalue)
-    return Window(start, part, n, shares, limits, tuple(alerts), p_value)
-
-
-def _limits(p: float, n: int, tail: float) -> tuple[float, float]:
-    """Shares below ``low`` or above ``high`` each come up with probability ``tail`` or less in
-    a window of ``n`` rows when the label's rate is ``p``. Exact binomial quantiles: the normal
-    band is too narrow on the far side of a rare label in a small window."""
-    low = float(stats.binom.ppf(tail, n, p))  # P(X < low) <= tail
-    high = float(stats.binom.isf(tail, n, p))  # P(X > high) <= tail
-    return low / n, high / n
+    lows, highs = rate_limits(ref, m, n, tail)
+    shares = {k: float(o) / n for k, o in zip(labels, observed, strict=True)}
+    limits = {k: (float(lo), float(hi)) for k, lo, hi in zip(labels, lows, highs, strict=True)}
+    alerts = tuple(k for k in labels if not limits[k][0] <= shares[k] <= limits[k][1])
+    expected = np.maximum(ref / m, 0.5 / m)
+    expected = expected / expected.sum() * n
+    # Pearson's chi-square (scipy.stats.chisquare's statistic, without its per-call overhead)
+    statistic = float(((observed - expected) ** 2 / expected).sum())
+    p_value = float(stats.chi2.sf(statistic, len(labels) - 1)) if len(labels) > 1 else 1.0
+    return Window(start, part, n, shares, limits, alerts, p_value)
 
 
 def _windows(
     cur: pd.DataFrame, label: str, options: MonitorOptions
-) -> list[tuple[str, str, pd.Series]]:
+) -> list[tuple[str, str, dict[str, int]]]:
+    """``(start, slice, predicted label counts)`` of every window and slice (ALL first)."""
     predicted = as_labels(cur[options.prediction])
     keys: list[pd.Series | pd.Grouper] = []
-    frame = pd.DataFrame({"p": predicted})
+    frame = pd.DataFrame({"p": predicted.reset_index(drop=True)})
     if options.time_column is not None:
-        frame["t"] = _times(cur[options.time_column], label, options.time_column)
+        times = _times(cur[options.time_column], label, options.time_column)
+        frame["t"] = times.reset_index(drop=True)
         try:
             keys.append(pd.Grouper(key="t", freq=options.window))
             frame.groupby(keys[0])
@@ -160,18 +172,41 @@ def _windows(
             raise UsageError(
                 f"--window {options.window!r} is not a time span", "e.g. 1h, 1D, 7D or 1W"
             ) from None
-    slices = [ALL]
+    # each row's (slice, label) cell as one code: a window's counts are one bincount
+    codes, names = pd.factorize(frame["p"])
+    slices, where = [ALL], np.zeros(len(frame), dtype=int)
     if options.slice is not None:
-        frame["s"] = cur[options.slice].astype(str)
-        slices += sorted(frame["s"].unique())
+        values = cur[options.slice].astype(str).to_numpy()
+        parts, where = np.unique(values, return_inverse=True)
+        slices += [str(s) for s in parts]
+    cell = np.where(codes >= 0, where * len(names) + codes, -1)
+    shape = (len(slices) - 1 or 1, len(names))
     found = []
     periods = frame.groupby(keys[0]) if keys else [(ALL, frame)]
+    daily = _daily(options.window)
     for start, period in periods:
-        name = start.isoformat() if isinstance(start, pd.Timestamp) else str(start)
-        for part in slices:
-            rows = period if part == ALL else period[period["s"] == part]
-            found.append((name, part, rows["p"].dropna()))
+        name = _when(start, daily) if isinstance(start, pd.Timestamp) else str(start)
+        rows = cell[period.index.to_numpy()]
+        table = np.bincount(rows[rows >= 0], minlength=shape[0] * shape[1]).reshape(shape)
+        for k, part in enumerate(slices):
+            counts = table.sum(axis=0) if part == ALL else table[k - 1]
+            found.append((name, part, {str(n): int(c) for n, c in zip(names, counts, strict=True)}))
     return found
+
+
+def _daily(window: str) -> bool:
+    """A window of a day or longer (1D, 7D, 1W, 1MS...): its start prints as a date."""
+    offset = pd.tseries.frequencies.to_offset(window)
+    return not isinstance(offset, pd.offsets.Tick) or offset.nanos >= pd.Timedelta("1D").value
+
+
+def _when(start: pd.Timestamp, daily: bool) -> str:
+    """A window's start (UTC): a date for daily windows, else minutes ('2026-01-05T13:00Z')."""
+    if daily and start == start.normalize():
+        return start.date().isoformat()
+    return start.tz_convert("UTC").strftime(
+        "%Y-%m-%dT%H:%M" + (":%S" if start.second else "") + "Z"
+    )
 
 
 def _times(column: pd.Series, label: str, name: str) -> pd.Series:

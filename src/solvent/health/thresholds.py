@@ -7,6 +7,11 @@ threshold: rows fall in four cells (TP, FP, FN, TN), so resampling rows is a mul
 those counts. Multi-class scores get one-vs-rest thresholds per class; a row that clears no
 class's threshold is "neutral" (neither side is strong enough).
 
+The file also keeps those counts and the optimism of having chosen the cut on that data, so
+that ``check`` holds a newer batch to what a batch of its size from the same population would
+show (``solvent.health.alarms``): a check raises a false alarm at most ``FALSE_ALARMS`` of the
+time on such data, Bonferroni over classes and tests.
+
 The same objective scores scikit-learn's ``TunedThresholdClassifierCV`` (``Objective.scorer``),
 and a binary threshold wraps an estimator as a ``FixedThresholdClassifier`` (``wrap``).
 """
@@ -20,16 +25,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solvent.errors import DataError, UsageError
+from solvent.errors import DataError, MalformedFileError, UsageError
+from solvent.health import alarms
 
 if TYPE_CHECKING:
     from sklearn.base import BaseEstimator
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: confusion counts and optimism instead of per-chunk rate spread
 BOOTSTRAP = 1000
+OPTIMISM_BOOT = 200
+OPTIMISM_CELLS = 20_000_000  # replicates x rows spent on the optimism at most
+REFIT_BOOT = 100
 LEVEL = 0.95
-CHUNKS = 10  # reference chunks for the positive rate's action limits
-REFIT_GAIN = 0.01
+FALSE_ALARMS = 0.01  # per check on unshifted data, all classes and tests together
 HIST_BINS = 20
 NEUTRAL = "neutral"
 OBJECTIVES = "balanced-accuracy, f-beta:B, precision>=P, recall>=R or cost:FP,FN"
@@ -139,24 +147,27 @@ class Metric:
 
 @dataclass(frozen=True, slots=True)
 class ClassThreshold:
-    """One class against the rest: cut, achieved metric, and the reference positive rate's
-    per-chunk mean and std (``chunk_rows`` rows a chunk) for action limits."""
+    """One class against the rest: cut, achieved metric, the confusion counts at the cut (tp,
+    fp, fn, tn) and the optimism of having chosen the cut on that data, in the metric's better
+    direction (what a newer batch is held to)."""
 
     label: str
     column: str
     threshold: float
     metric: Metric
     positive_rate: float
-    rate_std: float
-    chunk_rows: int
+    counts: tuple[int, int, int, int]
+    optimism: float
     # score shares in HIST_BINS equal bins over [0, 1], for rows of this class and the rest
     hist_class: tuple[float, ...] = ()
     hist_rest: tuple[float, ...] = ()
 
-    def limits(self, rows: int) -> tuple[float, float]:
-        """Mean ± 3 sigma of the positive rate, sigma scaled from chunk rows to ``rows``."""
-        sigma = self.rate_std * math.sqrt(self.chunk_rows / max(rows, 1))
-        return max(0.0, self.positive_rate - 3 * sigma), min(1.0, self.positive_rate + 3 * sigma)
+    def limits(self, rows: int, tail: float) -> tuple[float, float]:
+        """Positive rates a batch of ``rows`` rows from the reference population falls below or
+        above with probability ``tail`` or less each (beta-binomial predictive)."""
+        tp, fp, fn, tn = self.counts
+        low, high = alarms.rate_limits(tp + fp, tp + fp + fn + tn, rows, tail)
+        return float(low), float(high)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +192,17 @@ class Thresholds:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Thresholds:
+        if doc.get("version") == 1:
+            raise MalformedFileError(
+                "threshold file version 1 was written before calibrated alarms (version "
+                f"{FORMAT_VERSION} keeps the counts and optimism a check needs)",
+                "re-fit it on its data: solvent threshold fit DATA --scores ... --labels ...",
+            )
         if doc.get("version") != FORMAT_VERSION:
             raise ValueError(f"threshold file version {doc.get('version')!r}")
         classes = tuple(
             ClassThreshold(**{
-                **c, "metric": Metric(**c["metric"]),
+                **c, "metric": Metric(**c["metric"]), "counts": tuple(c["counts"]),
                 "hist_class": tuple(c["hist_class"]), "hist_rest": tuple(c["hist_rest"]),
             })
             for c in doc["classes"]
@@ -282,17 +299,20 @@ def fit(
     """Thresholds for a (rows, k) score matrix; ``classes`` pairs each score column with its
     class. One column is a binary model scoring ``classes[0]``; several are one-vs-rest."""
     scores, labels = _checked(scores, labels, classes)
+    # the optimism shrinks as 1/rows: on a million rows 20 refits estimate it well enough
+    optimism_boot = max(20, min(OPTIMISM_BOOT, OPTIMISM_CELLS // len(labels)))
     fitted = []
     for j, (column, label) in enumerate(classes):
         positive = labels == label
         cut = best_cut(scores[:, j], positive, objective)
         low, high = interval(objective, cut.counts, n_boot, seed + j)
         value = float(objective.values(*cut.counts))
-        rate, std, chunk = _chunk_rates(scores[:, j] >= cut.threshold)
+        rate = (cut.counts[0] + cut.counts[1]) / len(labels)
+        gap = alarms.optimism(scores[:, j], positive, objective, optimism_boot, seed + j)
         metric = Metric(objective.metric, value, low, high, objective.higher_is_better)
         hists = (_hist(scores[positive, j]), _hist(scores[~positive, j]))
         fitted.append(
-            ClassThreshold(label, column, cut.threshold, metric, rate, std, chunk, *hists)
+            ClassThreshold(label, column, cut.threshold, metric, rate, cut.counts, gap, *hists)
         )
     result = Thresholds(str(objective), label_column, tuple(fitted), len(labels))
     if result.binary:
@@ -303,15 +323,6 @@ def fit(
 def _hist(values: np.ndarray) -> tuple[float, ...]:
     counts, _ = np.histogram(values, bins=HIST_BINS, range=(0.0, 1.0))
     return tuple(float(c) for c in counts / max(len(values), 1))
-
-
-def _chunk_rates(predicted: np.ndarray) -> tuple[float, float, int]:
-    chunks = np.array_split(predicted, min(CHUNKS, len(predicted)))
-    rates = np.array([c.mean() for c in chunks])
-    rate = float(predicted.mean())
-    # never a zero std: a rate that did not move in the reference still gets a binomial band
-    floor = math.sqrt(max(rate * (1 - rate), 1e-6) / max(len(chunks[0]), 1))
-    return rate, max(float(rates.std(ddof=1)) if len(rates) > 1 else 0.0, floor), len(chunks[0])
 
 
 def _checked(
@@ -371,7 +382,9 @@ def _number(text: str, objective: str, positive: bool = False) -> float:
 @dataclass(frozen=True, slots=True)
 class ClassCheck:
     """One class's threshold on newer data: its positive rate against the action limits, and
-    with labels the metric at the stored cut, and what a re-fit on this data would give."""
+    with labels the metric at the stored cut against the range a batch of this size from the
+    reference population shows (``interval``; alarmed on its worse end only), and whether a
+    re-fit on this data pays once the choosing is paid for (out-of-bag)."""
 
     label: str
     threshold: float
@@ -383,7 +396,8 @@ class ClassCheck:
     left_interval: bool = False
     refit_threshold: float | None = None
     refit_metric: float | None = None
-    refit_gain: float | None = None  # in the metric's better direction
+    refit_gain: float | None = None  # mean out-of-bag gain, in the metric's better direction
+    refit_wins: float | None = None  # share of bootstrap replicates the re-fit won out-of-bag
     refit_advised: bool = False
 
     @property
@@ -399,42 +413,77 @@ class CheckReport:
     labelled: bool
     classes: tuple[ClassCheck, ...]
     data: dict[str, str | None] = field(default_factory=dict)
+    false_alarms: float = FALSE_ALARMS  # the stated rate: per check, all classes and tests
+    tail: float = FALSE_ALARMS  # what each test (each side of the rate) is held to
 
     @property
     def alert(self) -> bool:
         return any(c.alert for c in self.classes)
 
 
-def check(stored: Thresholds, scores: np.ndarray, labels: np.ndarray | None) -> CheckReport:
-    """``stored`` on newer scores (rows, classes in the stored order), with or without labels."""
+def check(
+    stored: Thresholds,
+    scores: np.ndarray,
+    labels: np.ndarray | None,
+    false_alarms: float = FALSE_ALARMS,
+    seed: int = 0,
+) -> CheckReport:
+    """``stored`` on newer scores (rows, classes in the stored order), with or without labels.
+    On a batch from the reference population an alert comes up ``false_alarms`` of the time
+    or less: each class has the rate test (two-sided) and, with labels, the metric and the
+    re-fit test (one-sided), Bonferroni over all of them."""
+    if not 0 < false_alarms < 1:
+        raise UsageError(
+            f"--false-alarms {false_alarms:g} is not a share in (0, 1)", "e.g. --false-alarms 0.01"
+        )
     objective = Objective.parse(stored.objective)
     pairs = [(c.column, c.label) for c in stored.classes]
     scores, known = _checked(scores, labels, pairs, fitting=False)
+    tail = false_alarms / (len(stored.classes) * (3 if labels is not None else 1))
     found = []
     for j, c in enumerate(stored.classes):
         predicted = scores[:, j] >= c.threshold
-        rate, limits = float(predicted.mean()), c.limits(len(predicted))
+        rate, limits = float(predicted.mean()), c.limits(len(predicted), tail / 2)
         one = ClassCheck(c.label, c.threshold, rate, limits, not limits[0] <= rate <= limits[1])
         if labels is not None:
-            positive = known == c.label
-            counts = _counts(predicted, positive)
-            value = float(objective.values(*counts))
-            refit = best_cut(scores[:, j], positive, objective)
-            again = float(objective.values(*refit.counts))
-            gain = again - value if objective.higher_is_better else value - again
-            one = replace(
-                one,
-                metric=value,
-                interval=(c.metric.low, c.metric.high),
-                left_interval=bool(c.metric.left_interval(value)),
-                refit_threshold=refit.threshold,
-                refit_metric=again,
-                refit_gain=gain,
-                refit_advised=gain > REFIT_GAIN,
-            )
+            one = _labelled(one, c, objective, scores[:, j], known == c.label, tail, seed + j)
         found.append(one)
     return CheckReport(
-        stored.objective, objective.metric, len(scores), labels is not None, tuple(found)
+        stored.objective, objective.metric, len(scores), labels is not None, tuple(found),
+        false_alarms=false_alarms, tail=tail,
+    )  # fmt: skip
+
+
+def _labelled(
+    one: ClassCheck,
+    c: ClassThreshold,
+    objective: Objective,
+    scores: np.ndarray,
+    positive: np.ndarray,
+    tail: float,
+    seed: int,
+) -> ClassCheck:
+    value = float(objective.values(*_counts(scores >= c.threshold, positive)))
+    draws = alarms.metric_draws(objective, c.counts, c.optimism, len(scores), seed)
+    bounds = alarms.metric_bounds(objective, draws, tail)
+    worse = False
+    if bounds is not None and math.isfinite(value):
+        worse = value < bounds[0] if objective.higher_is_better else value > bounds[1]
+    try:
+        refit: Cut | None = best_cut(scores, positive, objective)
+    except DataError:  # no cut reaches the objective's floor on this batch
+        refit = None
+    test = alarms.refit_test(scores, positive, objective, c.threshold, REFIT_BOOT, tail, seed)
+    return replace(
+        one,
+        metric=value,
+        interval=bounds,
+        left_interval=bool(worse),
+        refit_threshold=None if refit is None else refit.threshold,
+        refit_metric=None if refit is None else float(objective.values(*refit.counts)),
+        refit_gain=test.gain,
+        refit_wins=test.wins,
+        refit_advised=test.advised,
     )
 
 
