@@ -22,8 +22,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/
 
-unit: $(STAMP)
-	$(BIN)/pytest -q
+# Two workers (the machines have 2 cores; most tests wait on a subprocess), each test file in
+# one worker so module fixtures (a Dask cluster, an audited data set) are made once.
+unit: $(STAMP) dvc-venv
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test: lint typecheck unit
 
