@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from blake3 import blake3
 
 from solvent.errors import SolventError, UsageError
+from solvent.paths import check_remote_folder
 from solvent.storage.fsutil import copy_fd, syncfs
 from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file, read_fd, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
@@ -58,6 +59,7 @@ class RemoteStore:
         import fsspec
 
         if "://" not in url:  # a folder, relative to the repo
+            check_remote_folder(repo_root, url)
             path = Path(url) if Path(url).is_absolute() else repo_root / url
             self.fs: Any = fsspec.filesystem("file")
             self.root = str(path)

@@ -16,7 +16,7 @@ from solvent.storage.ids import ObjectId
 from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for, read_pointer
 from solvent.tracking.select import tracking_parent
 from solvent.tracking.snapshot import snapshot
-from solvent.tracking.workspace import DirScan, find_named, scan_dir
+from solvent.tracking.workspace import DirScan, check_link, find_named, scan_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,8 @@ def _check_targets(layout: RepoLayout, paths: list[str]) -> list[PurePosixPath]:
             raise UsageError("cannot track the whole repo", "add the data folders inside it")
         if not os.path.lexists(layout.abs(rel)):
             raise UsageError(f"{given}: no such file or folder")
+        if os.path.islink(layout.abs(rel)):  # the rule for links inside folders, here too
+            check_link(str(layout.abs(rel)), layout.link_targets)
         if rel.name.endswith(POINTER_SUFFIX):
             raise UsageError(f"{given} is a Solvent pointer file, not data")
         parent = tracking_parent(layout, rel)
@@ -115,7 +117,7 @@ def _scan_checked(layout: RepoLayout, rel: PurePosixPath) -> DirScan | None:
     path = str(layout.abs(rel))
     if not os.path.isdir(path):
         return None
-    scan = scan_dir(path)
+    scan = scan_dir(path, layout.link_targets)
     nested = next(find_named(scan, POINTER_SUFFIX), None)
     if nested is not None:
         raise UsageError(
@@ -127,7 +129,7 @@ def _scan_checked(layout: RepoLayout, rel: PurePosixPath) -> DirScan | None:
 
 def ignore_in_git(layout: RepoLayout, rel: PurePosixPath) -> None:
     """Add ``/name`` to the .gitignore beside the data, once."""
-    gitignore = layout.abs(rel.parent) / ".gitignore"
+    gitignore = layout.writable(rel.parent / ".gitignore", str(rel))
     line = f"/{rel.name}"
     try:
         text = gitignore.read_text()

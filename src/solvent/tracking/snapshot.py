@@ -16,7 +16,14 @@ from solvent.storage.trees import FileRecord, TreeEntry, TreeLoader, flatten
 from solvent.tracking.changes import FileChanges
 from solvent.tracking.dirsnap import DirSnapshot
 from solvent.tracking.pointer import Pointer
-from solvent.tracking.workspace import DirScan, Identifier, is_executable, scan_dir
+from solvent.tracking.workspace import (
+    DirScan,
+    Identifier,
+    check_link,
+    find_temps,
+    is_executable,
+    scan_dir,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,7 @@ class Snapshot:
     files: dict[str, FileRecord] | None
     hashed: int
     changes: FileChanges | None = None  # per-file changes against ``expected``, if known
+    temps: tuple[str, ...] = ()  # temp files a killed Solvent left in the folder (not data)
 
 
 def snapshot(
@@ -42,15 +50,23 @@ def snapshot(
     loader: TreeLoader | None = None,
     scan: DirScan | None = None,
     changes: bool = True,
+    links_out: bool = False,
 ) -> Snapshot:
     """Identify the data at ``rel``; with ``save``, store every object on the way (add).
     ``scan`` is the folder's scan when the caller already made it; ``changes``: list per-file
-    changes against ``expected`` (else ``expected`` only spares existence checks)."""
+    changes against ``expected`` (else ``expected`` only spares existence checks).
+    ``links_out``: follow file links that lead outside the repo (a pipeline's deps, which
+    are read, never stored); tracked data and outs refuse them."""
     path = str(layout.abs(rel))
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
     except FileNotFoundError:
         return Snapshot(None, None, 0)
+    if statmod.S_ISLNK(st.st_mode):
+        if not os.path.exists(path):
+            return Snapshot(None, None, 0)  # a broken link: nothing there to read
+        # The same rule as for a link inside a folder, except for a pipeline's deps.
+        st = os.stat(path) if links_out else check_link(path, layout.link_targets)
     store = layout.store if save else None
     ident = Identifier(layout.state, store, jobs, progress)
     if statmod.S_ISREG(st.st_mode):
@@ -60,7 +76,7 @@ def snapshot(
         entry = TreeEntry(rel.name, "file", oid, st.st_size, is_executable(st))
         return Snapshot(entry, None, ident.hashed)
     if scan is None:
-        scan = scan_dir(path)
+        scan = scan_dir(path, None if links_out else layout.link_targets)
     put = layout.store.put_bytes if save else hash_bytes
     if expected is not None and loader is None:
         loader = tree_loader(layout)
@@ -68,7 +84,8 @@ def snapshot(
         layout.state, ident, store, put, expected, loader, want_files=files, want_changes=changes
     )
     result = snap.run(rel.name, path, scan)
-    return Snapshot(result.entry, result.files, ident.hashed, result.changes)
+    temps = tuple(find_temps(scan))
+    return Snapshot(result.entry, result.files, ident.hashed, result.changes, temps)
 
 
 def tree_loader(layout: RepoLayout) -> TreeLoader:
