@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
-from solvent.errors import PathOutsideRepoError
+from solvent.errors import PathOutsideRepoError, UsageError
+
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 
 
 def check_relative(text: str, where: str) -> PurePosixPath:
@@ -57,6 +59,13 @@ def writable(root: Path, rel: PurePosixPath, where: str) -> Path:
     ``ol -> /elsewhere`` must not let an out ``ol/x`` reach ``/elsewhere/x``). The last
     component is not followed: replacing or deleting a link touches the link, not its target.
     """
+    for part in rel.parts:
+        if len(part) > NAME_MAX // 4 and len(os.fsencode(part)) > NAME_MAX:
+            raise UsageError(
+                f"{where}: the name {part[:32]}… is longer than a file name may be "
+                f"({NAME_MAX} bytes)",
+                "choose a shorter name",
+            )
     parent = os.path.realpath(root / rel.parent)
     if parent == str(root / rel.parent):
         return _own_folder_checked(root, rel, where)  # no link on the way

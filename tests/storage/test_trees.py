@@ -68,7 +68,7 @@ def test_unsafe_names_are_rejected(name: str) -> None:
 
 def test_a_name_twice_is_rejected() -> None:
     """Two entries of one name: which one would checkout write, and which would status see?"""
-    with pytest.raises(ValueError, match="tree names 'x.csv' twice"):
+    with pytest.raises(ValueError, match=r"tree names 'x\.csv' twice"):
         Tree.from_bytes(
             tree_doc(["x.csv", "file", str(A), 1, 0, 1], ["x.csv", "tree", str(B), 1, 0, 1])
         )

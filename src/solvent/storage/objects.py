@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from solvent.errors import UsageError
 from solvent.storage.fsutil import copy_fd, reflink, syncfs
 from solvent.storage.hashing import hash_bytes, hash_file
 from solvent.storage.ids import ALGORITHM, ObjectId
@@ -136,6 +137,11 @@ class ObjectStore:
     def init(self) -> None:
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        if self.tmp.is_symlink():  # e.g. committed by force: temp files would be made there
+            raise UsageError(
+                f"{self.tmp} is a link (to {os.path.realpath(self.tmp)})",
+                "Solvent's temp folder must be a folder of its cache: remove the link",
+            )
 
     def clean_tmp(self) -> int:
         """Remove temp files a killed writer left behind; call only while holding the repo lock.

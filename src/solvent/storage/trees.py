@@ -6,6 +6,7 @@ same id and a one-file change rewrites only the trees on that file's path.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -84,7 +85,7 @@ class Tree:
             entries.append(entry)
         if len({e.name for e in entries}) != len(entries):
             names = sorted(e.name for e in entries)
-            twice = next(a for a, b in zip(names, names[1:], strict=False) if a == b)
+            twice = next(a for a, b in itertools.pairwise(names) if a == b)
             raise ValueError(f"tree names {twice!r} twice (one name, one entry)")
         if not _HEX_RUN.fullmatch("".join(digests)):
             for row in rows:  # name the first bad one, as ObjectId.parse words it

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat as statmod
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from solvent.errors import CacheMissingError, MalformedFileError
+from solvent.errors import CacheMissingError, MalformedFileError, UsageError
+from solvent.paths import NAME_MAX
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
 from solvent.storage.hashing import hash_bytes
@@ -62,6 +64,14 @@ def snapshot(
         st = os.lstat(path)
     except FileNotFoundError:
         return Snapshot(None, None, 0)
+    except OSError as e:
+        if e.errno != errno.ENAMETOOLONG:
+            raise
+        raise UsageError(
+            f"{str(rel)[:64]}…: a name in this path is longer than a file name may be "
+            f"({NAME_MAX} bytes)",
+            "choose a shorter name",
+        ) from None
     if statmod.S_ISLNK(st.st_mode):
         if not os.path.exists(path):
             return Snapshot(None, None, 0)  # a broken link: nothing there to read
