@@ -155,6 +155,26 @@ def remote(url: str) -> Callable[[Path, Path], list[str]]:
     return setup
 
 
+def remote_object_link(command: str) -> Setup:
+    """A folder remote whose listing holds an object that is a link to a file outside (whose
+    bytes match the name, so only the link is wrong); ``s.solvent`` names that object."""
+
+    def setup(repo: Path, outside: Path) -> list[str]:
+        oid = blake3_id((outside / "s.txt").read_bytes())
+        digest = oid.split(":")[1]
+        there = repo.parent / "remote" / "blake3" / digest[:2] / digest[2:]
+        there.parent.mkdir(parents=True)
+        there.symlink_to(outside / "s.txt")
+        write(repo / "s.solvent", f"path: s\nid: {oid}\nkind: file\nsize: 9\nfiles: 1\n")
+        if command == "gc":  # the object is needed by nothing: gc --cloud removes it
+            (repo / "s.solvent").unlink()
+        config = repo / ".solvent" / "config.toml"
+        config.write_text(config.read_text() + f'\n[remote.r]\nurl = "{there.parents[2]}"\n')
+        return ["pull", "--remote", "r"] if command == "pull" else ["gc", "--cloud", "--force"]
+
+    return setup
+
+
 def own_link(name: str, ok: bool = False) -> Callable[[Path, Path], list[str]]:
     """A link where Solvent keeps a file of its own (a .gitignore, a pointer file, its temp
     folder), as a malicious commit could make it."""
@@ -230,6 +250,8 @@ CASES: dict[str, Case] = {
     # remote URLs
     "remote .": Case(remote("."), ("inside the repo",)),
     "remote inside the workspace": Case(remote("data"), ("inside the repo",)),
+    "remote object a link out, pull": Case(remote_object_link("pull"), ok=True),
+    "remote object a link out, gc --cloud": Case(remote_object_link("gc"), ok=True),
     # links in the workspace
     "add a link to an outside folder": Case(workspace_link("OUT"), ("link to a folder",)),
     "add a link to /etc": Case(workspace_link("/etc"), ("link to a folder",)),

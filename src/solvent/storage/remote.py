@@ -33,7 +33,6 @@ from typing import Any, TypeVar
 from blake3 import blake3
 
 from solvent.errors import SolventError, UsageError
-from solvent.paths import check_remote_folder
 from solvent.storage.fsutil import copy_fd, syncfs
 from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file, read_fd, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
@@ -65,7 +64,6 @@ class RemoteStore:
         import fsspec
 
         if "://" not in url:  # a folder, relative to the repo
-            check_remote_folder(repo_root, url)
             path = Path(url) if Path(url).is_absolute() else repo_root / url
             self.fs: Any = fsspec.filesystem("file")
             self.root = str(path)
@@ -349,11 +347,19 @@ class RemoteStore:
 
     def _link_in(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
         """Link a remote object into the cache, verified first; False where links cannot be
-        (nothing placed then, the caller copies)."""
+        (nothing placed then, the caller copies). An object that is a symbolic link is never
+        linked or made read-only: that would change the file it leads to, wherever it is."""
+        if os.path.islink(path):
+            return False
         fd_dir = self._proc_fd_dir()
         if fd_dir is None:
             return self._link_via_tmp(store, path, oid)
-        fd = os.open(path, os.O_RDONLY)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as e:
+            if e.errno == errno.ELOOP:  # made a link since the check above
+                return False
+            raise
         try:
             st = os.fstat(fd)
             if st.st_size >= MMAP_THRESHOLD:  # hashed by the multithreaded mmap path
