@@ -175,7 +175,7 @@ def remote_object_link(command: str) -> Setup:
     return setup
 
 
-def own_link(name: str, ok: bool = False) -> Callable[[Path, Path], list[str]]:
+def own_link(name: str, command: str = "add") -> Setup:
     """A link where Solvent keeps a file of its own (a .gitignore, a pointer file, its temp
     folder), as a malicious commit could make it."""
 
@@ -189,7 +189,8 @@ def own_link(name: str, ok: bool = False) -> Callable[[Path, Path], list[str]]:
             outside / "s.txt" if name.endswith((".gitignore", ".solvent")) else outside
         )
         write(repo / "data" / "new.csv", "new\n")
-        return ["add", "data"]
+        (outside / "123-0badcafe-7").write_text("named like a temp file of the store\n")
+        return ["add", "data"] if command == "add" else ["gc", "--force"]
 
     return setup
 
@@ -273,6 +274,7 @@ CASES: dict[str, Case] = {
     ".gitignore a link out": Case(own_link(".gitignore"), ok=True),
     "pointer file a link out": Case(own_link("data.solvent"), ok=True),
     "cache temp folder a link out": Case(own_link(".solvent/cache/tmp"), ("is a link",)),
+    "cache temp folder a link out, gc": Case(own_link(".solvent/cache/tmp", "gc"), ("is a link",)),
     # experiment overrides
     "exp override of a params file ..": Case(
         exp_override("../outside/params.yaml:x=2"), ("repo-relative",)
