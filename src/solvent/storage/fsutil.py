@@ -80,6 +80,27 @@ def is_temp_name(name: str) -> bool:
     return name.endswith(".tmp") and _TEMP_NAME.fullmatch(name) is not None
 
 
+def remove_temps_of(path: str) -> int:
+    """Remove what killed writers of ``path`` left beside it (temp files, a half-built
+    folder); only names ``temp_name`` gives. Call under the repo lock. Returns how many."""
+    import glob
+    import shutil
+
+    parent, name = os.path.split(path)
+    ours = glob.escape(temp_name(name, "").removesuffix(".tmp")) + "*.tmp"
+    removed = 0
+    for left in glob.glob(os.path.join(glob.escape(parent or "."), ours)):
+        if not is_temp_name(os.path.basename(left)):
+            continue
+        if os.path.isdir(left) and not os.path.islink(left):
+            shutil.rmtree(left, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(left)
+        removed += 1
+    return removed
+
+
 def _new_temp(path: Path) -> tuple[int, str]:
     """An exclusive new file beside ``path``, as ``tempfile.mkstemp`` makes (mode 0o600),
     without importing tempfile, shutil and random (3 ms of every ``add``)."""

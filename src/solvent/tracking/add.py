@@ -11,7 +11,7 @@ from solvent.errors import SolventError, UsageError
 from solvent.git import POINTER_SUFFIX
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
-from solvent.storage.fsutil import atomic_write_text
+from solvent.storage.fsutil import atomic_write_text, remove_temps_of
 from solvent.storage.ids import ObjectId
 from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for, read_pointer
 from solvent.tracking.select import tracking_parent
@@ -85,6 +85,7 @@ def add(
             pointer = Pointer(where, rel, entry.id, kind, entry.size, entry.files, entry.executable)
             text = pointer.render()
             target = layout.abs(where)
+            remove_temps_of(str(target))  # a killed add's half-written pointer file
             changed = not target.is_file() or target.read_text() != text
             if changed:
                 atomic_write_text(target, text)
@@ -130,6 +131,7 @@ def _scan_checked(layout: RepoLayout, rel: PurePosixPath) -> DirScan | None:
 def ignore_in_git(layout: RepoLayout, rel: PurePosixPath) -> None:
     """Add ``/name`` to the .gitignore beside the data, once."""
     gitignore = layout.writable(rel.parent / ".gitignore", str(rel))
+    remove_temps_of(str(gitignore))
     line = f"/{rel.name}"
     try:
         text = gitignore.read_text()

@@ -7,7 +7,6 @@ in no object) and missing objects stop the command with nothing changed on disk.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from solvent.errors import CacheMissingError, UnsavedChangesError
 from solvent.progress import NoProgress, Progress
 from solvent.repo import RepoLayout
-from solvent.storage.fsutil import is_temp_name, syncfs, temp_name
+from solvent.storage.fsutil import remove_temps_of, syncfs, temp_name
 from solvent.storage.trees import FileRecord, TreeLoader
 from solvent.tracking.materialize import Materializer
 from solvent.tracking.pointer import Pointer
@@ -163,7 +162,12 @@ def _apply(
         else:
             os.unlink(root)
     for rel in plan.temps:
-        _remove(os.path.join(root, rel))
+        path = os.path.join(root, rel)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
     for rel in plan.deletes:
         os.unlink(os.path.join(root, rel))
         _prune_empty(os.path.dirname(os.path.join(root, rel)), root)
@@ -171,10 +175,7 @@ def _apply(
     # rename instead of one per file, and a crash never leaves half a folder under its name.
     staged = None
     parent, name = os.path.split(root)
-    ours = glob.escape(temp_name(name, "").removesuffix(".tmp")) + "*.tmp"
-    for left in glob.glob(os.path.join(glob.escape(parent), ours)):
-        if is_temp_name(os.path.basename(left)):
-            _remove(left)  # what a killed checkout was building or writing
+    remove_temps_of(root)  # what a killed checkout was building or writing
     if fresh and plan.pointer.kind == "dir" and plan.writes:
         staged = os.path.join(parent, temp_name(name, os.urandom(4).hex()))
     build = staged or root
@@ -223,14 +224,6 @@ def _apply(
         progress.stop()
         layout.state.put_many(rows)
     return CheckoutResult(str(plan.pointer.path), len(dests), len(plan.deletes))
-
-
-def _remove(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
 
 
 def _prune_empty(folder: str, stop: str) -> None:
