@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from solvent.errors import PathOutsideRepoError, UsageError
-from solvent.paths import check_relative, inside
+from solvent.paths import check_relative, check_remote_folder, inside, writable
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,50 @@ def test_inside_names_where_the_path_came_from(root: Path) -> None:
         inside(root, Path(os.sep) / "tmp", "x.solvent")
     assert caught.value.message.startswith("x.solvent: ")
     assert caught.value.hint
+
+
+def test_writable_refuses_a_parent_link_that_leads_out(root: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "ol").symlink_to(outside)
+    (root / "in").mkdir()
+    (root / "in" / "deeper").symlink_to(root / "ol")  # a link to the link out
+    for rel in ("ol/out.txt", "ol/sub/out.txt", "in/deeper/out.txt"):
+        with pytest.raises(PathOutsideRepoError, match="leads outside the repo") as caught:
+            writable(root, PurePosixPath(rel), "stage s")
+        assert caught.value.message.startswith("stage s: ")
+    with pytest.raises(PathOutsideRepoError, match="through the link ol "):
+        writable(root, PurePosixPath("ol/a/b"), "x")
+
+
+def test_writable_follows_links_that_stay_and_keeps_the_last_name(root: Path) -> None:
+    (root / "real").mkdir()
+    (root / "alias").symlink_to(root / "real")
+    (root / "f").symlink_to("/etc/passwd")  # replacing a link touches the link only
+    assert writable(root, PurePosixPath("alias/x"), "w") == root / "real" / "x"
+    assert writable(root, PurePosixPath("f"), "w") == root / "f"
+    assert writable(root, PurePosixPath("new/dir/x"), "w") == root / "new" / "dir" / "x"
+    (root / "g").symlink_to(root / ".git")
+    for rel in (".git/hooks/x", "g/hooks/x", ".solvent/x"):
+        with pytest.raises(PathOutsideRepoError, match="own folder"):
+            writable(root, PurePosixPath(rel), "w")
+
+
+def test_writable_refuses_names_longer_than_a_file_name(root: Path) -> None:
+    with pytest.raises(UsageError, match="longer than a file name may be"):
+        writable(root, PurePosixPath("a/" + "é" * 128), "w")
+    assert writable(root, PurePosixPath("x" * 255), "w") == root / ("x" * 255)
+
+
+@pytest.mark.parametrize("url", [".", "data", "./a/../data", "sub/remote"])
+def test_a_remote_folder_inside_the_repo_is_refused(root: Path, url: str) -> None:
+    with pytest.raises(PathOutsideRepoError, match="inside the repo"):
+        check_remote_folder(root, url)
+    with pytest.raises(PathOutsideRepoError, match="inside the repo"):
+        check_remote_folder(root, str(root / url))
+
+
+def test_a_remote_folder_outside_the_repo_or_in_the_cloud_is_fine(root: Path) -> None:
+    (root / "to-outside").symlink_to(root.parent)
+    for url in ("../remote", str(root.parent / "remote"), "s3://bucket/x", "to-outside/remote"):
+        check_remote_folder(root, url)

@@ -259,10 +259,12 @@ class Repo(Experiments, DvcVerbs):
         return remote_status(self.layout, self._remote(remote), pointers)
 
     def _remote(self, name: str | None) -> RemoteStore:
+        from solvent.paths import check_remote_folder
         from solvent.remotes import get_remote
         from solvent.storage.remote import RemoteStore
 
         found = get_remote(self.layout.dot, name)
+        check_remote_folder(self.root, found.url)  # a URL set by hand in config.toml too
         return RemoteStore(found.url, found.options, self.root)
 
     def gc(self, scope: GcScope, *, force: bool, keep_days: float | None = None) -> GcResult:

@@ -124,6 +124,7 @@ def gc_remote(layout: RepoLayout, remote: RemoteStore, scope: GcScope, *, force:
     if force:
         for oid in removable:
             remote.remove(oid)
+        remote.sweep_temps(everywhere=True)  # killed pushes' leftovers, once old enough
     return GcResult(len(keep), removable, size, force and bool(removable))
 
 

@@ -16,6 +16,7 @@ from tomlkit.items import Table
 
 from solvent.config import read_toml
 from solvent.errors import MalformedFileError, UsageError
+from solvent.paths import check_remote_folder
 from solvent.storage.fsutil import atomic_write_text
 
 SHARED, LOCAL = "config.toml", "config.local.toml"
@@ -116,6 +117,7 @@ def _section(doc: tomlkit.TOMLDocument, *keys: str) -> Table:
 def add_remote(dot: Path, name: str, url: str, *, default: bool, force: bool) -> None:
     check_name(name)
     check_url(url)
+    check_remote_folder(dot.parent, url)
     if not force and any(r.name == name for r in list_remotes(dot)):
         raise UsageError(f"remote '{name}' already exists", "pass --force to replace its URL")
     doc = _load(dot / SHARED)
@@ -133,6 +135,7 @@ def set_option(dot: Path, name: str, key: str, value: str | None) -> str:
         if value is None:
             raise UsageError("a remote cannot be without a url", f"solvent remote remove {name}")
         check_url(value)
+        check_remote_folder(dot.parent, value)
     elif key not in OPTION_KEYS:
         choices = ", ".join(sorted({"url", *OPTION_KEYS}))
         raise UsageError(f"unknown remote option '{key}'", f"choose from {choices}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from solvent import git
 from solvent.config import DEFAULT_CONFIG, Config, load_config
 from solvent.errors import NotARepoError, UsageError
-from solvent.paths import inside
+from solvent.paths import inside, writable
 from solvent.storage.fsutil import atomic_write_text
 from solvent.storage.lock import repo_lock
 from solvent.storage.objects import ObjectStore
@@ -138,6 +138,19 @@ class RepoLayout:
 
     def abs(self, rel: PurePosixPath) -> Path:
         return self.root / rel
+
+    @cached_property
+    def link_targets(self) -> tuple[str, ...]:
+        """Folders a followed link may lead into (each ending in "/"): the repo, and the
+        cache's objects, where the symlink strategy points (an experiment's cache links to
+        its repo's)."""
+        objects = self.store.objects
+        return (f"{self.root}/", f"{os.path.realpath(objects)}/", f"{objects}/")
+
+    def writable(self, rel: PurePosixPath, where: str) -> Path:
+        """``abs(rel)`` for a path Solvent is about to delete, write or ignore: refused when
+        a link on the way leads out of the repo (see ``paths.writable``)."""
+        return writable(self.root, rel, where)
 
 
 def _lock_timeout() -> float:

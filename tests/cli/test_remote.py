@@ -69,3 +69,25 @@ def test_modify_url_moves_the_remote(repo: Path) -> None:
         ("origin", "/srv/other", True)
     ]
     assert "/srv/data" not in (repo / ".solvent/config.toml").read_text()
+
+
+def test_a_remote_inside_the_repo_is_refused(repo: Path) -> None:
+    """A push to '.' (or any folder of the workspace) would write objects among the user's
+    files; a URL set by hand in config.toml is refused when the remote is opened."""
+    (repo / "data").mkdir()
+    (repo / "data" / "x.csv").write_text("x")
+    solvent_ok(repo, "add", "data")
+    solvent_ok(repo, "remote", "add", "outside", str(repo.parent / "remote"))
+    before = disk_state(repo)
+    for url in (".", "data", "./sub/../data", str(repo / "store")):
+        assert_user_error(solvent(repo, "remote", "add", "r", url), "inside the repo")
+        assert_user_error(
+            solvent(repo, "remote", "modify", "outside", "url", url), "inside the repo"
+        )
+    assert disk_state(repo) == before
+    config = repo / ".solvent/config.toml"
+    config.write_text(config.read_text() + '\n[remote.here]\nurl = "."\n')
+    before = disk_state(repo)
+    assert_user_error(solvent(repo, "push", "--remote", "here"), "'.'", "inside the repo")
+    assert disk_state(repo) == before
+    assert not (repo / "blake3").exists()

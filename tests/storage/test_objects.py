@@ -96,9 +96,10 @@ def test_verify_spots_corrupt_and_missing_objects(store: ObjectStore) -> None:
 
 def test_clean_tmp_removes_what_a_killed_writer_left(store: ObjectStore) -> None:
     pending = store.put_bytes(b"never flushed")  # a writer killed before flush
-    (store.tmp / "leftover").write_bytes(b"half an object")
+    (store.tmp / "123-0badcafe-7").write_bytes(b"half an object")  # another writer's name
+    (store.tmp / "notes.txt").write_bytes(b"not Solvent's: left alone")
     assert store.clean_tmp() == 2
-    assert os.listdir(store.tmp) == []
+    assert os.listdir(store.tmp) == ["notes.txt"]
     assert not store.path(pending).exists()
     assert store.clean_tmp() == 0
 

@@ -58,10 +58,21 @@ def test_unicode_names_survive() -> None:
     assert Tree.from_bytes(tree.to_bytes()) == tree
 
 
-@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "../x", "/abs", "nul\0byte"])
+@pytest.mark.parametrize(
+    "name", ["", ".", "..", "a/b", "../x", "/abs", "nul\0byte", "x" * 256, "é" * 128]
+)
 def test_unsafe_names_are_rejected(name: str) -> None:
     with pytest.raises(ValueError, match="unsafe name"):
         Tree.from_bytes(tree_doc([name, "file", str(A), 1, 0, 1]))
+
+
+def test_a_name_twice_is_rejected() -> None:
+    """Two entries of one name: which one would checkout write, and which would status see?"""
+    with pytest.raises(ValueError, match=r"tree names 'x\.csv' twice"):
+        Tree.from_bytes(
+            tree_doc(["x.csv", "file", str(A), 1, 0, 1], ["x.csv", "tree", str(B), 1, 0, 1])
+        )
+    assert len(Tree.from_bytes(tree_doc(["x" * 255, "file", str(A), 1, 0, 1])).entries) == 1
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import bad_objects, read_files, solvent_ok, write
+from tests.helpers import bad_objects, git, make_folder, read_files, solvent_ok, write
 
 SMALL_FILES = 3000
 LARGE_SIZE = 6 * 1024 * 1024
@@ -91,3 +92,34 @@ def test_add_killed_at_random_moments_never_corrupts_the_cache(repo: Path, tmp_p
     data.rename(repo / "big.before")
     solvent_ok(repo, "checkout")
     assert read_files(data) == expected
+
+
+# ``solvent add big``, killed by SIGKILL as its pointer file's temp copy is whole and about to
+# be renamed into place: a leftover next to the user's files, for git to show.
+KILL_AT_POINTER = """
+import os, runpy, signal, sys
+rename = os.replace
+def replace(src, dst, **kw):
+    if str(dst).endswith(".solvent"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return rename(src, dst, **kw)
+os.replace = replace
+sys.argv = ["solvent", "add", "big"]
+runpy.run_module("solvent", run_name="__main__")
+"""
+
+
+def test_a_killed_add_leaves_no_temp_file_after_the_rerun(repo: Path) -> None:
+    make_folder(repo / "big", {f"f{i}.bin": f"{i}\n" for i in range(50)})
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_POINTER], cwd=repo, check=False)
+    assert killed.returncode == -signal.SIGKILL
+    left = [p.name for p in repo.iterdir() if p.name.endswith(".tmp")]
+    assert len(left) == 1, left
+    solvent_ok(repo, "add", "big")
+    assert [p.name for p in repo.iterdir() if p.name.endswith(".tmp")] == []
+    assert git(repo, "status", "--porcelain", "--untracked-files=all").split() == [
+        "??",
+        ".gitignore",
+        "??",
+        "big.solvent",
+    ]

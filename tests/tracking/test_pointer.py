@@ -83,8 +83,12 @@ def test_pointer_may_not_name_the_folder_holding_it(path: str) -> None:
         parse_pointer(WHERE, doc(path=path))
 
 
-def test_pointer_may_name_a_sibling_folder() -> None:
-    assert parse_pointer(WHERE, doc(path="../other")).path == PurePosixPath("other")
+@pytest.mark.parametrize("path", ["../other", "../train.py", "data/x", "./other"])
+def test_pointer_names_only_the_data_it_is_named_for(path: str) -> None:
+    """``evil.solvent`` with ``path: train.py`` would make checkout --force replace code."""
+    with pytest.raises(MalformedFileError, match="not the data this pointer file is named for"):
+        parse_pointer(WHERE, doc(path=path))
+    assert parse_pointer(WHERE, doc(path="./data")).path == PurePosixPath("sub/data")
 
 
 def test_yaml_tags_are_not_executed() -> None:

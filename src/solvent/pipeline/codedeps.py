@@ -183,9 +183,9 @@ class CodeDeps:
         from solvent.pipeline.state import path_state
 
         if not self.still:
-            return path_state(self.layout, rel)
+            return path_state(self.layout, rel, links_out=True)
         if rel not in self._states:
-            self._states[rel] = path_state(self.layout, rel)
+            self._states[rel] = path_state(self.layout, rel, links_out=True)
         return self._states[rel]
 
     def _walk(self, start: Path, first: Path, found: set[PurePosixPath]) -> None:

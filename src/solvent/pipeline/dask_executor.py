@@ -298,6 +298,7 @@ def _describe(e: BaseException) -> str:
 
 
 def _remote(layout: RepoLayout, name: str | None) -> tuple[RemoteStore, dict[str, str]]:
+    from solvent.paths import check_remote_folder
     from solvent.remotes import get_remote
 
     try:
@@ -307,6 +308,7 @@ def _remote(layout: RepoLayout, name: str | None) -> tuple[RemoteStore, dict[str
             f"the Dask executor moves data through a remote: {e.message}",
             e.hint or "add one: solvent remote add --default NAME URL",
         ) from None
+    check_remote_folder(layout.root, found.url)
     return RemoteStore(found.url, found.options, layout.root), dict(found.options)
 
 

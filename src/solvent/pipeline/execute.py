@@ -219,6 +219,8 @@ class Scheduler:
             ignore_in_git(self.layout, [out.path for out in stage.outs if out.cache])
 
     def _prepare_outs(self, stage: Stage) -> None:
+        for out in stage.outs:  # all checked before any is deleted
+            self.layout.writable(out.path, f"stage {stage.name}: out {out.path}")
         for out in stage.outs:
             path = self.layout.abs(out.path)
             if out.persist:
@@ -317,7 +319,9 @@ class Scheduler:
         # Deps that checks compare with their locked version are kept in the cache.
         kept = {p for c in stage.checks if c.kind in ("schema", "drift") for p in c.paths}
         for dep, was in before.deps.items():
-            now = self._elsewhere.get(dep) or path_state(self.layout, dep, save=dep in kept)
+            now = self._elsewhere.get(dep) or path_state(
+                self.layout, dep, save=dep in kept, links_out=True
+            )
             if (was and was.id) != (now and now.id):
                 raise StageFailed(f"dep {dep} changed while the command ran")
         if result.outs is not None:  # hashed and stored away from here by the executor

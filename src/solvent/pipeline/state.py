@@ -17,10 +17,16 @@ from solvent.tracking.snapshot import snapshot
 
 
 def path_state(
-    layout: RepoLayout, path: PurePosixPath, *, save: bool = False, jobs: int = 1
+    layout: RepoLayout,
+    path: PurePosixPath,
+    *,
+    save: bool = False,
+    jobs: int = 1,
+    links_out: bool = False,
 ) -> LockedPath | None:
-    """The id of a file or folder (None if missing); with ``save``, its objects are cached."""
-    snap = snapshot(layout, path, save=save, jobs=jobs)
+    """The id of a file or folder (None if missing); with ``save``, its objects are cached.
+    ``links_out``: a dep, which may be a link to data outside the repo (never an out)."""
+    snap = snapshot(layout, path, save=save, jobs=jobs, links_out=links_out)
     if snap.entry is None:
         return None
     if snap.entry.kind == "tree":
@@ -86,7 +92,7 @@ def stage_state(
     code = code or CodeDeps(layout)
     code_deps = code.for_stage(stage)
     return StageState(
-        deps={d: path_state(layout, d, jobs=jobs) for d in stage.deps},
+        deps={d: path_state(layout, d, jobs=jobs, links_out=True) for d in stage.deps},
         outs={o.path: path_state(layout, o.path, jobs=jobs) for o in stage.outs},
         params=params.values(stage),
         code={c: code.state(c) for c in code_deps},

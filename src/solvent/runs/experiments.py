@@ -28,8 +28,10 @@ from typing import Any, Literal
 import yaml
 
 from solvent.errors import UsageError
+from solvent.paths import check_relative, writable
 from solvent.repo import ensure_ignored
 from solvent.runs.ledger import Ledger, RunRecord
+from solvent.storage.fsutil import atomic_write_text
 
 ExpStatus = Literal["queued", "running", "done", "failed"]
 DEFAULT_PARAMS = "params.yaml"
@@ -94,9 +96,10 @@ def apply_overrides(root: Path, overrides: dict[str, Any]) -> list[str]:
         file, dotted = split_key(key)
         by_file.setdefault(file, {})[dotted] = value
     for file, values in by_file.items():
-        path = root / file
         if PurePosixPath(file).is_absolute() or ".." in PurePosixPath(file).parts:
             raise UsageError(f"-S {file}: params files are repo-relative", None)
+        # A committed link on the way must not take the write out of the workspace.
+        path = writable(root, check_relative(file, f"-S {file}"), f"-S {file}")
         try:
             doc = yaml.safe_load(path.read_text()) if path.exists() else {}
         except yaml.YAMLError as e:
@@ -110,10 +113,9 @@ def apply_overrides(root: Path, overrides: dict[str, Any]) -> list[str]:
                 if not isinstance(node, dict):
                     raise UsageError(f"-S {dotted}: {part} in {file} is not a mapping", None)
             node[leaf] = value
-        if file.endswith(".json"):
-            path.write_text(json.dumps(doc, indent=2) + "\n")
-        else:
-            path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        text = json.dumps(doc, indent=2) + "\n" if file.endswith(".json") else None
+        # Replaced, not written into: a params file that is a link gets a file of its own.
+        atomic_write_text(path, text or yaml.safe_dump(doc, sort_keys=False))
     return sorted(by_file)
 
 

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,48 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
     fsync_dir(path.parent)
 
 
+# Solvent's temp files beside data: ``.<name>.solvent-<hex/digits>.tmp`` (the name cut to
+# 64 characters, so the temp name fits where the name does). A killed command leaves them;
+# they are never the user's data: scans skip them and checkout removes them.
+_TEMP_NAME = re.compile(r"\..{0,64}\.solvent-[0-9a-f-]{1,40}\.tmp", re.DOTALL)
+
+
+def temp_name(name: str, tag: str) -> str:
+    """The temp name for a file ``name`` about to be written (``tag``: hex digits and -)."""
+    return f".{name[:64]}.solvent-{tag}.tmp"
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether a file name is one ``temp_name`` gives (a killed writer's leftover)."""
+    return name.endswith(".tmp") and _TEMP_NAME.fullmatch(name) is not None
+
+
+def remove_temps_of(path: str) -> int:
+    """Remove what killed writers of ``path`` left beside it (temp files, a half-built
+    folder); only names ``temp_name`` gives. Call under the repo lock. Returns how many."""
+    import glob
+    import shutil
+
+    parent, name = os.path.split(path)
+    ours = glob.escape(temp_name(name, "").removesuffix(".tmp")) + "*.tmp"
+    removed = 0
+    for left in glob.glob(os.path.join(glob.escape(parent or "."), ours)):
+        if not is_temp_name(os.path.basename(left)):
+            continue
+        if os.path.isdir(left) and not os.path.islink(left):
+            shutil.rmtree(left, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(left)
+        removed += 1
+    return removed
+
+
 def _new_temp(path: Path) -> tuple[int, str]:
     """An exclusive new file beside ``path``, as ``tempfile.mkstemp`` makes (mode 0o600),
     without importing tempfile, shutil and random (3 ms of every ``add``)."""
     while True:
-        tmp = f"{path.parent}/.{path.name}.{os.getpid()}-{os.urandom(6).hex()}.tmp"
+        tmp = f"{path.parent}/{temp_name(path.name, f'{os.getpid()}-{os.urandom(6).hex()}')}"
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
         except FileExistsError:

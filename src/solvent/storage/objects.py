@@ -21,11 +21,13 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from solvent.errors import UsageError
 from solvent.storage.fsutil import copy_fd, reflink, syncfs
 from solvent.storage.hashing import hash_bytes, hash_file
 from solvent.storage.ids import ALGORITHM, ObjectId
@@ -48,6 +50,11 @@ SYNC_EACH_LIMIT = 128
 # many bytes (a syncfs it waits on, not us), so the flush's own syncfs finds less to write.
 # Only a head start: the flush still syncs before any object gets its name.
 EARLY_SYNC_BYTES = 16 * 1024 * 1024
+
+
+# What ``new_tmp`` and ``_stage_root`` name things in ``tmp/``: ``<pid>-<hex>-<n>``, and
+# ``<pid>-<hex>.<gen>`` for a batch's stage.
+_TMP_NAME = re.compile(r"[0-9]+-[0-9a-f]{8}[-.][0-9]+")
 
 
 class ObjectStore:
@@ -130,12 +137,23 @@ class ObjectStore:
     def init(self) -> None:
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        if self.tmp.is_symlink():  # e.g. committed by force: temp files would be made there
+            raise UsageError(
+                f"{self.tmp} is a link (to {os.path.realpath(self.tmp)})",
+                "Solvent's temp folder must be a folder of its cache: remove the link",
+            )
 
     def clean_tmp(self) -> int:
-        """Remove temp files a killed writer left behind; call only while holding the repo lock."""
+        """Remove temp files a killed writer left behind; call only while holding the repo lock.
+
+        Only names a store gives (``new_tmp``, a batch's stage) are removed, and never through
+        a link: a ``tmp`` (or cache) that leads elsewhere loses nothing that is not Solvent's.
+        """
         removed = 0
-        if self.tmp.is_dir():
+        if self.tmp.is_dir() and not self.tmp.is_symlink():
             for entry in os.scandir(self.tmp):
+                if not _TMP_NAME.fullmatch(entry.name):
+                    continue
                 with contextlib.suppress(FileNotFoundError):
                     if entry.is_dir(follow_symlinks=False):  # a batch's stage
                         removed += _remove_tree(entry.path)

@@ -19,6 +19,7 @@ import contextlib
 import errno
 import itertools
 import os
+import re
 import threading
 import time
 import uuid
@@ -44,6 +45,11 @@ LINK_REFUSED = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP)
 STREAM_SIZE = 16 * 1024 * 1024  # objects at least this big are downloaded block by block
 STREAM_BLOCK = 4 * 1024 * 1024
 T = TypeVar("T")
+# A push killed before ``finish`` leaves its copies under temp names on a folder remote. One
+# this old is nobody's work in progress (a push renames its temp files when it ends), so the
+# next push (in the folders it writes) or ``gc --cloud --force`` (everywhere) removes it.
+STALE_TEMP_SECONDS = 24 * 3600
+_TEMP_NAME = re.compile(r"[0-9a-f]{62}\.[0-9a-f]{8}-[0-9]+\.tmp")
 
 
 @dataclass
@@ -194,6 +200,35 @@ class RemoteStore:
         if pending or linked:
             syncfs(self.root)
 
+    def sweep_temps(self, everywhere: bool = False, age: float = STALE_TEMP_SECONDS) -> int:
+        """Remove temp files older than ``age`` seconds that killed pushes left on a folder
+        remote: in the folders this store wrote to, or ``everywhere``. Returns how many."""
+        if not self.local:
+            return 0  # an S3 PUT leaves no temp object
+        base = f"{self.root}/{ALGORITHM}"
+        if everywhere:
+            try:
+                folders = [f"{base}/{n}" for n in os.listdir(base) if len(n) == 2]
+            except FileNotFoundError:
+                return 0
+        else:
+            folders = sorted(self._made)
+        cutoff = time.time() - age
+        removed = 0
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                if not (entry.name.endswith(".tmp") and _TEMP_NAME.fullmatch(entry.name)):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
+
     def fetch_into(
         self, store: ObjectStore, oids: Iterable[ObjectId], sizes: Mapping[ObjectId, int],
         jobs: int, advance: Callable[[int], None],
@@ -312,11 +347,19 @@ class RemoteStore:
 
     def _link_in(self, store: ObjectStore, path: str, oid: ObjectId) -> bool:
         """Link a remote object into the cache, verified first; False where links cannot be
-        (nothing placed then, the caller copies)."""
+        (nothing placed then, the caller copies). An object that is a symbolic link is never
+        linked or made read-only: that would change the file it leads to, wherever it is."""
+        if os.path.islink(path):
+            return False
         fd_dir = self._proc_fd_dir()
         if fd_dir is None:
             return self._link_via_tmp(store, path, oid)
-        fd = os.open(path, os.O_RDONLY)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as e:
+            if e.errno == errno.ELOOP:  # made a link since the check above
+                return False
+            raise
         try:
             st = os.fstat(fd)
             if st.st_size >= MMAP_THRESHOLD:  # hashed by the multithreaded mmap path

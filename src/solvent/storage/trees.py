@@ -6,6 +6,7 @@ same id and a one-file change rewrites only the trees on that file's path.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -82,6 +83,10 @@ class Tree:
             if kind not in ("file", "tree"):
                 raise ValueError(f"tree entry {name!r} has unknown kind {kind!r}")
             entries.append(entry)
+        if len({e.name for e in entries}) != len(entries):
+            names = sorted(e.name for e in entries)
+            twice = next(a for a, b in itertools.pairwise(names) if a == b)
+            raise ValueError(f"tree names {twice!r} twice (one name, one entry)")
         if not _HEX_RUN.fullmatch("".join(digests)):
             for row in rows:  # name the first bad one, as ObjectId.parse words it
                 try:
@@ -116,8 +121,16 @@ def make_entry(
     return entry
 
 
+NAME_MAX = 255  # bytes in one file name (Linux, macOS): a longer name cannot be checked out
+
+
 def _safe_name(name: str) -> bool:
-    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
+    return (
+        name not in ("", ".", "..")
+        and "/" not in name
+        and "\0" not in name
+        and (len(name) <= NAME_MAX // 4 or len(name.encode(errors="replace")) <= NAME_MAX)
+    )
 
 
 @dataclass(frozen=True, slots=True)

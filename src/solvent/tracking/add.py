@@ -13,12 +13,12 @@ from solvent.errors import GitError, SolventError, UsageError
 from solvent.git import POINTER_SUFFIX
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
-from solvent.storage.fsutil import atomic_write_text
+from solvent.storage.fsutil import atomic_write_text, remove_temps_of
 from solvent.storage.ids import ObjectId
 from solvent.tracking.pointer import Pointer, PointerKind, pointer_path_for, read_pointer
 from solvent.tracking.select import tracking_parent
 from solvent.tracking.snapshot import snapshot
-from solvent.tracking.workspace import DirScan, find_named, scan_dir
+from solvent.tracking.workspace import DirScan, check_link, find_named, scan_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,8 @@ def _check_targets(layout: RepoLayout, paths: list[str]) -> list[PurePosixPath]:
             raise UsageError("cannot track the whole repo", "add the data folders inside it")
         if not os.path.lexists(layout.abs(rel)):
             raise UsageError(f"{given}: no such file or folder")
+        if os.path.islink(layout.abs(rel)):  # the rule for links inside folders, here too
+            check_link(str(layout.abs(rel)), layout.link_targets)
         if rel.name.endswith(POINTER_SUFFIX):
             raise UsageError(f"{given} is a Solvent pointer file, not data")
         parent = tracking_parent(layout, rel)
@@ -98,6 +100,7 @@ def _add_each(
         pointer = Pointer(where, rel, entry.id, kind, entry.size, entry.files, entry.executable)
         text = pointer.render()
         target = layout.abs(where)
+        remove_temps_of(str(target))  # a killed add's half-written pointer file
         changed = not target.is_file() or target.read_text() != text
         if changed:
             atomic_write_text(target, text)
@@ -127,7 +130,7 @@ def _scan_checked(layout: RepoLayout, rel: PurePosixPath) -> DirScan | None:
     path = str(layout.abs(rel))
     if not os.path.isdir(path):
         return None
-    scan = scan_dir(path)
+    scan = scan_dir(path, layout.link_targets)
     nested = next(find_named(scan, POINTER_SUFFIX), None)
     if nested is not None:
         raise UsageError(
@@ -145,7 +148,7 @@ def ignore_in_git(layout: RepoLayout, rels: Iterable[PurePosixPath]) -> None:
     git is asked once, for the paths not already listed."""
     wanted: dict[PurePosixPath, tuple[Path, str]] = {}
     for rel in rels:
-        gitignore = layout.abs(rel.parent) / ".gitignore"
+        gitignore = layout.writable(rel.parent / ".gitignore", str(rel))
         line = "/" + _escape(rel.name)
         if line not in _lines(gitignore):
             wanted[rel] = (gitignore, line)
@@ -160,6 +163,7 @@ def ignore_in_git(layout: RepoLayout, rels: Iterable[PurePosixPath]) -> None:
         if str(rel) not in already:
             by_file.setdefault(gitignore, []).append(line)
     for gitignore, lines in by_file.items():
+        remove_temps_of(str(gitignore))
         try:
             text = gitignore.read_text()
         except FileNotFoundError:

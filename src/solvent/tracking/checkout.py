@@ -6,16 +6,15 @@ in no object) and missing objects stop the command with nothing changed on disk.
 
 from __future__ import annotations
 
-import glob
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
 
 from solvent.errors import CacheMissingError, UnsavedChangesError
-from solvent.paths import inside
 from solvent.progress import NoProgress, Progress
 from solvent.repo import RepoLayout
-from solvent.storage.fsutil import syncfs
+from solvent.storage.fsutil import remove_temps_of, syncfs, temp_name
 from solvent.storage.trees import FileRecord, TreeLoader
 from solvent.tracking.materialize import Materializer
 from solvent.tracking.pointer import Pointer
@@ -37,6 +36,7 @@ class _Plan:
     deletes: list[str] = field(default_factory=list)  # relative to root
     replace_whole: bool = False  # a file stands where a folder goes, or the reverse
     conflicts: list[str] = field(default_factory=list)  # repo-relative, unsaved content
+    temps: tuple[str, ...] = ()  # relative to root: what a killed checkout left, to remove
 
 
 def checkout_pointers(
@@ -49,7 +49,7 @@ def checkout_pointers(
 ) -> list[CheckoutResult]:
     """Make the workspace match ``pointers``, under the repo lock the caller holds."""
     for p in pointers:  # never write through a link that leads out of the repo
-        inside(layout.root, layout.abs(p.path), str(p.where))
+        layout.writable(p.path, str(p.where))
     loader = tree_loader(layout)
     mat = Materializer(layout.store, layout.config.link)
     plans = [_plan(layout, p, loader, mat, relink, jobs) for p in pointers]
@@ -107,6 +107,7 @@ def _plan(
     snap = snapshot(layout, pointer.path, save=False, expected=pointer.id, files=True, jobs=jobs,
                     loader=loader)  # fmt: skip
     assert snap.entry is not None
+    plan.temps = snap.temps
     check_form = relink or mat.links[0] in ("hardlink", "symlink")
     same_mode = pointer.kind == "dir" or snap.entry.executable == _exec_of(desired)
     if snap.entry.id == pointer.id and not check_form and same_mode:
@@ -160,6 +161,13 @@ def _apply(
             shutil.rmtree(root)
         else:
             os.unlink(root)
+    for rel in plan.temps:
+        path = os.path.join(root, rel)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
     for rel in plan.deletes:
         os.unlink(os.path.join(root, rel))
         _prune_empty(os.path.dirname(os.path.join(root, rel)), root)
@@ -167,10 +175,9 @@ def _apply(
     # rename instead of one per file, and a crash never leaves half a folder under its name.
     staged = None
     parent, name = os.path.split(root)
-    for left in glob.glob(os.path.join(glob.escape(parent), f".{glob.escape(name)}.solvent-*.tmp")):
-        shutil.rmtree(left, ignore_errors=True)  # what a killed checkout was building
+    remove_temps_of(root)  # what a killed checkout was building or writing
     if fresh and plan.pointer.kind == "dir" and plan.writes:
-        staged = os.path.join(parent, f".{name}.solvent-{os.urandom(4).hex()}.tmp")
+        staged = os.path.join(parent, temp_name(name, os.urandom(4).hex()))
     build = staged or root
     if plan.pointer.kind == "dir":  # a tracked folder without files has nothing to write
         os.makedirs(build, exist_ok=True)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from solvent.config import LinkType
-from solvent.storage.fsutil import copy_fd, reflink
+from solvent.storage.fsutil import copy_fd, reflink, temp_name
 from solvent.storage.ids import ObjectId
 from solvent.storage.objects import ObjectStore
 
@@ -50,7 +50,8 @@ class Materializer:
         self._ensure_dir(folder)
         if direct:
             return self._place(oid, dest, executable)
-        tmp = os.path.join(folder, f".{os.path.basename(dest)}.{self._tag}-{next(self._n)}.tmp")
+        name = temp_name(os.path.basename(dest), f"{self._tag}-{next(self._n)}")
+        tmp = os.path.join(folder, name)
         try:
             st = self._place(oid, tmp, executable)
             os.replace(tmp, dest)  # keeps the inode and times: ``st`` stays true

@@ -203,6 +203,13 @@ def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
             f"{where}: path {doc['path']!r} names the folder holding this pointer file",
             "restore the pointer file with 'git checkout -- FILE'",
         )
+    if pointer_path_for(path) != where:  # 'path: train.py' in evil.solvent: not its data
+        raise MalformedFileError(
+            f"{where}: path {doc['path']!r} is not the data this pointer file is named for "
+            f"({where.name.removesuffix(POINTER_SUFFIX)!r})",
+            "a pointer file sits beside its data and is named after it: restore it with "
+            "'git checkout -- FILE'",
+        )
     executable = doc.get("executable", False)
     if not isinstance(executable, bool):
         raise MalformedFileError(f"{where}: executable must be true or false")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat as statmod
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from solvent.errors import CacheMissingError, MalformedFileError
+from solvent.errors import CacheMissingError, MalformedFileError, UsageError
+from solvent.paths import NAME_MAX
 from solvent.progress import Progress
 from solvent.repo import RepoLayout
 from solvent.storage.hashing import hash_bytes
@@ -16,7 +18,14 @@ from solvent.storage.trees import FileRecord, TreeEntry, TreeLoader, flatten
 from solvent.tracking.changes import FileChanges
 from solvent.tracking.dirsnap import DirSnapshot
 from solvent.tracking.pointer import Pointer
-from solvent.tracking.workspace import DirScan, Identifier, is_executable, scan_dir
+from solvent.tracking.workspace import (
+    DirScan,
+    Identifier,
+    check_link,
+    find_temps,
+    is_executable,
+    scan_dir,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,7 @@ class Snapshot:
     files: dict[str, FileRecord] | None
     hashed: int
     changes: FileChanges | None = None  # per-file changes against ``expected``, if known
+    temps: tuple[str, ...] = ()  # temp files a killed Solvent left in the folder (not data)
 
 
 def snapshot(
@@ -42,15 +52,31 @@ def snapshot(
     loader: TreeLoader | None = None,
     scan: DirScan | None = None,
     changes: bool = True,
+    links_out: bool = False,
 ) -> Snapshot:
     """Identify the data at ``rel``; with ``save``, store every object on the way (add).
     ``scan`` is the folder's scan when the caller already made it; ``changes``: list per-file
-    changes against ``expected`` (else ``expected`` only spares existence checks)."""
+    changes against ``expected`` (else ``expected`` only spares existence checks).
+    ``links_out``: follow file links that lead outside the repo (a pipeline's deps, which
+    are read, never stored); tracked data and outs refuse them."""
     path = str(layout.abs(rel))
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
     except FileNotFoundError:
         return Snapshot(None, None, 0)
+    except OSError as e:
+        if e.errno != errno.ENAMETOOLONG:
+            raise
+        raise UsageError(
+            f"{str(rel)[:64]}…: a name in this path is longer than a file name may be "
+            f"({NAME_MAX} bytes)",
+            "choose a shorter name",
+        ) from None
+    if statmod.S_ISLNK(st.st_mode):
+        if not os.path.exists(path):
+            return Snapshot(None, None, 0)  # a broken link: nothing there to read
+        # The same rule as for a link inside a folder, except for a pipeline's deps.
+        st = os.stat(path) if links_out else check_link(path, layout.link_targets)
     store = layout.store if save else None
     ident = Identifier(layout.state, store, jobs, progress)
     if statmod.S_ISREG(st.st_mode):
@@ -60,7 +86,7 @@ def snapshot(
         entry = TreeEntry(rel.name, "file", oid, st.st_size, is_executable(st))
         return Snapshot(entry, None, ident.hashed)
     if scan is None:
-        scan = scan_dir(path)
+        scan = scan_dir(path, None if links_out else layout.link_targets)
     put = layout.store.put_bytes if save else hash_bytes
     if expected is not None and loader is None:
         loader = tree_loader(layout)
@@ -68,7 +94,8 @@ def snapshot(
         layout.state, ident, store, put, expected, loader, want_files=files, want_changes=changes
     )
     result = snap.run(rel.name, path, scan)
-    return Snapshot(result.entry, result.files, ident.hashed, result.changes)
+    temps = tuple(find_temps(scan))
+    return Snapshot(result.entry, result.files, ident.hashed, result.changes, temps)
 
 
 def tree_loader(layout: RepoLayout) -> TreeLoader:

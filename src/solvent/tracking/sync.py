@@ -49,6 +49,7 @@ def push(
     progress.start("push", len(todo))
     result = remote.send(layout.store, todo, jobs, progress.advance)
     remote.finish()
+    remote.sweep_temps()  # what an earlier, killed push left where this one wrote
     progress.stop()
     return _report(remote, len(needed), len(there), result)
 
