@@ -98,7 +98,7 @@ def drop_stage(
         for out in (o for s in stages for o in s.outs):
             if out.cache:
                 unignore_in_git(layout, out.path)
-            path = layout.abs(out.path)
+            path = layout.writable(out.path, f"stage {name}")
             if remove_outs and (path.exists() or path.is_symlink()):
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path)

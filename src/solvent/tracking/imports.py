@@ -99,7 +99,7 @@ def import_url(layout: RepoLayout, url: str, dest: Path, jobs: int) -> ImportRes
     source = iu.probe(layout, url)
     with iu.downloaded(layout, url) as data:
         source = iu.fingerprint(source, data)
-        iu.place(layout, data, dest)
+        iu.place(layout, data, layout.writable(rel, url))
     _track(layout, rel, replace(source, url=iu.recorded_url(layout, url)), jobs)
     return ImportResult(str(rel), str(pointer_path_for(rel)), iu.version_of(source), True)
 
@@ -116,7 +116,7 @@ def _update_url(layout: RepoLayout, pointer: Pointer, source: UrlSource, jobs: i
         now = iu.fingerprint(now, data)
         if verdict is None and now.checksum == source.checksum:
             return unchanged
-        iu.place(layout, data, layout.abs(pointer.path))
+        iu.place(layout, data, layout.writable(pointer.path, str(pointer.where)))
     _track(layout, pointer.path, now, jobs)
     return ImportResult(str(pointer.path), str(pointer.where), iu.version_of(now), True)
 

@@ -47,7 +47,7 @@ def pointer_of(layout: RepoLayout, target: str) -> Pointer | None:
 def untrack(layout: RepoLayout, pointer: Pointer, remove_data: bool) -> Untracked:
     """Delete the pointer file and its ``.gitignore`` entry; with ``remove_data`` the data
     too. The objects stay in the cache until ``solvent gc``. The caller holds the lock."""
-    data = layout.abs(pointer.path)
+    data = layout.writable(pointer.path, str(pointer.where))
     removed = False
     if remove_data and (data.exists() or data.is_symlink()):
         if data.is_dir() and not data.is_symlink():
@@ -82,11 +82,12 @@ def move(layout: RepoLayout, pointer: Pointer, dst: str) -> Moved:
         raise UsageError(f"{target} is inside the tracked folder {parent}", "move it elsewhere")
     if layout.uses_git and git.tracked(layout.root, [str(target)]):
         raise UsageError(f"{target} is tracked by git", "choose a path git does not track")
-    data = layout.abs(src)
+    data = layout.writable(src, str(pointer.where))
+    dest = layout.writable(target, str(target))
     moved = os.path.lexists(data)
-    layout.abs(target).parent.mkdir(parents=True, exist_ok=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     if moved:
-        os.rename(data, layout.abs(target))
+        os.rename(data, dest)
     atomic_write_text(
         layout.abs(new_where), replace(pointer, where=new_where, path=target).render()
     )
@@ -100,7 +101,7 @@ def move(layout: RepoLayout, pointer: Pointer, dst: str) -> Moved:
 def unignore_in_git(layout: RepoLayout, rel: PurePosixPath) -> None:
     """Take ``/name`` out of the ``.gitignore`` beside the data; a file left empty is deleted,
     as DVC does."""
-    gitignore = layout.abs(rel.parent) / ".gitignore"
+    gitignore = layout.writable(rel.parent / ".gitignore", str(rel))
     try:
         text = gitignore.read_text()
     except FileNotFoundError:
