@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.doctor.report import DoctorOptions, DoctorReport
     from solvent.doctor.reproduce import StageVerdict
     from solvent.gc import GcResult, GcScope
+    from solvent.notebook.scaffold import Scaffolded
+    from solvent.notebook.stage import ScriptMade
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.model import Stage
@@ -400,6 +402,24 @@ class Repo(DvcVerbs):
             return made[0].inspect(stage, phase, locked, current)
 
         return inspect
+
+    def script_from_notebook(
+        self, notebook: Path, out: Path, stage: str | None = None, *, force: bool = False
+    ) -> ScriptMade:
+        """A notebook as a typed CLI script, a params section and a stage (``solvent script``)."""
+        from solvent.notebook.stage import script_from_notebook
+
+        return script_from_notebook(self.layout, notebook, out, stage, force=force)
+
+    def new_stage(
+        self, name: str, *, script: Path | None = None, deps: list[str] | None = None,
+        outs: list[str] | None = None, params: list[str] | None = None, force: bool = False,
+    ) -> Scaffolded:  # fmt: skip
+        """A typed Typer script template, its params section and its stage (``stage new``)."""
+        from solvent.notebook.scaffold import new_stage
+
+        return new_stage(self.layout, name, script=script, deps=deps, outs=outs, params=params,
+                         force=force)  # fmt: skip
 
     # -- run ledger ----------------------------------------------------------------------
 

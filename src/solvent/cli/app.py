@@ -31,6 +31,7 @@ COMMANDS = {
     "config": "config_cmd", "ls": "ls",
     "commit": "edit_cmds", "freeze": "edit_cmds", "unfreeze": "edit_cmds",
     "remove": "edit_cmds", "move": "edit_cmds",
+    "script": "script",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
