@@ -25,8 +25,9 @@ def script(
     ],
     stage: Annotated[
         str | None,
-        typer.Option("--stage", metavar="NAME", help="The stage and params section (default: "
-                     "the script's name)."),  # fmt: skip
+        typer.Option(
+            "--stage", metavar="NAME", help="The stage and params section (default: the script)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace the script.")] = False,
 ) -> None:

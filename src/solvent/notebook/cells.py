@@ -93,13 +93,13 @@ def _load(text: str) -> dict[str, Any]:
         except json.JSONDecodeError as e:
             raise ValueError(str(e)) from None
         if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
-            raise ValueError("no list of cells (nbformat 4)")
+            raise ValueError("no list of cells (nbformat 4)") from None
         return doc
     try:
-        nb = nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
     except Exception as e:  # nbformat raises JSON, validation and version errors alike
         raise ValueError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
-    plain: dict[str, Any] = json.loads(nbformat.writes(nb))
+    plain: dict[str, Any] = json.loads(nbformat.writes(nb))  # type: ignore[no-untyped-call]
     return plain
 
 

@@ -44,9 +44,8 @@ def literal(node: ast.expr | None) -> Scalar | None:
         if isinstance(inner, int | float) and not isinstance(inner, bool):
             return -inner
         return None
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float, str, bool):
-        value: Scalar = node.value
-        return value
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str):
+        return node.value  # bool is an int
     return None
 
 

@@ -13,9 +13,10 @@ from typing import Any
 import yaml
 
 from solvent.errors import UsageError
-from solvent.notebook.convert import python_literal, is_metric
+from solvent.notebook.convert import is_metric, python_literal
 from solvent.notebook.write import NewFiles, write_stage
 from solvent.pipeline.edit import NewOut, NewStage, StageAdded, check_name
+from solvent.pipeline.spec import DEFAULT_PARAMS
 from solvent.repo import RepoLayout
 
 DEFAULT_PARAMS_VALUES: dict[str, Any] = {"seed": 0}
@@ -78,7 +79,8 @@ def new_stage(
                    for o in outs or []),
         params=tuple(f"{name}.{k}" for k in values),
     )  # fmt: skip
-    added = write_stage(layout, NewFiles(rel, text, name, values, new), force=force)
+    files_ = NewFiles(rel, text, name, values, new, PurePosixPath(DEFAULT_PARAMS))
+    added = write_stage(layout, files_, force=force)
     return Scaffolded(rel, added, name, values)
 
 
@@ -102,16 +104,22 @@ def _options(paths: list[str], fallback: str) -> list[tuple[str, str]]:
 
 
 def template(name: str, values: dict[str, Any], files: list[tuple[str, str]], n_in: int) -> str:
-    args = [f"    {opt}: Annotated[Path, typer.Option(help={python_literal(('Reads ' if i < n_in else 'Writes ') + path)})],"
-            for i, (opt, path) in enumerate(files)]  # fmt: skip
-    args += [f"    {key}: Annotated[{type(v).__name__}, typer.Option()] = {python_literal(v)},"
-             for key, v in values.items()]  # fmt: skip
-    reads = [opt for opt, _ in files[:n_in]]
+    args = []
+    for i, (opt, path) in enumerate(files):
+        helps = python_literal(("Reads " if i < n_in else "Writes ") + path)
+        args.append(f"    {opt}: Annotated[Path, typer.Option(help={helps})],")
+    for key, v in values.items():
+        typed = f"Annotated[{type(v).__name__}, typer.Option()]"
+        args.append(f"    {key}: {typed} = {python_literal(v)},")
+    reads = ", ".join(opt for opt, _ in files[:n_in]) or "the inputs"
     writes = [opt for opt, _ in files[n_in:]]
-    body = [f"    # read {', '.join(reads) or 'the inputs'}; write {', '.join(writes) or 'the outputs'}",
-            "    # (every file the stage reads or writes is an option, declared in solvent.yaml)",
-            *(f"    {w}.parent.mkdir(parents=True, exist_ok=True)" for w in writes),
-            "    raise NotImplementedError(" + python_literal(f"write stage {name}'s code here") + ")"]  # fmt: skip
+    todo = python_literal(f"write stage {name}'s code in main()")
+    body = [
+        f"    # read {reads}; write {', '.join(writes) or 'the outputs'}",
+        "    # (every file the stage reads or writes is an option, declared in solvent.yaml)",
+        *(f"    {w}.parent.mkdir(parents=True, exist_ok=True)" for w in writes),
+        f"    raise NotImplementedError({todo})",
+    ]
     return "\n".join([
         f'"""Stage {name}: <say what it makes, from what>.',
         "",

@@ -16,7 +16,6 @@ from typing import Any
 
 from solvent.errors import MalformedFileError, UsageError
 from solvent.pipeline.edit import NewStage, StageAdded, add_stage
-from solvent.pipeline.spec import DEFAULT_PARAMS
 from solvent.repo import RepoLayout
 from solvent.storage.fsutil import atomic_write
 
@@ -28,7 +27,7 @@ class NewFiles:
     section: str
     values: Mapping[str, Any]  # the params section; empty: none written
     stage: NewStage
-    params_file: PurePosixPath = PurePosixPath(DEFAULT_PARAMS)  # the stage's wdir's
+    params_file: PurePosixPath  # the params.yaml of the stage's wdir
 
 
 def write_stage(layout: RepoLayout, new: NewFiles, *, force: bool = False) -> StageAdded:
@@ -75,7 +74,7 @@ def with_section(path: Path, section: str, values: Mapping[str, Any]) -> str:
     try:
         old = safe.load(text) if text.strip() else {}
     except YAMLError as e:
-        raise MalformedFileError(f"{name}: not valid YAML ({e})", "fix it, then run again") from None
+        raise MalformedFileError(f"{name}: not valid YAML ({e})", "fix it first") from None
     if old is None:
         old = {}
     if not isinstance(old, dict):
