@@ -423,8 +423,13 @@ class Repo(DvcVerbs):
 
     # -- run ledger ----------------------------------------------------------------------
 
-    def doctor(self, options: DoctorOptions | None = None) -> DoctorReport:
-        """The project's hidden debts, each with its evidence and fix (``solvent doctor``)."""
+    def doctor(
+        self, options: DoctorOptions | None = None, *, check_types: bool = False
+    ) -> DoctorReport:
+        """The project's hidden debts, each with its evidence and fix (``solvent doctor``);
+        ``check_types`` also runs mypy on the stages' code."""
+        from dataclasses import replace
+
         from solvent.doctor.options import load_options
         from solvent.doctor.project import Project
         from solvent.doctor.report import diagnose
@@ -432,7 +437,10 @@ class Repo(DvcVerbs):
 
         project = Project(self.layout, load_pipeline(self.root))
         try:
-            return diagnose(project, options or load_options(self.layout.dot))
+            options = options or load_options(self.layout.dot)
+            if check_types:
+                options = replace(options, check_types=True)
+            return diagnose(project, options)
         finally:
             project.close()
 
