@@ -4,12 +4,14 @@ that name ``solvent script``."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.doctor.tiny import committed, findings, write
-from tests.helpers import commit_all, solvent
+from tests.helpers import commit_all, solvent, solvent_ok
 from tests.notebook.notebooks import PREP, RAW_CSV, TRAIN, write_notebook
 
 FIT = "import sys\nopen(sys.argv[1], 'w').write('m')\n"
@@ -169,3 +171,43 @@ def test_check_types_reports_mypy_errors_on_the_stage_code(repo: Path) -> None:
     got = [f for f in json.loads(proc.stdout)["findings"] if f["code"] == "untyped-stage-code"]
     assert [(f["file"], f["line"], f["subject"]) for f in got] == [("s.py", 2, "mypy")]
     assert "Incompatible return value" in got[0]["message"]
+
+
+HALF_READ = """\
+import pickle
+
+import yaml
+
+with open("params.yaml") as f:
+    trees = yaml.safe_load(f)["train"]["n_estimators"]
+lr = 0.035
+with open("model.pkl", "wb") as out:
+    pickle.dump({"trees": trees, "lr": lr}, out)
+"""
+
+
+def test_params_in_code_means_the_model_is_not_all_tuned(repo: Path) -> None:
+    """Model 3 of the ML Test Score: an experiment swept n_estimators, but lr is typed in
+    the script, where no sweep reaches it."""
+    spec = """\
+stages:
+  train:
+    cmd: python train.py
+    deps: [train.py]
+    params: [train]
+    outs: [model.pkl]
+    type: model
+"""
+    committed(repo, {"solvent.yaml": spec, "train.py": HALF_READ, "params.yaml": PARAMS,
+                     "requirements.txt": "a==1\n"})  # fmt: skip
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    solvent_ok(repo, "repro", env=env)
+    commit_all(repo, "ran")
+    solvent_ok(repo, "exp", "run", "-S", "train.n_estimators=3", env=env)
+    proc = solvent(repo, "doctor", "--json")
+    doc = json.loads(proc.stdout)
+    assert [f["line"] for f in doc["findings"] if f["code"] == "params-in-code"] == [7]
+    model3 = next(t for s in doc["score"]["sections"] for t in s["tests"]
+                  if s["key"] == "model" and t["number"] == 3)  # fmt: skip
+    assert model3["status"] == "missing", model3
+    assert "params-in-code" in model3["evidence"]
