@@ -211,3 +211,30 @@ stages:
                   if s["key"] == "model" and t["number"] == 3)  # fmt: skip
     assert model3["status"] == "missing", model3
     assert "params-in-code" in model3["evidence"]
+
+
+def test_a_model_trained_by_a_notebook_stage_is_not_reviewed_nor_unit_tested(repo: Path) -> None:
+    """Model 1 (checked in, reviewable) and Infra 2 (unit tested): the stage's Python helper
+    is committed and tested, but the model itself is fitted in a notebook."""
+    spec = """\
+stages:
+  train:
+    cmd: python check.py && ipython train.ipynb
+    deps: [check.py, train.ipynb, data/clean.csv]
+    outs: [model.pkl]
+    metrics: [{metrics.json: {cache: false}}]
+    type: model
+"""
+    clean = "x,y\n1,2.1\n2,3.9\n3,6.2\n"
+    check = "import os\n\n\ndef ok() -> bool:\n    return os.path.exists('data/clean.csv')\n"
+    _with_notebooks(repo, spec, {"check.py": check, "data/clean.csv": clean,
+                                 "tests/test_check.py": "import check\n"})  # fmt: skip
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    solvent_ok(repo, "repro", env=env)
+    commit_all(repo, "ran")
+    doc = json.loads(solvent(repo, "doctor", "--json").stdout)
+    assert [f["stage"] for f in doc["findings"] if f["code"] == "notebook-stage"] == ["train"]
+    tests = {(s["key"], t["number"]): t for s in doc["score"]["sections"] for t in s["tests"]}
+    assert tests[("model", 1)]["status"] == "missing", tests[("model", 1)]
+    assert "notebook" in tests[("model", 1)]["evidence"]
+    assert tests[("infra", 2)]["status"] == "missing", tests[("infra", 2)]
