@@ -126,3 +126,18 @@ def test_a_notebook_in_a_folder_runs_there(tmp_path: Path) -> None:
     assert "wdir: work" in spec and "cmd: python prep.py" in spec
     solvent_ok(repo, "repro", env=VENV)
     assert (repo / "work" / "data" / "clean.csv").is_file()
+
+
+def test_force_converts_again_after_the_notebook_changed(tmp_path: Path) -> None:
+    repo = _project(tmp_path / "repo")
+    solvent_ok(repo, "script", "train.ipynb", "-o", "src/train.py")
+    edited = [("parameters", TRAIN[0][1].replace("digits = 4", "digits = 2")), *TRAIN[1:]]
+    write_notebook(repo / "train.ipynb", edited)
+    proc = solvent(repo, "script", "train.ipynb", "-o", "src/train.py")
+    assert_user_error(proc, "src/train.py exists")
+    solvent_ok(repo, "script", "train.ipynb", "-o", "src/train.py", "--force")
+    params = (repo / "params.yaml").read_text()
+    assert params.startswith("# settings the team tunes\n") and "# kept as it was" in params
+    assert "digits: 2" in params and "digits: 4" not in params
+    assert "= 2," in (repo / "src" / "train.py").read_text()
+    assert (repo / "solvent.yaml").read_text().count("train:") == 1

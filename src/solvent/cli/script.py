@@ -29,7 +29,10 @@ def script(
             "--stage", metavar="NAME", help="The stage and params section (default: the script)."
         ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Replace the script.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", "-f", help="Replace the script, its params section and stage."),
+    ] = False,
 ) -> None:
     """Turn a notebook into a typed CLI script and a pipeline stage: its parameters cell
     becomes Typer options, their values a section of params.yaml, and the new stage in
@@ -75,7 +78,10 @@ def new(
         list[str] | None,
         typer.Option("--param", "-p", metavar="NAME=VALUE", help="A setting (default seed=0)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", "-f", help="Replace the script.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", "-f", help="Replace the script, its params section and stage."),
+    ] = False,
 ) -> None:
     """Start a stage in the right shape: a typed Typer script whose files and settings are
     options, its section of params.yaml, and its entry in solvent.yaml.

@@ -35,13 +35,13 @@ def write_stage(layout: RepoLayout, new: NewFiles, *, force: bool = False) -> St
     if script.exists() and not force:
         raise UsageError(f"{new.script} exists", "choose another -o, or --force to replace it")
     params = layout.abs(new.params_file)
-    params_text = with_section(params, new.section, new.values) if new.values else None
+    params_text = with_section(params, new.section, new.values, force) if new.values else None
     with _undo_on_error([script, params]):
         script.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(script, new.script_text.encode())
         if params_text is not None:
             atomic_write(params, params_text.encode())
-        return add_stage(layout, new.stage, cwd=layout.root)
+        return add_stage(layout, new.stage, force=force, cwd=layout.root)
 
 
 @contextmanager
@@ -62,9 +62,12 @@ def _undo_on_error(paths: list[Path]) -> Iterator[None]:
         raise
 
 
-def with_section(path: Path, section: str, values: Mapping[str, Any]) -> str:
+def with_section(
+    path: Path, section: str, values: Mapping[str, Any], replace: bool = False
+) -> str:
     """params.yaml's text with ``section`` added at the end; a section of that name already
-    there is an error (its values would be lost or mixed)."""
+    there is an error (its values would be lost or mixed) unless ``replace``, which sets it
+    where it stands (a ruamel round trip: comments kept)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -79,17 +82,17 @@ def with_section(path: Path, section: str, values: Mapping[str, Any]) -> str:
         old = {}
     if not isinstance(old, dict):
         raise MalformedFileError(f"{name}: expected a mapping of sections", "fix it first")
-    if section in old:
+    if section in old and not replace:
         raise UsageError(
             f"{name} already has a section '{section}'",
-            "choose another --stage name, or remove that section first",
+            "choose another --stage name, or --force to replace the section and the stage",
         )
     rt = YAML(typ="rt")
     rt.default_flow_style = False
     rendered = io.StringIO()
     rt.dump({section: dict(values)}, rendered)
     joined = text + ("\n" if text and not text.endswith("\n") else "") + rendered.getvalue()
-    if safe.load(joined) != {**old, section: dict(values)}:  # a flow-style file: round trip
+    if section in old or safe.load(joined) != {**old, section: dict(values)}:
         doc = rt.load(text)
         doc[section] = dict(values)
         out = io.StringIO()
