@@ -62,9 +62,7 @@ def _undo_on_error(paths: list[Path]) -> Iterator[None]:
         raise
 
 
-def with_section(
-    path: Path, section: str, values: Mapping[str, Any], replace: bool = False
-) -> str:
+def with_section(path: Path, section: str, values: Mapping[str, Any], replace: bool = False) -> str:
     """params.yaml's text with ``section`` added at the end; a section of that name already
     there is an error (its values would be lost or mixed) unless ``replace``, which sets it
     where it stands (a ruamel round trip: comments kept)."""
