@@ -12,7 +12,7 @@ import pytest
 
 from tests.doctor.tiny import committed, findings, write
 from tests.helpers import commit_all, solvent, solvent_ok
-from tests.notebook.notebooks import PREP, RAW_CSV, TRAIN, write_notebook
+from tests.notebook.notebooks import MAGIC, PREP, RAW_CSV, TRAIN, write_notebook
 
 FIT = "import sys\nopen(sys.argv[1], 'w').write('m')\n"
 
@@ -238,3 +238,26 @@ stages:
     assert tests[("model", 1)]["status"] == "missing", tests[("model", 1)]
     assert "notebook" in tests[("model", 1)]["evidence"]
     assert tests[("infra", 2)]["status"] == "missing", tests[("infra", 2)]
+
+
+def test_magics_do_not_hide_a_notebooks_writes(repo: Path) -> None:
+    """The magic lines are masked, not fatal: the rest of the cells is still read."""
+    spec = """\
+stages:
+  use:
+    cmd: python fit.py model.bin
+    deps: [fit.py, data/clean.csv]
+    outs: [model.bin]
+  convert:
+    cmd: jupytext --to py prep.ipynb
+    deps: [prep.ipynb]
+    outs: [prep.py]
+"""
+    cells = [*MAGIC, ("code", "%%time\nwith open('data/clean.csv', 'w') as out:\n"
+                              "    out.write('x,y\\n')")]  # fmt: skip
+    _with_notebooks(repo, spec, {"fit.py": FIT})
+    write_notebook(repo / "magic.ipynb", cells)
+    commit_all(repo, "magic")
+    got = [(f["file"], f["cell"], f["line"]) for f in findings(repo, "notebook-only-code")]
+    assert ("magic.ipynb", 5, 2) in got
+    assert findings(repo, "notebook-stage") == []  # jupytext without --execute only converts

@@ -22,7 +22,8 @@ _RUNNERS = (
     re.compile(r"\bjupyter[- ]nbconvert\b.*--execute\b|--execute\b.*\bjupyter[- ]nbconvert\b"),
     re.compile(r"\bjupyter[- ]execute\b"),
     re.compile(r"-m\s+(?:papermill|nbconvert|nbclient|jupyter)\b"),
-    re.compile(r"\b(?:ipython3?|runipy|jupytext|quarto|nbexec)\b"),
+    re.compile(r"\b(?:ipython3?|runipy|nbexec)\b"),
+    re.compile(r"\b(?:jupytext|quarto)\b.*--execute\b"),  # without it they only convert
 )
 _POINTERS = (".solvent", ".dvc")
 
