@@ -33,10 +33,6 @@ class Script:
     writes: tuple[str, ...]  # the stage's outs
     unsure: tuple[FileUse, ...]  # path-like strings no read or write call was seen with
 
-    @property
-    def metrics(self) -> tuple[str, ...]:
-        return tuple(w for w in self.writes if is_metric(w))
-
 
 def is_metric(path: str) -> bool:
     p = PurePosixPath(path)

@@ -29,7 +29,7 @@ class ScriptMade:
 
 
 def option_words(params: tuple[Parameter, ...], section: str) -> list[str]:
-    """``--lr ${train.lr}`` for each parameter; a bool as ``--flag ${…}`` (true/false)."""
+    """``--lr ${train.lr}`` for each parameter; a text holding spaces in double quotes."""
     words: list[str] = []
     for p in params:
         ref = f"${{{section}.{p.name}}}"
