@@ -12,7 +12,7 @@ parser.add_argument("--out", required=True)
 args = parser.parse_args()
 
 
-def load(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def load(path):
     with open(path, newline="") as f:
         _header, *rows = list(csv.reader(f))
     x = np.array([[float(v) for v in row[:-1]] for row in rows])

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.dvc.lockfile import DvcPointer
     from solvent.dvc.migrate import Migration
     from solvent.gc import GcResult, GcScope
+    from solvent.notebook.scaffold import Scaffolded
+    from solvent.notebook.stage import ScriptMade
     from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
     from solvent.pipeline.graph import Graph
     from solvent.pipeline.model import Stage
@@ -447,10 +449,33 @@ class Repo(Experiments, DvcVerbs):
 
         return inspect
 
+    def script_from_notebook(
+        self, notebook: Path, out: Path, stage: str | None = None, *, force: bool = False
+    ) -> ScriptMade:
+        """A notebook as a typed CLI script, a params section and a stage (``solvent script``)."""
+        from solvent.notebook.stage import script_from_notebook
+
+        return script_from_notebook(self.layout, notebook, out, stage, force=force)
+
+    def new_stage(
+        self, name: str, *, script: Path | None = None, deps: list[str] | None = None,
+        outs: list[str] | None = None, params: list[str] | None = None, force: bool = False,
+    ) -> Scaffolded:  # fmt: skip
+        """A typed Typer script template, its params section and its stage (``stage new``)."""
+        from solvent.notebook.scaffold import new_stage
+
+        return new_stage(self.layout, name, script=script, deps=deps, outs=outs, params=params,
+                         force=force)  # fmt: skip
+
     # -- run ledger ----------------------------------------------------------------------
 
-    def doctor(self, options: DoctorOptions | None = None) -> DoctorReport:
-        """The project's hidden debts, each with its evidence and fix (``solvent doctor``)."""
+    def doctor(
+        self, options: DoctorOptions | None = None, *, check_types: bool = False
+    ) -> DoctorReport:
+        """The project's hidden debts, each with its evidence and fix (``solvent doctor``);
+        ``check_types`` also runs mypy on the stages' code."""
+        from dataclasses import replace
+
         from solvent.doctor.options import load_options
         from solvent.doctor.project import Project
         from solvent.doctor.report import diagnose
@@ -458,7 +483,10 @@ class Repo(Experiments, DvcVerbs):
 
         project = Project(self.layout, load_pipeline(self.root))
         try:
-            return diagnose(project, options or load_options(self.layout.dot))
+            options = options or load_options(self.layout.dot)
+            if check_types:
+                options = replace(options, check_types=True)
+            return diagnose(project, options)
         finally:
             project.close()
 

@@ -32,6 +32,7 @@ COMMANDS = {
     "commit": "edit_cmds", "freeze": "edit_cmds", "unfreeze": "edit_cmds",
     "remove": "edit_cmds", "move": "edit_cmds",
     "migrate": "migrate",
+    "script": "script",
 }  # fmt: skip
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 

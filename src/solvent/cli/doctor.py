@@ -49,6 +49,12 @@ def doctor(
         list[str] | None,
         typer.Option("--stage", "-s", help="With --reproduce: a stage to rerun (repeatable)."),
     ] = None,
+    check_types: Annotated[
+        bool,
+        typer.Option(
+            "--check-types", help="Also run mypy on the stages' code (analysis: nothing runs)."
+        ),
+    ] = False,
 ) -> None:
     """The project's hidden technical debt (Sculley et al. 2015): undeclared dependencies,
     correction cascades, pipeline jungle, configuration debt, fixed thresholds, unstable data
@@ -66,7 +72,7 @@ def doctor(
         )
     repo = Repo()
     verdicts = _reproduce(repo, stages or [], quiet=json) if reproduce else []
-    report = repo.doctor()
+    report = repo.doctor(check_types=check_types)
     if html:
         from solvent.doctor.report_html import render
         from solvent.storage.fsutil import atomic_write

@@ -22,6 +22,10 @@ def _paths(flag: str, help: str) -> Any:  # a typer.Option, typed Any by typer
 
 
 def register(app: typer.Typer) -> None:
+    from solvent.cli.script import new
+
+    if not any(c.name == "new" for c in stage_app.registered_commands):
+        stage_app.command("new")(new)
     app.add_typer(stage_app, name="stage")
 
 

@@ -45,6 +45,13 @@ CATEGORIES: tuple[Category, ...] = (
         "that cost upkeep and confuse the next reader",
     ),
     Category(
+        "smells",
+        "Prototype and plain-old-data smells",
+        "§5.4",
+        "a notebook run by hand in a pipeline, or code without types, is a prototype in "
+        "production: nobody can rerun it, review its diff or know what its values are",
+    ),
+    Category(
         "config",
         "Configuration debt",
         "§6",
@@ -101,18 +108,22 @@ class Finding:
     stage: str | None = None
     ids: dict[str, str] = field(default_factory=dict)  # what the evidence names: path → id
     subject: str | None = None  # what it is about: an out, a param key, a data file
+    cell: int | None = None  # in a notebook: the cell (1-based), ``line`` being within it
 
     @property
     def where(self) -> str:
         if self.file is None:
             return ""
+        if self.cell is not None:
+            return f"{self.file} cell {self.cell}" + (f":{self.line}" if self.line else "")
         return f"{self.file}:{self.line}" if self.line is not None else self.file
 
-    def sort_key(self) -> tuple[int, str, str, int, str]:
+    def sort_key(self) -> tuple[int, str, str, int, int, str]:
         return (
             CATEGORY_KEYS.index(self.category),
             self.file or "",
             self.stage or "",
+            self.cell or 0,
             self.line or 0,
             self.message,
         )

@@ -269,13 +269,15 @@ def model_checked_in(ev: Evidence) -> Verdict:
         code = ev.project.code_of(model)
         if model.name not in ev.project.lock or ev.found("dirty-run", model.name):
             return None
+        if ev.found("notebook-stage", model.name):  # a notebook's diff is JSON: not reviewable
+            return None
         if not code or any(str(c) not in files for c in code):
             return None
         return f"{model.name}: {', '.join(map(str, code))} committed, outs made from it"
 
     return _each_model(
-        ev, committed, "the code of {stages} is not committed, or its locked outs were made "
-        "from uncommitted code: commit it and rerun the stage",
+        ev, committed, "the code of {stages} is not committed, is a notebook (notebook-stage), "
+        "or its locked outs were made from uncommitted code: commit it and rerun the stage",
     )  # fmt: skip
 
 
@@ -283,6 +285,8 @@ def model_tuned(ev: Evidence) -> Verdict:
     from solvent.runs.experiments import split_key
 
     def tuned(model: Stage) -> str | None:
+        if ev.found("params-in-code", model.name):  # typed in the code: nothing can sweep them
+            return None
         keys = [(str(p.file), p.key) for p in model.params]
         varied: set[str] = set()
         done = [e for e in ev.project.experiments if e.status == "done"]
@@ -296,7 +300,8 @@ def model_tuned(ev: Evidence) -> Verdict:
         return f"{runs} experiment(s) varied {', '.join(sorted(varied))}" if varied else None
 
     return _each_model(
-        ev, tuned, "no experiment varied the params of {stages}: declare its hyperparameters "
+        ev, tuned, "no experiment varied the params of {stages} (or they are typed in its code: "
+        "params-in-code): declare its hyperparameters "
         "as params and sweep them ('solvent exp run -S train.lr=0.1,0.01')",
     )  # fmt: skip
 
@@ -328,11 +333,13 @@ def infra_reproducible(ev: Evidence) -> Verdict:
 
 def infra_unit_tested(ev: Evidence) -> Verdict:
     def tested(model: Stage) -> str | None:
+        if ev.found("notebook-stage", model.name):  # a notebook is not importable by a test
+            return None
         files = sorted({t for c in ev.project.code_of(model) for t in ev.tested(c)})
         return f"{model.name} code tested by {', '.join(files)}" if files else None
 
-    return _each_model(ev, tested, "no test file imports the code of {stages}: add "
-                       "tests/test_<module>.py")  # fmt: skip
+    return _each_model(ev, tested, "no test file imports the code of {stages} (a notebook "
+                       "cannot be imported): add tests/test_<module>.py")  # fmt: skip
 
 
 def infra_integration(ev: Evidence) -> Verdict:

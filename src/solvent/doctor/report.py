@@ -15,6 +15,7 @@ from solvent.doctor.project import Project
 class DoctorOptions:
     audit_age_days: float = 90.0
     ignore: tuple[str, ...] = ()  # finding codes, or code:stage / code:file, left out
+    check_types: bool = False  # run mypy on the stages' code (analysis; nothing runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ def diagnose(project: Project, options: DoctorOptions | None = None) -> DoctorRe
         config_debt,
         coverage,
         jungle,
+        notebooks,
+        stage_code,
         thresholds,
         unstable,
         visibility,
@@ -75,6 +78,8 @@ def diagnose(project: Project, options: DoctorOptions | None = None) -> DoctorRe
         *shaky,
         *reproduce_scan(project),
         *coverage.scan(project, cuts, options.audit_age_days),
+        *notebooks.scan(project),
+        *stage_code.scan(project, check_types=options.check_types),
     ]
     kept = [f for f in found if not _ignored(f, options.ignore)]
     return DoctorReport(
