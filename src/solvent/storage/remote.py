@@ -31,7 +31,8 @@ from typing import Any, TypeVar
 
 from blake3 import blake3
 
-from solvent.errors import SolventError, UsageError
+from solvent.errors import RemoteError, SolventError, UsageError
+from solvent.storage.batch import transient
 from solvent.storage.fsutil import copy_fd, syncfs
 from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file, read_fd, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
@@ -51,6 +52,7 @@ class TransferResult:
     sent: list[ObjectId] = field(default_factory=list)
     skipped: int = 0  # already there
     failed: dict[ObjectId, str] = field(default_factory=dict)  # id → why
+    corrupt: set[ObjectId] = field(default_factory=set)  # failed: damaged on the remote itself
 
 
 class RemoteStore:
@@ -59,6 +61,11 @@ class RemoteStore:
 
         if "://" not in url:  # a folder, relative to the repo
             path = Path(url) if Path(url).is_absolute() else repo_root / url
+            if path.exists() and not path.is_dir():
+                raise RemoteError(
+                    f"remote url {url} names a file, not a folder",
+                    "point the remote at a folder: solvent remote add --force NAME FOLDER",
+                )
             self.fs: Any = fsspec.filesystem("file")
             self.root = str(path)
             self.local = True
@@ -212,7 +219,7 @@ class RemoteStore:
 
         def keep(oid: ObjectId, data: bytes) -> None:
             if hash_bytes(data) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             store.put_bytes(data, oid)
 
         self._batched(
@@ -232,6 +239,13 @@ class RemoteStore:
             return {"max_concurrency": 1}
         return {}
 
+    def _corrupt(self, oid: ObjectId) -> CorruptObjectError:
+        return CorruptObjectError(
+            f"the copy on remote {self.url} at {self.path(oid)} is corrupt (its bytes do not "
+            f"hash to {oid})",
+            "delete that copy, then push the object again from a repo whose cache has it",
+        )
+
     def _is_async(self) -> bool:
         from fsspec.asyn import AsyncFileSystem
 
@@ -248,20 +262,30 @@ class RemoteStore:
 
         for k in range(0, len(ids), BATCH):
             batch = ids[k : k + BATCH]
-            calls = [args(o) for o in batch]
-            outcomes = call_many(self.fs, method, calls, jobs * IN_FLIGHT, **kwargs)
-            for oid, got in zip(batch, outcomes, strict=True):
-                if isinstance(got, OSError):
-                    result.failed[oid] = f"{type(got).__name__}: {got}"
-                    continue
-                if isinstance(got, BaseException):
-                    raise got
-                try:
-                    done(oid, got)
-                except CorruptObjectError as e:
-                    result.failed[oid] = e.message
-                    continue
-                result.sent.append(oid)
+            todo = batch
+            for attempt in range(RETRIES):  # bytes damaged on the way are asked for again
+                calls = [args(o) for o in todo]
+                outcomes = call_many(self.fs, method, calls, jobs * IN_FLIGHT, **kwargs)
+                again = []
+                for oid, got in zip(todo, outcomes, strict=True):
+                    if isinstance(got, BaseException):
+                        if not (isinstance(got, OSError) or transient(got)):
+                            raise remote_error(got) or got
+                        result.failed[oid] = f"{type(got).__name__}: {got}"
+                        continue
+                    try:
+                        done(oid, got)
+                    except CorruptObjectError as e:
+                        if attempt < RETRIES - 1:
+                            again.append(oid)
+                        else:
+                            result.failed[oid] = e.message
+                            result.corrupt.add(oid)
+                        continue
+                    result.sent.append(oid)
+                todo = again
+                if not todo:
+                    break
             advance(len(batch))
 
     def download(self, store: ObjectStore, oid: ObjectId, size: int | None = None) -> None:
@@ -282,7 +306,7 @@ class RemoteStore:
             read_small(path, 1 << 16) if self.local else self.fs.cat_file(path, **self._whole_get)
         )
         if hash_bytes(data) != oid:
-            raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            raise self._corrupt(oid)
         store.put_bytes(data, oid)
 
     def _download_streaming(self, store: ObjectStore, path: str, oid: ObjectId) -> None:
@@ -303,7 +327,7 @@ class RemoteStore:
             finally:
                 os.close(fd)
             if ObjectId.from_digest(hasher.hexdigest()) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             store.adopt(tmp, oid, durable=True)  # fsynced above
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -323,7 +347,7 @@ class RemoteStore:
                 return self._link_via_tmp(store, path, oid)
             data = read_fd(fd, st.st_size)
             if hash_bytes(data) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             if st.st_mode & 0o222:  # cached objects are read-only, so this one too
                 try:
                     os.fchmod(fd, 0o444)
@@ -368,7 +392,7 @@ class RemoteStore:
                     os.unlink(tmp)
                     return False
             if hash_file(tmp) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             store.adopt(tmp, oid, durable=True)  # the remote's synced bytes
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -393,9 +417,14 @@ def transfer(
             _retry(lambda: work(oid))
             return oid, None
         except CorruptObjectError as e:
+            result.corrupt.add(oid)
             return oid, e.message
         except OSError as e:
             return oid, f"{type(e).__name__}: {e}"
+        except Exception as e:
+            if transient(e):  # damaged on every try
+                return oid, f"{type(e).__name__}: {e}"
+            raise
         finally:
             advance(1)
 
@@ -421,17 +450,44 @@ def transfer(
 
 
 def _retry(call: Callable[[], T]) -> T:
-    """Retry transient errors with exponential backoff; a missing file is not transient."""
+    """Retry transient errors with exponential backoff; a missing file is not transient. Bytes
+    that do not hash to their id are asked for again too: damage on the way goes away, damage
+    on the remote does not. No credentials or no answer from the endpoint end the command."""
     for attempt in range(RETRIES):
         try:
             return call()
-        except (FileNotFoundError, CorruptObjectError, PermissionError):
+        except (FileNotFoundError, PermissionError):
             raise
-        except OSError:
+        except Exception as e:
+            if not (transient(e) or isinstance(e, CorruptObjectError)):
+                raise remote_error(e) or e from None
             if attempt == RETRIES - 1:
                 raise
             time.sleep(0.05 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+def remote_error(e: BaseException) -> RemoteError | None:
+    """What botocore's failure to sign or to connect means to the user; None for the rest."""
+    if not type(e).__module__.startswith("botocore"):
+        return None
+    import botocore.exceptions as boto  # type: ignore[import-untyped]
+
+    if isinstance(e, boto.NoCredentialsError | boto.PartialCredentialsError):
+        return RemoteError(
+            f"S3 remote: {e}",
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the remote's options: "
+            "solvent remote modify NAME access_key_id ... (and secret_access_key)",
+        )
+    if isinstance(e, boto.ConnectionError):
+        return RemoteError(
+            f"S3 remote: {e}",
+            "check the remote's endpoint_url (solvent remote list) and the network, then run "
+            "the command again",
+        )
+    if isinstance(e, boto.BotoCoreError):
+        return RemoteError(f"S3 remote: {e}", "check the remote's settings: solvent remote list")
+    return None
 
 
 def _s3_options(options: dict[str, str]) -> dict[str, Any]:

@@ -117,7 +117,11 @@ def make_entry(
 
 
 def _safe_name(name: str) -> bool:
-    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
+    return (
+        name not in ("", ".", "..") and "/" not in name and "\0" not in name
+        # at most NAME_MAX (255) bytes, as file systems allow; 63 characters always fit
+        and (len(name) <= 63 or len(name.encode("utf-8", "surrogateescape")) <= 255)
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
