@@ -49,3 +49,9 @@ compat: $(STAMP)
 
 clean:
 	rm -rf $(VENV) bench/.work demo-project .mypy_cache .ruff_cache .pytest_cache
+
+# The fuzz and fault suites at a larger size than CI's: FAULT_TRIALS inputs (or kills) per kind.
+FAULT_TRIALS ?= 200
+.PHONY: faults
+faults: $(STAMP)
+	SOLVENT_FAULT_TRIALS=$(FAULT_TRIALS) $(BIN)/pytest -q tests/fuzz $(wildcard tests/faults)

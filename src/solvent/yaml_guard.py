@@ -197,8 +197,14 @@ def compose_ruamel(yaml: YAML, text: str, where: object) -> tuple[Any, Any]:
     check_size(where, len(text))
     if _openers(text) > _C_SAFE_OPENERS and not _pure(yaml):
         _check_event_depth(text, where)
+    import warnings
+
+    from ruamel.yaml.error import ReusedAnchorWarning
+
     try:
-        node = yaml.compose(text)
+        with warnings.catch_warnings():  # an anchor may be defined again (YAML allows it)
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            node = yaml.compose(text)
         if node is None:
             return None, None
         check_nodes(node, where, text)

@@ -243,3 +243,23 @@ def test_tree_entry_name_too_long_for_the_file_system(project: Path) -> None:
     write(project / "long.solvent", f"path: long\nid: {tree_id}\nkind: dir\nsize: 2\nfiles: 1\n")
     line = refused(project, "checkout", "long")
     assert "long.solvent" in line and "unsafe name" in line
+
+
+# -- found by tests/fuzz -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["push", "gc", "fetch"])
+def test_a_pointer_to_an_object_that_is_no_tree(project: Path, command: str) -> None:
+    """Found by the fuzzer (kind=tree): push read the listing without a guard (exit 70)."""
+    solvent_ok(project, "remote", "add", "--default", "origin", "../remote")
+    blob = b'{"solvent-tree":1,"entries":[["a.csv","file","blake3:zz",1,0,1]]}'
+    oid = blake3_id(blob)
+    path = object_path(project, oid)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(blob)
+    path.chmod(0o444)
+    text = (project / "data.solvent").read_text()
+    old = next(line for line in text.splitlines() if line.startswith("id: "))
+    write(project / "data.solvent", text.replace(old, f"id: {oid}"))
+    line = refused(project, command)
+    assert f"folder listing {oid}" in line or "data.solvent" in line, line

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Literal
 
+from solvent.errors import MalformedFileError
 from solvent.storage.ids import ALGORITHM, ObjectId
 
 Kind = Literal["file", "tree"]
@@ -175,6 +176,18 @@ class TreeLoader:
     def __call__(self, oid: ObjectId) -> Tree:
         tree = self._cache.get(oid)
         if tree is None:
-            tree = Tree.from_bytes(self._read(oid))
+            try:
+                tree = Tree.from_bytes(self._read(oid))
+            except ValueError as e:
+                raise MalformedTreeError(
+                    f"folder listing {oid}: {e}",
+                    "a pointer, lock or listing names an object that is not a sound folder "
+                    "listing: restore that file (git checkout -- FILE), or add the folder again",
+                ) from None
             self._cache[oid] = tree
         return tree
+
+
+class MalformedTreeError(MalformedFileError, ValueError):
+    """A tree object that does not parse (a ValueError too, for callers that word their own
+    message about it)."""
