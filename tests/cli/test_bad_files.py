@@ -213,7 +213,9 @@ def test_pointer_with_a_5000_digit_count(project: Path) -> None:
 def test_pointer_with_a_4000_digit_count(project: Path) -> None:
     text = (project / "data.solvent").read_text()
     write(project / "data.solvent", text.replace("files: 2", "files: " + "9" * 4000))
-    assert "data.solvent: files must be a whole number" in refused(project, "status")
+    assert "data.solvent: files must be a non-negative integer below 2**63" in refused(
+        project, "status"
+    )
 
 
 def test_lock_with_an_infinite_size(project: Path) -> None:

@@ -167,7 +167,7 @@ def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
         value = doc[key]
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 63:
             raise MalformedFileError(
-                f"{where}: {key} must be a whole number from 0 to 2**63 - 1",
+                f"{where}: {key} must be a non-negative integer below 2**63",
                 "restore it with 'git checkout -- FILE'",
             )
     if not isinstance(doc["path"], str):
