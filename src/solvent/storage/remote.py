@@ -241,8 +241,8 @@ class RemoteStore:
 
     def _corrupt(self, oid: ObjectId) -> CorruptObjectError:
         return CorruptObjectError(
-            f"the copy on remote {self.url} at {self.path(oid)} is corrupt (its bytes do not "
-            f"hash to {oid})",
+            f"object {oid} is corrupt on the remote {self.url}: the copy at {self.path(oid)} "
+            "does not hash to its id",
             "delete that copy, then push the object again from a repo whose cache has it",
         )
 
