@@ -57,7 +57,8 @@ def damaging_proxy(upstream: str, key_suffix: str, damage: int = 1) -> Iterator[
             for k, v in resp.getheaders():
                 if k.lower() not in HOP_BY_HOP:
                     self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
+            length = resp.getheader("Content-Length") if self.command == "HEAD" else len(data)
+            self.send_header("Content-Length", str(length or 0))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
