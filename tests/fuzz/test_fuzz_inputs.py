@@ -73,9 +73,13 @@ def _tree(box: Sandbox, seed: int) -> bytes:
 
 STATUS, DRY = ("status",), ("repro", "--dry")
 KINDS: dict[str, Kind] = {
-    "spec": Kind(_mutate_file("solvent.yaml"), (STATUS, DRY, ("dag",), ("params", "diff"))),
-    "dvc": Kind(_dvc_yaml, (STATUS, DRY)),
-    "params": Kind(_mutate_file("params.yaml"), (STATUS, DRY, ("params", "diff"))),
+    "spec": Kind(
+        _mutate_file("solvent.yaml"), (STATUS, DRY, ("dag",), ("params", "diff"), ("checkout",))
+    ),
+    "dvc": Kind(_dvc_yaml, (STATUS, DRY, ("checkout",))),
+    "params": Kind(
+        _mutate_file("params.yaml"), (STATUS, DRY, ("params", "diff"), ("metrics", "show"))
+    ),
     "lock": Kind(_mutate_file("solvent.lock"), (STATUS, DRY, ("checkout",), ("gc",), ("push",))),
     "pointer": Kind(_pointer, (STATUS, ("checkout",), ("diff",), ("push",), ("gc",))),
     "tree": Kind(_tree, (STATUS, ("checkout", "--force"), ("push",), ("gc",), ("fetch",))),
