@@ -178,7 +178,7 @@ def test_s3_remote_without_credentials(project: Path, tmp_path: Path) -> None:
     env = no_aws(AWS_ENDPOINT_URL=f"http://127.0.0.1:{_closed_port()}")
     before = snapshot(project)
     proc = run(project, "push", env=env)
-    assert_user_error(proc, "S3 remote", "credentials")
+    assert_user_error(proc, "remote s3://solvent-nocreds: ", "credentials")
     assert 0 < proc.returncode < 70 and "AWS_ACCESS_KEY_ID" in proc.stderr
     assert snapshot(project) == before
 
@@ -191,7 +191,7 @@ def test_s3_remote_at_an_unreachable_endpoint(project: Path) -> None:
     )  # fmt: skip
     before = snapshot(project)
     proc = run(project, "push", env=env)
-    assert_user_error(proc, "S3 remote", "Could not connect")
+    assert_user_error(proc, "remote s3://solvent-unreachable: ", "Could not connect")
     assert 0 < proc.returncode < 70 and "endpoint_url" in proc.stderr
     assert snapshot(project) == before
 

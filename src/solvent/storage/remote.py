@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import itertools
 import os
 import threading
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from blake3 import blake3
 
@@ -53,6 +54,23 @@ class TransferResult:
     skipped: int = 0  # already there
     failed: dict[ObjectId, str] = field(default_factory=dict)  # id → why
     corrupt: set[ObjectId] = field(default_factory=set)  # failed: damaged on the remote itself
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _names_the_remote(method: F) -> F:
+    """A remote that cannot be reached or signed for is named by its URL in the message."""
+
+    @functools.wraps(method)
+    def named(self: RemoteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except RemoteError as e:
+            message = e.message.replace("S3 remote", f"remote {self.url}", 1)
+            raise RemoteError(message, e.hint) from None
+
+    return cast(F, named)
 
 
 class RemoteStore:
@@ -94,12 +112,14 @@ class RemoteStore:
     def path(self, oid: ObjectId) -> str:
         return f"{self.root}/{ALGORITHM}/{oid.digest[:2]}/{oid.digest[2:]}"
 
+    @_names_the_remote
     def existing(self, oids: set[ObjectId]) -> set[ObjectId]:
         """Which of ``oids`` the remote has: one listing when many, one request each when few."""
         if len(oids) <= 64:
             return {o for o in oids if self._exists(o)}
         return {oid for oid, _info in self._listing(detail=False)} & oids
 
+    @_names_the_remote
     def list_objects(self) -> dict[ObjectId, int]:
         """Every object on the remote, with its size in bytes."""
         return {oid: int(info.get("size", 0)) for oid, info in self._listing(detail=True)}
@@ -121,12 +141,14 @@ class RemoteStore:
                 except ValueError:
                     continue
 
+    @_names_the_remote
     def remove(self, oid: ObjectId) -> None:
         _retry(lambda: self.fs.rm_file(self.path(oid)))
 
     def _exists(self, oid: ObjectId) -> bool:
         return bool(_retry(lambda: self.fs.exists(self.path(oid))))
 
+    @_names_the_remote
     def send(
         self, store: ObjectStore, oids: Iterable[ObjectId], jobs: int,
         advance: Callable[[int], None],
@@ -201,6 +223,7 @@ class RemoteStore:
         if pending or linked:
             syncfs(self.root)
 
+    @_names_the_remote
     def fetch_into(
         self, store: ObjectStore, oids: Iterable[ObjectId], sizes: Mapping[ObjectId, int],
         jobs: int, advance: Callable[[int], None],
