@@ -22,7 +22,7 @@ from tests.fuzz.harness import Sandbox, build_template, check, run_cli, sandbox,
 from tests.fuzz.mutate import mutate
 from tests.helpers import object_path, write
 
-CI_TRIALS = 24
+CI_TRIALS = 32
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,17 @@ def _tree(box: Sandbox, seed: int) -> bytes:
     return data
 
 
+def _local_config(box: Sandbox, seed: int) -> bytes:
+    """The machine's own settings: secrets and an override of the shared remote."""
+    text = (
+        b'[core]\nremote = "origin"\n\n[remote.origin]\nurl = "../remote"\nlink = "copy"\n'
+        b'access_key_id = "AKIA"\nsecret_access_key = "s3cr3t"\n\n[cache]\nlink = ["copy"]\n'
+    )
+    data = mutate(text, seed)
+    write(box.repo / ".solvent" / "config.local.toml", data)
+    return data
+
+
 STATUS, DRY = ("status",), ("repro", "--dry")
 KINDS: dict[str, Kind] = {
     "spec": Kind(
@@ -83,6 +94,7 @@ KINDS: dict[str, Kind] = {
     "lock": Kind(_mutate_file("solvent.lock"), (STATUS, DRY, ("checkout",), ("gc",), ("push",))),
     "pointer": Kind(_pointer, (STATUS, ("checkout",), ("diff",), ("push",), ("gc",))),
     "tree": Kind(_tree, (STATUS, ("checkout", "--force"), ("push",), ("gc",), ("fetch",))),
+    "local-config": Kind(_local_config, (STATUS, ("checkout",), ("push",), ("remote", "list"))),
     "config": Kind(
         _mutate_file(".solvent/config.toml"), (STATUS, ("checkout",), ("push",), ("remote", "list"))
     ),
