@@ -267,6 +267,7 @@ class RemoteStore:
             f"object {oid} is corrupt on the remote {self.url}: the copy at {self.path(oid)} "
             "does not hash to its id",
             "delete that copy, then push the object again from a repo whose cache has it",
+            again=not self.local,
         )
 
     def _is_async(self) -> bool:
@@ -425,7 +426,12 @@ class RemoteStore:
 
 
 class CorruptObjectError(SolventError):
-    pass
+    """Bytes that do not hash to their id. ``again``: worth asking for them once more (they
+    crossed a network, and may have been damaged on the way rather than on the remote)."""
+
+    def __init__(self, message: str, hint: str | None = None, *, again: bool = False) -> None:
+        super().__init__(message, hint)
+        self.again = again
 
 
 def transfer(
@@ -474,14 +480,17 @@ def transfer(
 
 def _retry(call: Callable[[], T]) -> T:
     """Retry transient errors with exponential backoff; a missing file is not transient. Bytes
-    that do not hash to their id are asked for again too: damage on the way goes away, damage
-    on the remote does not. No credentials or no answer from the endpoint end the command."""
+    fetched over a network that do not hash to their id are asked for again too: damage on the
+    way goes away, damage on the remote does not. No credentials or no answer from the
+    endpoint end the command."""
     for attempt in range(RETRIES):
         try:
             return call()
         except (FileNotFoundError, PermissionError):
             raise
         except Exception as e:
+            if isinstance(e, CorruptObjectError) and not e.again:
+                raise
             if not (transient(e) or isinstance(e, CorruptObjectError)):
                 raise remote_error(e) or e from None
             if attempt == RETRIES - 1:
