@@ -265,3 +265,10 @@ def test_a_pointer_to_an_object_that_is_no_tree(project: Path, command: str) -> 
     write(project / "data.solvent", text.replace(old, f"id: {oid}"))
     line = refused(project, command)
     assert f"folder listing {oid}" in line or "data.solvent" in line, line
+
+
+def test_a_huge_pointer_is_refused_by_its_size(project: Path) -> None:
+    text = (project / "data.solvent").read_text()
+    write(project / "data.solvent", text + "#" * (3 << 20) + "\n")
+    line = refused(project, "status", timeout=10)
+    assert "data.solvent" in line and "MiB" in line

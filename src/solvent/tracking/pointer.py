@@ -11,6 +11,7 @@ from solvent.errors import MalformedFileError, PathOutsideRepoError
 from solvent.git import POINTER_SUFFIX
 from solvent.paths import check_relative
 from solvent.storage.ids import ObjectId
+from solvent.yaml_guard import check_size
 
 PointerKind = Literal["file", "dir"]
 HEADER = (
@@ -139,6 +140,7 @@ def load_yaml_doc(where: PurePosixPath, text: bytes) -> Any:
 
 def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
     """Validate a pointer file; every error names the file and what to fix."""
+    check_size(where, len(text))
     doc = _plain_doc(text)
     if doc is None:
         doc = load_yaml_doc(where, text)
