@@ -89,3 +89,25 @@ def test_json_or_toml_data_nested_too_deep() -> None:
         value = [value]
     with pytest.raises(MalformedFileError, match=r"p\.json: values nested more than"):
         check_data({"a": value}, "p.json")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":&a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], "b":&b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a],'
+        ' "c":&c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], "d":&d [*c, *c, *c, *c, *c, *c, *c,'
+        ' *c, *c, *c], "e":&e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d], "f": [*e, *e, *e, *e,'
+        " *e, *e, *e, *e, *e, *e, *e]}",
+    ],
+)
+def test_an_anchor_right_after_a_quoted_keys_colon_is_counted(text: str) -> None:
+    """``"a":&x`` (a flow mapping's adjacent value) has no space before its anchor."""
+    start = time.monotonic()
+    for read in (
+        lambda: load_pyyaml(text.encode(), "f.yaml", _error),
+        lambda: compose_ruamel(YAML(typ="safe"), text, "f.yaml"),
+        lambda: compose_ruamel(YAML(typ="safe", pure=True), text, "f.yaml"),
+    ):
+        with pytest.raises(MalformedFileError, match="aliases"):
+            read()
+    assert time.monotonic() - start < 5

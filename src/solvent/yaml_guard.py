@@ -35,9 +35,10 @@ MAX_DIGITS = 4_300  # Python's own limit on reading an integer
 # ruamel's C composer recurses in C: it crashes the process near 30,000 levels. A text with
 # fewer characters that open a level than this cannot get there, and skips the event pass.
 _C_SAFE_OPENERS = 10_000
-# An anchor (``&name``) as YAML writes one: after a space, a line start or a flow indicator.
-# A shell's ``&&`` or ``&>`` is not one; a false match only costs the full check.
-_ANCHOR = re.compile(rb"(?:^|[\s\[{,])&[^\s\[\]{},&>]", re.MULTILINE)
+# An anchor (``&name``) as YAML writes one: at a line start, after a space or a flow
+# indicator, or after the ':' of a flow mapping's quoted key ({"a":&x 1}). A shell's ``&&`` or
+# ``&>`` is not one; a false match only costs the full check.
+_ANCHOR = re.compile(rb"(?:^|[\s\[{,:])&[^\s\[\]{},&>]", re.MULTILINE)
 
 
 def check_size(where: object, size: int, limit: int = MAX_BYTES, hint: str | None = None) -> None:
@@ -63,11 +64,11 @@ def check_nodes(root: Any, where: object, text: str | bytes) -> None:
 
     One pass, no recursion: each node's expanded size and depth are computed once (by node
     identity), so an alias costs what its anchor's node costs, counted again where it is used.
-    A ``text`` without anchors is a tree: only its depth needs a look.
+    A ``text`` without anchors is a tree: only its depth needs a look (and should the regex
+    miss an anchor, a tree has fewer nodes than its text has characters: more sends it here).
     """
     anchor = _ANCHOR.search(text.encode() if isinstance(text, str) else text)
-    if anchor is None:
-        _check_tree_depth(root, where)
+    if anchor is None and _tree_depth_checked(root, where, len(text) + 16):
         return
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
@@ -109,9 +110,13 @@ def check_nodes(root: Any, where: object, text: str | bytes) -> None:
         )
 
 
-def _check_tree_depth(root: Any, where: object) -> None:
+def _tree_depth_checked(root: Any, where: object, most: int) -> bool:
+    """Check the depth of a tree of nodes; False (not checked) past ``most`` nodes."""
     stack: list[tuple[Any, int]] = [(root, 1)]
     while stack:
+        most -= 1
+        if most < 0:
+            return False
         node, level = stack.pop()
         value = node.value
         if isinstance(value, list):
@@ -125,6 +130,7 @@ def _check_tree_depth(root: Any, where: object) -> None:
                     stack.append((child, level + 1))
         elif len(value) > MAX_DIGITS:
             _check_scalar(node, where)
+    return True
 
 
 def _check_scalar(node: Any, where: object) -> None:
