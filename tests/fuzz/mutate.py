@@ -9,7 +9,8 @@ import random
 from collections.abc import Callable
 
 TOKENS: tuple[bytes, ...] = (
-    b"&a ", b"*a", b"<<: *a", b"&a [*a]", b"!!python/object:os.system", b"!!binary", b"? ",
+    b"&a ", b"*a", b"<<: *a", b"&a [*a]", b'{"k":&a [1, 2], "j": [*a, *a]}', b"!!binary",
+    b"!!python/object:os.system", b"? ",
     b"[" * 300, b"{" * 300, b"- " * 300, b"]", b"}", b": ", b"- ", b"#", b"'", b'"', b"|", b">",
     b"\t", b"\n", b"\r\n", b"\0", b"\xff\xfe", b"\xc3\x28", b"\xef\xbb\xbf", b"..", b"../..",
     b"/etc/passwd", b"/tmp", b"~", b"$HOME", b"${", b"${train.lr}", b"${nope}", b"${item}",
