@@ -52,9 +52,14 @@ def test_nesting_past_the_limit_is_refused_with_its_line(loader: int) -> None:
         readers[loader]()
 
 
-def test_a_very_deep_text_is_counted_from_events_before_composing() -> None:
-    """More than 10,000 openers: the C composer (which recursed in C, to a crash) is not run."""
-    text = "a: " + "[" * 30_000 + "]" * 30_000 + "\n"
+@pytest.mark.parametrize(
+    "text",
+    ["a: " + "[" * 40_000 + "]" * 40_000 + "\n", "- " * 40_000 + "x\n"],
+    ids=["flow", "block"],
+)
+def test_a_very_deep_text_is_counted_from_events_before_composing(text: str) -> None:
+    """A text that may nest past 10,000 levels: its depth is counted from the parser's events,
+    and the C composer (which recursed in C, to a crash near 30,000) is not run."""
     with pytest.raises(MalformedFileError, match=r"f\.yaml:1: values nested more than 100"):
         compose_ruamel(YAML(typ="safe"), text, "f.yaml")
 

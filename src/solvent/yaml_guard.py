@@ -32,8 +32,8 @@ LOCK_MAX_BYTES = 64 << 20
 MAX_DEPTH = 100
 ALIAS_BUDGET = 100_000
 MAX_DIGITS = 4_300  # Python's own limit on reading an integer
-# ruamel's C composer recurses in C: it crashes the process near 30,000 levels. A text with
-# fewer characters that open a level than this cannot get there, and skips the event pass.
+# ruamel's C composer recurses in C: it crashes the process near 30,000 levels. A text that
+# cannot nest this deep (see _openers) skips the event pass.
 _C_SAFE_OPENERS = 10_000
 # An anchor (``&name``) as YAML writes one: at a line start, after a space or a flow
 # indicator, or after the ':' of a flow mapping's quoted key ({"a":&x 1}). A shell's ``&&`` or
@@ -222,8 +222,11 @@ def compose_ruamel(yaml: YAML, text: str, where: object) -> tuple[Any, Any]:
 
 
 def _openers(text: str) -> int:
-    """Characters that can open a nesting level: more than the deepest the text can go."""
-    return sum(text.count(c) for c in "[{-:?")
+    """More than the deepest the text can nest: each block level sits at a greater column
+    than its parent (so no deeper than the longest line is long), and each flow level opens
+    with a bracket."""
+    longest = max(map(len, text.splitlines()), default=0)
+    return longest + text.count("[") + text.count("{") + 1
 
 
 def _pure(yaml: YAML) -> bool:
