@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tests.helpers import bad_objects, disk_state, git, make_folder, solvent_ok, write
 
+REMOTE_FOLDERS = {"blake3", "runs", "runcache"}  # what a push writes into a folder remote
 TIME_BOUND = 20.0  # seconds one command may take on any input
 INTERNAL = 70  # the exit code of "internal error"
 
@@ -152,11 +153,17 @@ class Sandbox:
         return self.root / "repo"
 
     def outside(self) -> dict[str, tuple[object, ...]]:
-        """Everything in the sandbox that is neither the repo nor the remote."""
-        return {
-            k: v for k, v in disk_state(self.root).items()
-            if k.split(os.sep)[0] not in ("repo", "remote")
-        }  # fmt: skip
+        """Everything in the sandbox but the repo and folder remotes (``remote``, or another
+        folder a mutated config names as the remote: it may only hold what a push writes)."""
+        state = disk_state(self.root)
+        top = {k.split(os.sep)[0] for k in state}
+        stores = {"repo", "remote"} | {t for t in top if _is_remote_folder(state, t)}
+        return {k: v for k, v in state.items() if k.split(os.sep)[0] not in stores}
+
+
+def _is_remote_folder(state: dict[str, tuple[object, ...]], top: str) -> bool:
+    inside = [k.split(os.sep) for k in state if k.startswith(top + os.sep)]
+    return state.get(top, ("",))[0] == "dir" and all(parts[1] in REMOTE_FOLDERS for parts in inside)
 
 
 @contextlib.contextmanager
