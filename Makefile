@@ -58,3 +58,12 @@ dvc-venv:
 
 clean:
 	rm -rf $(VENV) bench/.work demo-project .mypy_cache .ruff_cache .pytest_cache
+
+# The fuzz and fault suites at a larger size than CI's: FAULT_TRIALS mutated inputs per kind
+# of file, FAULT_KILLS kill -9 trials in all (shared by the scenarios; the table is printed).
+FAULT_TRIALS ?= 200
+FAULT_KILLS ?= 200
+.PHONY: faults
+faults: $(STAMP)
+	SOLVENT_FAULT_TRIALS=$(FAULT_TRIALS) $(BIN)/pytest -q -n 2 tests/fuzz
+	SOLVENT_FAULT_KILLS=$(FAULT_KILLS) $(BIN)/pytest -q -rA tests/faults

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +43,24 @@ def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file as a dict ({} when missing); a syntax error names the file."""
     import tomllib  # only commands that need the config pay for the parser
 
+    from solvent.yaml_guard import check_data, check_size, too_deep
+
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
+            check_size(path, os.fstat(f.fileno()).st_size)
+            doc = tomllib.load(f)
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as e:
+    except IsADirectoryError:
+        raise MalformedFileError(f"{path} is a folder", "it must be a TOML file") from None
+    except UnicodeDecodeError:
+        raise MalformedFileError(f"{path}: not UTF-8 text", "save the file as UTF-8") from None
+    except RecursionError:
+        raise too_deep(path) from None
+    except ValueError as e:  # TOMLDecodeError, or an integer of more than 4,300 digits
         raise MalformedFileError(f"{path}: {e}", "fix the TOML syntax") from None
+    check_data(doc, path)
+    return doc
 
 
 def _is_default(dot: Path) -> bool:

@@ -51,6 +51,10 @@ class UnsavedChangesError(SolventError):
     """A command would overwrite data that exists nowhere else."""
 
 
+class RemoteError(SolventError):
+    """A remote cannot be reached, or refuses us (no credentials, not a folder)."""
+
+
 class GitError(SolventError):
     """A git command failed."""
 

@@ -47,13 +47,43 @@ def _load(path: Path) -> tomlkit.TOMLDocument:
         raise MalformedFileError(f"{path}: {e}", "fix the TOML syntax") from None
 
 
+def _tables(dot: Path) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Every ``[remote.NAME]`` table (the local file's keys over the shared one's) and
+    ``core.remote``; a value of the wrong type names its file and key."""
+    remotes: dict[str, dict[str, Any]] = {}
+    default = None
+    for file in (SHARED, LOCAL):
+        doc = read_toml(dot / file)
+        for section in ("core", "remote"):
+            if not isinstance(doc.get(section, {}), dict):
+                raise MalformedFileError(
+                    f"{dot / file}: '{section}' must be a table",
+                    'write it as [core] with remote = "NAME" below it'
+                    if section == "core"
+                    else 'write each remote as [remote.NAME] with url = "..." below it',
+                )
+        for name, table in doc.get("remote", {}).items():
+            if not isinstance(table, dict):
+                raise MalformedFileError(
+                    f"{dot / file}: remote.{name} must be a table",
+                    f'write it as [remote.{name}] with url = "..." below it',
+                )
+            remotes.setdefault(name, {}).update(table)
+        value = doc.get("core", {}).get("remote")
+        if value is not None and not isinstance(value, str):
+            raise MalformedFileError(
+                f"{dot / file}: core.remote must be a remote's name, not {value!r}",
+                "set it: solvent remote default NAME",
+            )
+        default = value or default
+    return remotes, default
+
+
 def list_remotes(dot: Path) -> list[Remote]:
-    shared, local = read_toml(dot / SHARED), read_toml(dot / LOCAL)
-    default = local.get("core", {}).get("remote") or shared.get("core", {}).get("remote")
-    names = {**shared.get("remote", {}), **local.get("remote", {})}
+    names, default = _tables(dot)
     remotes = []
     for name in sorted(names):
-        merged = {**shared.get("remote", {}).get(name, {}), **local.get("remote", {}).get(name, {})}
+        merged = dict(names[name])
         url = merged.pop("url", None)
         if not isinstance(url, str):
             raise MalformedFileError(

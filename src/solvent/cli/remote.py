@@ -139,7 +139,14 @@ def _print_sync(verb: str, report: SyncReport) -> None:
     for oid, why in list(report.failed.items())[:10]:
         err_console.print(f"[red]failed[/] {oid}: {escape(why)}", soft_wrap=True)
     if report.failed:
-        err_console.print(f"{len(report.failed)} object(s) failed; run the command again to retry")
+        retry = len(report.failed) - len(report.corrupt)
+        if report.corrupt:
+            err_console.print(
+                f"{len(report.corrupt)} object(s) are corrupt on the remote (the same on every "
+                "try): delete those copies and push them again from a repo that has them"
+            )
+        if retry:
+            err_console.print(f"{retry} object(s) failed; run the command again to retry")
         raise typer.Exit(1)
 
 

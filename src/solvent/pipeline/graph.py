@@ -64,7 +64,7 @@ class Graph:
             ready = sorted(sorter.get_ready(), key=position.__getitem__)
             ordered.extend(ready)
             sorter.done(*ready)
-        return [self.pipeline.stage(n) for n in ordered]
+        return [self.pipeline.stages[position[n]] for n in ordered]
 
     def layers(self) -> list[list[str]]:
         """Groups of stages that can run at the same time, in order."""

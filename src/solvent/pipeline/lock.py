@@ -109,16 +109,15 @@ def parse_lock(text: bytes, where: str) -> dict[str, StageLock]:
 
 
 def _load_yaml(text: bytes, where: str) -> Any:
-    import yaml
+    from solvent.yaml_guard import LOCK_MAX_BYTES, load_pyyaml
 
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)
-    except yaml.YAMLError as e:
-        raise MalformedFileError(
+    def error(e: Exception) -> MalformedFileError:
+        return MalformedFileError(
             f"{where}: not valid YAML ({e})",
             "restore it with 'git checkout -- solvent.lock', or delete it to rerun every stage",
-        ) from None
+        )
+
+    return load_pyyaml(text, where, error, LOCK_MAX_BYTES)
 
 
 def _stages(doc: Any, where: str) -> dict[str, StageLock]:
@@ -140,12 +139,20 @@ def _paths(items: Any, where: str) -> tuple[LockedPath, ...]:
         LockedPath(
             check_relative(str(item["path"]), where),
             ObjectId.parse(str(item["id"])),
-            int(item["size"]),
-            int(item["files"]) if "files" in item else None,
+            _count(item["size"]),
+            _count(item["files"]) if "files" in item else None,
             item.get("executable") is True,
         )
         for item in items or ()
     )
+
+
+def _count(value: Any) -> int:
+    """A size or a file count: a whole number from 0 to 2**63 - 1 (``.inf``, ``-1`` or 5,000
+    digits are not one)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 63:
+        raise ValueError(f"size {value!r} is not a whole number from 0 to 2**63 - 1")
+    return value
 
 
 def _stage(body: dict[str, Any], where: str) -> StageLock:

@@ -23,6 +23,7 @@ from solvent.pipeline.model import ParamRef, Pipeline
 from solvent.pipeline.plan import flatten
 from solvent.pipeline.state import lookup
 from solvent.repo import RepoLayout
+from solvent.yaml_guard import check_data, check_size, compose_ruamel, too_deep
 
 WORKSPACE = "workspace"
 DEFAULT_REV = "HEAD"
@@ -258,7 +259,9 @@ def _parse(raw: bytes, path: PurePosixPath, side: str) -> dict[str, Any]:
         else f"it was committed that way; compare with another revision than {side}"
     )
     suffix = path.suffix.lower()
+    where = f"{path}{at}"
     try:
+        check_size(where, len(raw), hint=hint)
         text = raw.decode("utf-8")
         if suffix == ".json":
             try:
@@ -268,7 +271,10 @@ def _parse(raw: bytes, path: PurePosixPath, side: str) -> dict[str, Any]:
         elif suffix == ".toml":
             doc = tomllib.loads(text)
         else:
-            doc = _load_yaml(text)
+            doc = _load_yaml(text, where)
+        check_data(doc, where)
+    except RecursionError:
+        raise too_deep(where) from None
     except UnicodeDecodeError:
         raise MalformedFileError(f"{path}{at}: not UTF-8 text", hint) from None
     except _SyntaxError as e:
@@ -287,13 +293,13 @@ def _parse(raw: bytes, path: PurePosixPath, side: str) -> dict[str, Any]:
     return plain
 
 
-def _load_yaml(text: str) -> Any:
+def _load_yaml(text: str, where: str) -> Any:
     # Imported here: only YAML files pay for ruamel's start-up.
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return YAML(typ="safe", pure=True).load(text)
+        return compose_ruamel(YAML(typ="safe", pure=True), text, where)[1]
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         what = e.problem or e.context or "invalid YAML"

@@ -51,6 +51,7 @@ from solvent.pipeline.spec_schema import (
     suggest,
 )
 from solvent.storage.memo import memo_entry
+from solvent.yaml_guard import check_size
 
 DEFAULT_PARAMS = "params.yaml"
 ROOT = PurePosixPath(".")
@@ -66,6 +67,7 @@ def load_pipeline(root: Path, *, parsing: ParsingOptions | None = None) -> Pipel
     if path is None:
         return None
     file = PurePosixPath(path.name)
+    check_size(file, path.stat().st_size)
     raw = path.read_bytes()
     memo = memo_entry(root, "spec", raw, path.name)
     parsed = memo.load()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from solvent.errors import MalformedFileError
 from solvent.pipeline.interpolate import DataPath, ParsingOptions, ResolveError
 from solvent.storage.memo import memo_entry
+from solvent.yaml_guard import check_data, check_size, compose_ruamel, too_deep
 
 if TYPE_CHECKING:  # ruamel is imported when a file must be parsed (see storage.memo)
     from ruamel.yaml import YAML
@@ -59,9 +60,8 @@ def _yaml_error(
     return MalformedFileError(f"{file}: {e}", hint)
 
 
-def _compose(yaml: YAML, text: str) -> tuple[Any, Node | None, Any]:
-    node = yaml.compose(text)
-    data = yaml.constructor.construct_document(node) if node is not None else None
+def _compose(yaml: YAML, text: str, file: PurePosixPath | str) -> tuple[Any, Node | None, Any]:
+    node, data = compose_ruamel(yaml, text, file)
     return data, node, yaml.constructor
 
 
@@ -73,12 +73,12 @@ def _safe_yaml(text: str, file: PurePosixPath | str) -> tuple[Any, Node | None, 
 
     yaml = YAML(typ="safe")
     try:
-        return _compose(yaml, text)
+        return _compose(yaml, text, file)
     except YAMLError as e:
         if yaml.Parser is PurePythonParser:
             raise _yaml_error(file, e, text) from None
     try:  # the C parser is stricter than the pure one DVC uses: let the pure one decide
-        return _compose(YAML(typ="safe", pure=True), text)
+        return _compose(YAML(typ="safe", pure=True), text, file)
     except YAMLError as e:
         raise _yaml_error(file, e, text) from None
 
@@ -122,6 +122,7 @@ def load_data_file(root: Path, rel: PurePosixPath) -> dict[str, Any]:
     if path.is_dir():
         raise ResolveError(f"'{rel}' is a directory", "vars and params name a file")
     suffix = rel.suffix.lower()
+    check_size(rel, path.stat().st_size)
     raw = path.read_bytes()
     memo = memo_entry(root, "data", suffix.encode() + b"\0" + raw, str(rel))
     data = memo.load()
@@ -144,6 +145,8 @@ def parse_data_file(rel: PurePosixPath, suffix: str, raw: bytes) -> dict[str, An
             data = json.loads(text) or {}
         except json.JSONDecodeError as e:
             raise MalformedFileError(f"{rel}:{e.lineno}: {e.msg}", "fix the JSON syntax") from None
+        except RecursionError:
+            raise too_deep(rel) from None
     elif suffix == ".toml":
         import tomllib
 
@@ -151,6 +154,8 @@ def parse_data_file(rel: PurePosixPath, suffix: str, raw: bytes) -> dict[str, An
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise MalformedFileError(f"{rel}: {e}", "fix the TOML syntax") from None
+        except RecursionError:
+            raise too_deep(rel) from None
     elif suffix == ".py":
         raise ResolveError(
             f"'{rel}': Python params files are not supported",
@@ -160,6 +165,7 @@ def parse_data_file(rel: PurePosixPath, suffix: str, raw: bytes) -> dict[str, An
         data = _safe_yaml(text, rel)[0] or {}
     if not isinstance(data, dict):
         raise ResolveError(f"'{rel}' holds a {type(data).__name__}, not a mapping of values")
+    check_data(data, rel)
     return data
 
 

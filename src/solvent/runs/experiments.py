@@ -27,11 +27,12 @@ from typing import Any, Literal
 
 import yaml
 
-from solvent.errors import UsageError
+from solvent.errors import MalformedFileError, UsageError
 from solvent.paths import check_relative, writable
 from solvent.repo import ensure_ignored
 from solvent.runs.ledger import Ledger, RunRecord
 from solvent.storage.fsutil import atomic_write_text
+from solvent.yaml_guard import LOCK_MAX_BYTES, load_pyyaml
 
 ExpStatus = Literal["queued", "running", "done", "failed"]
 DEFAULT_PARAMS = "params.yaml"
@@ -78,9 +79,13 @@ def parse_sets(sets: list[str]) -> list[dict[str, Any]]:
 
 def _value(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return load_pyyaml(text, "-S", lambda e: MalformedFileError(str(e)))
+    except MalformedFileError:
         return text
+
+
+def _not_yaml(file: str) -> Callable[[Exception], MalformedFileError]:
+    return lambda e: MalformedFileError(f"{file}: not valid YAML ({e})", "fix it, then run again")
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -100,10 +105,7 @@ def apply_overrides(root: Path, overrides: dict[str, Any]) -> list[str]:
             raise UsageError(f"-S {file}: params files are repo-relative", None)
         # A committed link on the way must not take the write out of the workspace.
         path = writable(root, check_relative(file, f"-S {file}"), f"-S {file}")
-        try:
-            doc = yaml.safe_load(path.read_text()) if path.exists() else {}
-        except yaml.YAMLError as e:
-            raise UsageError(f"{file}: not valid YAML ({e})", "fix it, then run again") from None
+        doc = load_pyyaml(path.read_bytes(), file, _not_yaml(file)) if path.exists() else {}
         doc = doc if isinstance(doc, dict) else {}
         for dotted, value in values.items():
             node = doc
@@ -271,7 +273,8 @@ def _kept_files(root: Path, ws: Path, names: list[str]) -> dict[str, str]:
     """The lock, the params files the overrides changed, and the small outs the cache does
     not hold (``cache: false``: metrics, mostly)."""
     kept = {n: (ws / n).read_text() for n in names if (ws / n).is_file()}
-    lock = yaml.safe_load(kept.get("solvent.lock", "")) or {}
+    text = kept.get("solvent.lock", "")
+    lock = load_pyyaml(text, "solvent.lock", _not_yaml("solvent.lock"), LOCK_MAX_BYTES) or {}
     blake3 = root / ".solvent" / "cache" / "blake3"
     for body in (lock.get("stages") or {}).values():
         for out in body.get("outs") or []:

@@ -15,6 +15,19 @@ from typing import Any
 RETRIES = 4
 
 
+def transient(e: BaseException) -> bool:
+    """Worth asking again: an I/O error, or bytes that arrived damaged (botocore's checksum of
+    a response did not match it, or the connection dropped mid-body)."""
+    if isinstance(e, OSError):
+        return not isinstance(e, FileNotFoundError | PermissionError)
+    return type(e).__name__ in _TRANSIENT_BOTOCORE and type(e).__module__.startswith("botocore")
+
+
+_TRANSIENT_BOTOCORE = {
+    "FlexibleChecksumError", "IncompleteReadError", "ConnectionClosedError", "ReadTimeoutError",
+}  # fmt: skip
+
+
 def call_many(
     fs: Any, method: str, calls: list[tuple[Any, ...]], limit: int, **kwargs: Any
 ) -> list[Any | BaseException]:
@@ -40,8 +53,8 @@ async def _gather(
                     return await call(*args, **kwargs)
                 except (FileNotFoundError, PermissionError):
                     raise
-                except OSError:
-                    if attempt == RETRIES - 1:
+                except Exception as e:
+                    if attempt == RETRIES - 1 or not transient(e):
                         raise
                     await asyncio.sleep(0.05 * 2**attempt)
             raise AssertionError("unreachable")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import itertools
 import os
 import re
@@ -28,11 +29,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from blake3 import blake3
 
-from solvent.errors import SolventError, UsageError
+from solvent.errors import RemoteError, SolventError, UsageError
+from solvent.storage.batch import transient
 from solvent.storage.fsutil import copy_fd, syncfs
 from solvent.storage.hashing import MMAP_THRESHOLD, hash_bytes, hash_file, read_fd, read_small
 from solvent.storage.ids import ALGORITHM, ObjectId
@@ -57,6 +59,24 @@ class TransferResult:
     sent: list[ObjectId] = field(default_factory=list)
     skipped: int = 0  # already there
     failed: dict[ObjectId, str] = field(default_factory=dict)  # id → why
+    corrupt: set[ObjectId] = field(default_factory=set)  # failed: damaged on the remote itself
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _names_the_remote(method: F) -> F:
+    """A remote that cannot be reached or signed for is named by its URL in the message."""
+
+    @functools.wraps(method)
+    def named(self: RemoteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except RemoteError as e:
+            message = e.message.replace("S3 remote", f"remote {self.url}", 1)
+            raise RemoteError(message, e.hint) from None
+
+    return cast(F, named)
 
 
 class RemoteStore:
@@ -65,6 +85,11 @@ class RemoteStore:
 
         if "://" not in url:  # a folder, relative to the repo
             path = Path(url) if Path(url).is_absolute() else repo_root / url
+            if path.exists() and not path.is_dir():
+                raise RemoteError(
+                    f"remote url {url} names a file, not a folder",
+                    "point the remote at a folder: solvent remote add --force NAME FOLDER",
+                )
             self.fs: Any = fsspec.filesystem("file")
             self.root = str(path)
             self.local = True
@@ -93,12 +118,14 @@ class RemoteStore:
     def path(self, oid: ObjectId) -> str:
         return f"{self.root}/{ALGORITHM}/{oid.digest[:2]}/{oid.digest[2:]}"
 
+    @_names_the_remote
     def existing(self, oids: set[ObjectId]) -> set[ObjectId]:
         """Which of ``oids`` the remote has: one listing when many, one request each when few."""
         if len(oids) <= 64:
             return {o for o in oids if self._exists(o)}
         return {oid for oid, _info in self._listing(detail=False)} & oids
 
+    @_names_the_remote
     def list_objects(self) -> dict[ObjectId, int]:
         """Every object on the remote, with its size in bytes."""
         return {oid: int(info.get("size", 0)) for oid, info in self._listing(detail=True)}
@@ -120,12 +147,14 @@ class RemoteStore:
                 except ValueError:
                     continue
 
+    @_names_the_remote
     def remove(self, oid: ObjectId) -> None:
         _retry(lambda: self.fs.rm_file(self.path(oid)))
 
     def _exists(self, oid: ObjectId) -> bool:
         return bool(_retry(lambda: self.fs.exists(self.path(oid))))
 
+    @_names_the_remote
     def send(
         self, store: ObjectStore, oids: Iterable[ObjectId], jobs: int,
         advance: Callable[[int], None],
@@ -229,6 +258,7 @@ class RemoteStore:
                         removed += 1
         return removed
 
+    @_names_the_remote
     def fetch_into(
         self, store: ObjectStore, oids: Iterable[ObjectId], sizes: Mapping[ObjectId, int],
         jobs: int, advance: Callable[[int], None],
@@ -247,7 +277,7 @@ class RemoteStore:
 
         def keep(oid: ObjectId, data: bytes) -> None:
             if hash_bytes(data) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             store.put_bytes(data, oid)
 
         self._batched(
@@ -267,6 +297,14 @@ class RemoteStore:
             return {"max_concurrency": 1}
         return {}
 
+    def _corrupt(self, oid: ObjectId) -> CorruptObjectError:
+        return CorruptObjectError(
+            f"object {oid} is corrupt on the remote {self.url}: the copy at {self.path(oid)} "
+            "does not hash to its id",
+            "delete that copy, then push the object again from a repo whose cache has it",
+            again=not self.local,
+        )
+
     def _is_async(self) -> bool:
         from fsspec.asyn import AsyncFileSystem
 
@@ -283,20 +321,30 @@ class RemoteStore:
 
         for k in range(0, len(ids), BATCH):
             batch = ids[k : k + BATCH]
-            calls = [args(o) for o in batch]
-            outcomes = call_many(self.fs, method, calls, jobs * IN_FLIGHT, **kwargs)
-            for oid, got in zip(batch, outcomes, strict=True):
-                if isinstance(got, OSError):
-                    result.failed[oid] = f"{type(got).__name__}: {got}"
-                    continue
-                if isinstance(got, BaseException):
-                    raise got
-                try:
-                    done(oid, got)
-                except CorruptObjectError as e:
-                    result.failed[oid] = e.message
-                    continue
-                result.sent.append(oid)
+            todo = batch
+            for attempt in range(RETRIES):  # bytes damaged on the way are asked for again
+                calls = [args(o) for o in todo]
+                outcomes = call_many(self.fs, method, calls, jobs * IN_FLIGHT, **kwargs)
+                again = []
+                for oid, got in zip(todo, outcomes, strict=True):
+                    if isinstance(got, BaseException):
+                        if not (isinstance(got, OSError) or transient(got)):
+                            raise remote_error(got) or got
+                        result.failed[oid] = f"{type(got).__name__}: {got}"
+                        continue
+                    try:
+                        done(oid, got)
+                    except CorruptObjectError as e:
+                        if attempt < RETRIES - 1:
+                            again.append(oid)
+                        else:
+                            result.failed[oid] = e.message
+                            result.corrupt.add(oid)
+                        continue
+                    result.sent.append(oid)
+                todo = again
+                if not todo:
+                    break
             advance(len(batch))
 
     def download(self, store: ObjectStore, oid: ObjectId, size: int | None = None) -> None:
@@ -317,7 +365,7 @@ class RemoteStore:
             read_small(path, 1 << 16) if self.local else self.fs.cat_file(path, **self._whole_get)
         )
         if hash_bytes(data) != oid:
-            raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+            raise self._corrupt(oid)
         store.put_bytes(data, oid)
 
     def _download_streaming(self, store: ObjectStore, path: str, oid: ObjectId) -> None:
@@ -338,7 +386,7 @@ class RemoteStore:
             finally:
                 os.close(fd)
             if ObjectId.from_digest(hasher.hexdigest()) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             store.adopt(tmp, oid, durable=True)  # fsynced above
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -366,7 +414,7 @@ class RemoteStore:
                 return self._link_via_tmp(store, path, oid)
             data = read_fd(fd, st.st_size)
             if hash_bytes(data) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             if st.st_mode & 0o222:  # cached objects are read-only, so this one too
                 try:
                     os.fchmod(fd, 0o444)
@@ -411,7 +459,7 @@ class RemoteStore:
                     os.unlink(tmp)
                     return False
             if hash_file(tmp) != oid:
-                raise CorruptObjectError(f"{self.url}: object {oid} is corrupt on the remote")
+                raise self._corrupt(oid)
             store.adopt(tmp, oid, durable=True)  # the remote's synced bytes
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
@@ -421,7 +469,12 @@ class RemoteStore:
 
 
 class CorruptObjectError(SolventError):
-    pass
+    """Bytes that do not hash to their id. ``again``: worth asking for them once more (they
+    crossed a network, and may have been damaged on the way rather than on the remote)."""
+
+    def __init__(self, message: str, hint: str | None = None, *, again: bool = False) -> None:
+        super().__init__(message, hint)
+        self.again = again
 
 
 def transfer(
@@ -436,9 +489,14 @@ def transfer(
             _retry(lambda: work(oid))
             return oid, None
         except CorruptObjectError as e:
+            result.corrupt.add(oid)
             return oid, e.message
         except OSError as e:
             return oid, f"{type(e).__name__}: {e}"
+        except Exception as e:
+            if transient(e):  # damaged on every try
+                return oid, f"{type(e).__name__}: {e}"
+            raise
         finally:
             advance(1)
 
@@ -464,17 +522,47 @@ def transfer(
 
 
 def _retry(call: Callable[[], T]) -> T:
-    """Retry transient errors with exponential backoff; a missing file is not transient."""
+    """Retry transient errors with exponential backoff; a missing file is not transient. Bytes
+    fetched over a network that do not hash to their id are asked for again too: damage on the
+    way goes away, damage on the remote does not. No credentials or no answer from the
+    endpoint end the command."""
     for attempt in range(RETRIES):
         try:
             return call()
-        except (FileNotFoundError, CorruptObjectError, PermissionError):
+        except (FileNotFoundError, PermissionError):
             raise
-        except OSError:
+        except Exception as e:
+            if isinstance(e, CorruptObjectError) and not e.again:
+                raise
+            if not (transient(e) or isinstance(e, CorruptObjectError)):
+                raise remote_error(e) or e from None
             if attempt == RETRIES - 1:
                 raise
             time.sleep(0.05 * 2**attempt)
     raise AssertionError("unreachable")
+
+
+def remote_error(e: BaseException) -> RemoteError | None:
+    """What botocore's failure to sign or to connect means to the user; None for the rest."""
+    if not type(e).__module__.startswith("botocore"):
+        return None
+    import botocore.exceptions as boto  # type: ignore[import-untyped]
+
+    if isinstance(e, boto.NoCredentialsError | boto.PartialCredentialsError):
+        return RemoteError(
+            f"S3 remote: {e}",
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the remote's options: "
+            "solvent remote modify NAME access_key_id ... (and secret_access_key)",
+        )
+    if isinstance(e, boto.ConnectionError):
+        return RemoteError(
+            f"S3 remote: {e}",
+            "check the remote's endpoint_url (solvent remote list) and the network, then run "
+            "the command again",
+        )
+    if isinstance(e, boto.BotoCoreError):
+        return RemoteError(f"S3 remote: {e}", "check the remote's settings: solvent remote list")
+    return None
 
 
 def _s3_options(options: dict[str, str]) -> dict[str, Any]:

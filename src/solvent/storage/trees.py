@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Literal
 
+from solvent.errors import MalformedFileError
 from solvent.storage.ids import ALGORITHM, ObjectId
 
 Kind = Literal["file", "tree"]
@@ -126,11 +127,10 @@ NAME_MAX = 255  # bytes in one file name (Linux, macOS): a longer name cannot be
 
 def _safe_name(name: str) -> bool:
     return (
-        name not in ("", ".", "..")
-        and "/" not in name
-        and "\0" not in name
-        and (len(name) <= NAME_MAX // 4 or len(name.encode(errors="replace")) <= NAME_MAX)
-    )
+        name not in ("", ".", "..") and "/" not in name and "\0" not in name
+        # at most NAME_MAX (255) bytes, as file systems allow; 63 characters always fit
+        and (len(name) <= 63 or len(name.encode("utf-8", "surrogateescape")) <= 255)
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +184,18 @@ class TreeLoader:
     def __call__(self, oid: ObjectId) -> Tree:
         tree = self._cache.get(oid)
         if tree is None:
-            tree = Tree.from_bytes(self._read(oid))
+            try:
+                tree = Tree.from_bytes(self._read(oid))
+            except ValueError as e:
+                raise MalformedTreeError(
+                    f"folder listing {oid}: {e}",
+                    "a pointer, lock or listing names an object that is not a sound folder "
+                    "listing: restore that file (git checkout -- FILE), or add the folder again",
+                ) from None
             self._cache[oid] = tree
         return tree
+
+
+class MalformedTreeError(MalformedFileError, ValueError):
+    """A tree object that does not parse (a ValueError too, for callers that word their own
+    message about it)."""

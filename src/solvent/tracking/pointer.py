@@ -11,6 +11,7 @@ from solvent.errors import MalformedFileError, PathOutsideRepoError
 from solvent.git import POINTER_SUFFIX
 from solvent.paths import check_relative
 from solvent.storage.ids import ObjectId
+from solvent.yaml_guard import check_size
 
 PointerKind = Literal["file", "dir"]
 HEADER = (
@@ -147,21 +148,21 @@ def _plain_render(doc: dict[str, object]) -> str | None:
 
 
 def load_yaml_doc(where: PurePosixPath, text: bytes) -> Any:
-    import yaml
+    from solvent.yaml_guard import load_pyyaml
 
-    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=loader)
-    except yaml.YAMLError as e:
+    def error(e: Exception) -> MalformedFileError:
         mark = getattr(e, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
-        raise MalformedFileError(
+        return MalformedFileError(
             f"{where}{line}: not valid YAML", "restore it with 'git checkout -- FILE'"
-        ) from None
+        )
+
+    return load_pyyaml(text, where, error)
 
 
 def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
     """Validate a pointer file; every error names the file and what to fix."""
+    check_size(where, len(text))
     doc = _plain_doc(text)
     if doc is None:
         doc = load_yaml_doc(where, text)
@@ -187,8 +188,12 @@ def parse_pointer(where: PurePosixPath, text: bytes) -> Pointer:
     if kind not in ("file", "dir"):
         raise MalformedFileError(f"{where}: kind must be 'file' or 'dir', not {kind!r}")
     for key in ("size", "files"):
-        if not isinstance(doc[key], int) or isinstance(doc[key], bool) or doc[key] < 0:
-            raise MalformedFileError(f"{where}: {key} must be a non-negative integer")
+        value = doc[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 1 << 63:
+            raise MalformedFileError(
+                f"{where}: {key} must be a non-negative integer below 2**63",
+                "restore it with 'git checkout -- FILE'",
+            )
     if not isinstance(doc["path"], str):
         raise MalformedFileError(f"{where}: path must be a string")
     try:

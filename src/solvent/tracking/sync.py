@@ -20,6 +20,7 @@ class SyncReport:
     moved: int = 0
     already: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # object id → why
+    corrupt: list[str] = field(default_factory=list)  # of failed: damaged on the remote itself
     runs: int = 0  # run records moved (the ledger travels with the data)
     runcache: int = 0  # run-cache entries moved (--run-cache)
 
@@ -75,6 +76,7 @@ def fetch(
         store.flush()
         report.moved += len(result.sent)
         report.failed.update({str(o): why for o, why in result.failed.items()})
+        report.corrupt.extend(sorted(str(o) for o in result.corrupt))
         following: dict[ObjectId, bool] = {}
         for oid, is_tree in level.items():
             if is_tree and store.has(oid):
@@ -92,7 +94,7 @@ def fetch(
 def _report(remote: RemoteStore, needed: int, already: int, result: TransferResult) -> SyncReport:
     return SyncReport(
         remote.url, needed, len(result.sent), already,
-        {str(o): why for o, why in result.failed.items()},
+        {str(o): why for o, why in result.failed.items()}, sorted(str(o) for o in result.corrupt),
     )  # fmt: skip
 
 
