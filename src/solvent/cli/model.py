@@ -86,6 +86,7 @@ def threshold_check(
     no_labels: Annotated[
         bool, typer.Option("--no-labels", help="Ignore the label column even if present.")
     ] = False,
+    html: HTML = None,
     json: JSON = False,
 ) -> None:
     """A stored threshold on newer data. With labels: the metric at the stored cut, whether it
@@ -93,9 +94,14 @@ def threshold_check(
     rate against the action limits (mean ± 3 sigma over reference chunks). Exits 3 on an alert."""
     from solvent import health_data
 
+    _writable(html, "--html")
     health_data.require_health()
     stored = health_data.read_thresholds(thresholds)
     report = health_data.threshold_check(stored, data, labelled=not no_labels)
+    if html:
+        from solvent.health.report_model_html import render_check
+
+        _write(html, render_check(stored, report))
     if json:
         print_json({**_plain(report), "alert": report.alert})
     else:

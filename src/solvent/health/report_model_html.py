@@ -313,13 +313,17 @@ def _joint(report: AuditReport) -> str:
 def _interval_section(
     title: str, cls: str, rows: list[tuple[str, float, float, float, str]], band: float
 ) -> str:
+    x_title = {
+        "importance": "score lost when the feature is shuffled",
+        "drop": "score lost when the feature is dropped",
+    }[cls]
     """One row per feature: its mean and interval, coloured by verdict, over the band."""
     from solvent.viz import charts
 
     if not rows:
         return ""
     groups = list(dict.fromkeys(r[4] for r in rows))
-    spec = charts.intervals(rows, band=band, x_title="score units", groups=groups, name=cls)
+    spec = charts.intervals(rows, band=band, x_title=x_title, groups=groups, name=cls)
     caption = (
         "shaded: the band of practical equivalence; a feature is removable when its whole "
         "interval lies inside it, kept when outside, undecided when it crosses an edge"

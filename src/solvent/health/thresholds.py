@@ -154,7 +154,13 @@ class Curve:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Curve:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()})
+        def floats(key: str) -> tuple[float, ...]:
+            return tuple(float(v) for v in doc[key])
+
+        return cls(
+            floats("threshold"), floats("metric"), floats("precision"), floats("recall"),
+            float(doc["prevalence"]), float(doc["cut_precision"]), float(doc["cut_recall"]),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,10 +337,11 @@ def fit(
 
 
 def _edges(scores: np.ndarray) -> np.ndarray:
-    """``HIST_BINS`` equal bins over the scores' range, rounded out to tenths: a weak model's
-    scores (all near 0.5) get bars, not two."""
-    low, high = math.floor(scores.min() * 10) / 10, math.ceil(scores.max() * 10) / 10
-    return np.linspace(low, max(high, low + 0.1), HIST_BINS + 1)
+    """``HIST_BINS`` equal bins over the scores' range, rounded out to tenths (hundredths for
+    a narrow range): a weak model's scores (all near 0.5) get bars, not two."""
+    unit = 10 if float(np.ptp(scores)) >= 0.3 else 100
+    low, high = math.floor(scores.min() * unit) / unit, math.ceil(scores.max() * unit) / unit
+    return np.linspace(low, max(high, low + 1 / unit), HIST_BINS + 1)
 
 
 def _hist(values: np.ndarray, edges: np.ndarray) -> tuple[float, ...]:
@@ -347,8 +354,11 @@ def _curve(scores: np.ndarray, positive: np.ndarray, objective: Objective, cut: 
     order = np.argsort(-scores, kind="stable")
     s, y = scores[order], positive[order]
     last = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]
-    keep = np.unique(np.linspace(0, len(last) - 1, min(CURVE_POINTS, len(last))).round())
-    at = last[keep.astype(np.int64)]
+    ctp, cfp, _, _ = cut.counts
+    chosen = np.searchsorted(last + 1, ctp + cfp)  # the cut's point: always kept
+    spread = np.linspace(0, len(last) - 1, min(CURVE_POINTS - 1, len(last))).round()
+    keep = np.unique(np.r_[spread, chosen if ctp + cfp else []].astype(np.int64))
+    at = last[keep]
     tp = np.cumsum(y)[at].astype(float)
     fp = (at + 1) - tp
     n_pos, n = float(y.sum()), len(y)
@@ -356,7 +366,6 @@ def _curve(scores: np.ndarray, positive: np.ndarray, objective: Objective, cut: 
     metric = objective.values(tp, fp, fn, tn)
     precision, recall = tp / (tp + fp), tp / max(n_pos, 1.0)
     ok = np.isfinite(metric) & np.isfinite(precision)
-    ctp, cfp, _, _ = cut.counts
     return Curve(
         tuple(s[at][ok].tolist()), tuple(metric[ok].tolist()), tuple(precision[ok].tolist()),
         tuple(recall[ok].tolist()), n_pos / n,

@@ -198,8 +198,8 @@ def metric_curve(
         .mark_errorbar(ticks=True, thickness=2)
         .encode(x="x:Q", y=alt.Y("y:Q", title=metric), y2="y2:Q", color=colour),
     ]
-    extra = [{"series": s, "x": px, "y": py} for s, px, py, _ in points]
-    extra.append({"series": cut_label, "x": cut, "y": value})
+    extra = [{"series": cut_label, "x": cut, "y": value}]  # drawn first: the others on top
+    extra += [{"series": s, "x": px, "y": py} for s, px, py, _ in points]
     layers.append(
         alt.Chart(alt.Data(values=extra))
         .mark_point(filled=True, size=70, opacity=1)
