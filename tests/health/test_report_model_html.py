@@ -96,8 +96,10 @@ def _monitor(seen: Seen) -> None:
     slices = {c["section"]["slice"] for c in seen.charts}  # type: ignore[index]
     assert slices == {"(all)", "north", "south"}
     for c in seen.charts:
-        assert {"0", "1", "outside the limits"} <= set(c["legend"])
-        assert len(next(a for a in c["axes"] if a["title"] == "window start")["ticks"]) == 7
+        assert {"action limits", "training share", "outside the limits"} <= set(c["legend"])
+        windows = [a for a in c["axes"] if a["title"] == "window start"]
+        assert len(windows) == 2 and all(len(a["ticks"]) == 7 for a in windows)  # a panel each
+        assert {a["title"] for a in c["axes"]} >= {"share of 0", "share of 1"}
 
 
 def _audit(seen: Seen) -> None:

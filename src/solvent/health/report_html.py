@@ -157,7 +157,7 @@ def _chart(name: str, plot: Plot) -> str:
 
 def _short(value: float) -> str:
     for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= 10 * scale:
+        if abs(value) >= scale:
             return f"{value / scale:.3g}{suffix}"
     return f"{value:.3g}"
 

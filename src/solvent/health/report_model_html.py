@@ -12,6 +12,8 @@ from solvent.health.monitor import ALL, MonitorReport
 from solvent.health.report_html import STYLE
 from solvent.health.thresholds import CheckReport, ClassThreshold, Thresholds
 
+MAX_PANELS = 8  # labels charted per slice of a monitoring report
+
 
 def page(title: str, *parts: str) -> str:
     return "\n".join([
@@ -230,7 +232,10 @@ def _slice_section(report: MonitorReport, part: str) -> str:
     windows = [w for w in report.windows if w.skipped is None and w.slice == part]
     if not windows:
         return ""
-    labels = list(dict.fromkeys([*report.baseline, *(k for w in windows for k in w.shares)]))
+    known = dict.fromkeys([*report.baseline, *(k for w in windows for k in w.shares)])
+    alerted = {k for w in windows for k in w.alerts}
+    ranked = sorted(known, key=lambda k: (k not in alerted, -report.baseline.get(k, 0.0)))
+    labels = [k for k in known if k in ranked[:MAX_PANELS]]
     midnight = all(w.start.endswith("T00:00:00+00:00") for w in windows)
     rows = [
         {"window": w.start[:10] if midnight else w.start[:16].replace("T", " "),
@@ -241,9 +246,15 @@ def _slice_section(report: MonitorReport, part: str) -> str:
     ]  # fmt: skip
     spec = charts.shares_over_time(rows, labels=labels, baseline=report.baseline, name=part)
     alerts = sum(bool(w.alerts) for w in windows)
+    shown = (
+        f"; the {len(labels)} of {len(known)} labels shown are those that alert, then the "
+        "most common"
+        if len(labels) < len(known)
+        else ""
+    )
     caption = (
         "shaded: each label's action limits for the window's size; dashed: its training "
-        f"share; {alerts} of {len(windows)} windows alert"
+        f"share; {alerts} of {len(windows)} windows alert{shown}"
     )
     title = "all rows" if part == ALL else f"slice {part}"
     return (

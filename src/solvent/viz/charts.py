@@ -262,53 +262,49 @@ def shares_over_time(
     baseline: Mapping[str, float],
     name: str = "monitor",
 ) -> Spec:
-    """Per label, its share over the windows (line and points), its action limits (a shaded
-    band) and its training share (a dashed rule); windows outside the limits ringed in red.
+    """A panel per label: its share over the windows (line and points), its action limits (a
+    shaded band), its training share (a dashed rule), and windows outside the limits ringed.
 
     ``rows``: ``{"window", "label", "share", "low", "high", "alert"}`` per window and label."""
     alt = _alt()
-    palette = [SCHEME[i % len(SCHEME)] for i in range(len(labels))]
-    colour = alt.Color(
-        "label:N",
-        scale=alt.Scale(domain=list(labels), range=palette),
-        legend=alt.Legend(title="predicted label", orient="right", labelLimit=200),
-    )
+    roles = ["share in the window", "action limits", "training share", "outside the limits"]
+    colour = _colour(roles, [CUR_COLOUR, BAND_COLOUR, REF_COLOUR, CUT_COLOUR])
+    order = list(dict.fromkeys(r["window"] for r in rows))
     x = alt.X(
         "window:N",
         title="window start",
-        sort=list(dict.fromkeys(r["window"] for r in rows)),
+        sort=order,
         axis=alt.Axis(labelAngle=-30, labelOverlap=True),
     )
-    y = alt.Y("share:Q", title="share of predictions", axis=alt.Axis(format="~%"))
-    data = alt.Data(values=list(rows))
-    base = [{"label": k, "share": v} for k, v in baseline.items() if k in labels]
-    single = len({r["window"] for r in rows}) == 1
-    band = (
-        alt.Chart(data).mark_errorbar(ticks=True, thickness=6, opacity=0.35)
-        if single
-        else alt.Chart(data).mark_area(opacity=0.18)
-    )
-    alerts = [r for r in rows if r["alert"]]
-    alert_domain = ["outside the limits"]
-    layers = [
-        band.encode(x=x, y=alt.Y("low:Q", title="share of predictions"), y2="high:Q", color=colour),
-        alt.Chart(alt.Data(values=base))
-        .mark_rule(strokeDash=[5, 4])
-        .encode(y="share:Q", color=colour),
-        alt.Chart(data).mark_line(point=True).encode(x=x, y=y, color=colour),
-        alt.Chart(alt.Data(values=[{**r, "flag": alert_domain[0]} for r in alerts]))
-        .mark_point(size=160, strokeWidth=2.5, filled=False)
-        .encode(
-            x=x,
-            y="share:Q",
-            stroke=alt.Stroke(
-                "flag:N",
-                scale=alt.Scale(domain=alert_domain, range=[CUT_COLOUR]),
-                legend=alt.Legend(title=None, orient="right"),
-            ),
-        ),
-    ]
-    return _finish(alt.layer(*layers).resolve_scale(color="shared"), name)
+    panels = []
+    for label in labels:
+        mine = [r for r in rows if r["label"] == label]
+        y_title = f"share of {label}"
+        y = alt.Y("share:Q", title=y_title, axis=alt.Axis(format="~%"))
+        band = alt.Chart(alt.Data(values=[{**r, "series": roles[1]} for r in mine]))
+        band = (
+            band.mark_errorbar(ticks=True, thickness=8)
+            if len(order) == 1
+            else band.mark_area(opacity=0.45)
+        )
+        layers = [
+            band.encode(x=x, y=alt.Y("low:Q", title=y_title), y2="high:Q", color=colour),
+            alt.Chart(alt.Data(values=[{"series": roles[2], "share": baseline.get(label, 0.0)}]))
+            .mark_rule(strokeDash=[5, 4], strokeWidth=1.5)
+            .encode(y="share:Q", color=colour),
+            alt.Chart(alt.Data(values=[{**r, "series": roles[0]} for r in mine]))
+            .mark_line(point=True)
+            .encode(x=x, y=y, color=colour),
+            alt.Chart(alt.Data(values=[{**r, "series": roles[3]} for r in mine if r["alert"]]))
+            .mark_point(size=170, strokeWidth=2.5, filled=False, opacity=1)
+            .encode(x=x, y="share:Q", color=colour),
+        ]
+        panels.append(
+            alt.layer(*layers, title=f"predicted {label}").properties(width=WIDTH, height=110)
+        )
+    spec: Spec = alt.vconcat(*panels, spacing=18).resolve_scale(color="shared").to_dict()
+    spec["description"] = name
+    return spec
 
 
 def intervals(
