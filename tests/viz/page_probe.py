@@ -47,7 +47,9 @@ PROBE = """<script>(() => {
       section: (f.closest("section") || {dataset: {}}).dataset,
     };
   });
+  // Marks inside a chart may reach past its clip region; the chart's own box is what shows.
   const wide = [...document.body.querySelectorAll("*")]
+    .filter(e => !e.parentElement.closest("svg"))
     .filter(e => e.getBoundingClientRect().right > vw + 1).map(e => e.tagName).slice(0, 10);
   const out = {scroll_width: doc.scrollWidth, client_width: vw, height: doc.scrollHeight,
                charts, wide};

@@ -10,6 +10,7 @@ Altair and vl-convert are imported inside the functions, so importing this modul
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
@@ -159,53 +160,67 @@ def metric_curve(
     name: str = "metric",
 ) -> Spec:
     """The metric at every threshold (a line), the chosen cut (a rule) with its interval (an
-    error bar on the cut), and further labelled points ``(series, x, y, colour)``."""
+    error bar on the cut), and further labelled points ``(series, x, y, colour)``. When the
+    interval is too narrow to see beside the whole curve, a second panel zooms in on it."""
     alt = _alt()
     fit_label, cut_label = f"{metric} on the fit data", f"chosen cut {cut:.3g}"
     interval_label = f"95% interval {interval[0]:.3f}..{interval[1]:.3f}"
     domain = [fit_label, cut_label, interval_label, *(p[0] for p in points)]
     palette = [REF_COLOUR, CUT_COLOUR, "#555555", *(p[3] for p in points)]
     colour = _colour(domain, palette)
-    line = [
+    line: list[Row] = [
         {"series": fit_label, "x": t, "y": v}
         for t, v in zip(thresholds, values, strict=True)
         if v == v  # NaN where the metric is undefined
     ]
-    x = alt.X(
-        "x:Q",
-        title="threshold (predict positive when score ≥ threshold)",
-        axis=alt.Axis(tickCount=10, labelOverlap=True),
-    )
-    y = alt.Y("y:Q", title=metric, scale=alt.Scale(zero=False))
-    layers = [
-        alt.Chart(alt.Data(values=line))
-        .mark_line(interpolate="step-after")
-        .encode(x=x, y=y, color=colour),
-        _rule(cut_label, cut, colour),
-        alt.Chart(
-            alt.Data(
-                values=[
-                    {
-                        "series": interval_label,
-                        "x": cut,
-                        "y": interval[0],
-                        "y2": interval[1],
-                        "v": value,
-                    }
-                ]
-            )
-        )
-        .mark_errorbar(ticks=True, thickness=2)
-        .encode(x="x:Q", y=alt.Y("y:Q", title=metric), y2="y2:Q", color=colour),
-    ]
+    bar = {"series": interval_label, "x": cut, "y": interval[0], "y2": interval[1]}
     extra = [{"series": cut_label, "x": cut, "y": value}]  # drawn first: the others on top
     extra += [{"series": s, "x": px, "y": py} for s, px, py, _ in points]
-    layers.append(
-        alt.Chart(alt.Data(values=extra))
-        .mark_point(filled=True, size=70, opacity=1)
-        .encode(x="x:Q", y="y:Q", color=colour)
-    )
-    return _finish(alt.layer(*layers), name)
+
+    def panel(xs: list[float] | None, ys: list[float] | None, height: int, title: str) -> Any:
+        x = alt.X(
+            "x:Q",
+            title="threshold (predict positive when score ≥ threshold)",
+            scale=alt.Scale(domain=xs) if xs else alt.Undefined,
+            axis=alt.Axis(tickCount=10, labelOverlap=True),
+        )
+        y = alt.Y("y:Q", title=metric, scale=alt.Scale(zero=False, domain=ys or alt.Undefined))
+        # between two scores the metric is that of the higher one: the step comes first
+        layers = [
+            alt.Chart(alt.Data(values=line))
+            .mark_line(interpolate="step-before", clip=True)
+            .encode(x=x, y=y, color=colour),
+            alt.Chart(alt.Data(values=[{"series": cut_label, "x": cut}]))
+            .mark_rule(strokeWidth=1.5, opacity=0.7)
+            .encode(x=x, color=colour),
+            alt.Chart(alt.Data(values=[bar]))
+            .mark_errorbar(ticks={"size": 14}, thickness=3, clip=True)
+            .encode(x=x, y=y, y2="y2:Q", color=colour),
+            alt.Chart(alt.Data(values=extra))
+            .mark_point(filled=True, size=70, opacity=1, clip=True)
+            .encode(x=x, y=y, color=colour),
+        ]
+        return alt.layer(*layers, title=title).properties(width=WIDTH, height=height)
+
+    ys_all = [float(r["y"]) for r in line] + [value, interval[0], interval[1]]
+    finite = [v for v in ys_all if not math.isnan(v)]
+    spread = (max(finite) - min(finite)) if finite else 0.0
+    width = interval[1] - interval[0]
+    whole = panel(None, None, HEIGHT, "at every threshold")
+    if math.isnan(width) or not spread or width > spread / 8:
+        spec: Spec = whole.to_dict()
+    else:
+        pad = max(width, 1e-6)
+        ys = [interval[0] - pad, max(interval[1], value, *(p[2] for p in points)) + pad]
+        near = [float(r["x"]) for r in line if ys[0] <= r["y"] <= ys[1]] + [cut]
+        near += [p[1] for p in points]
+        xs = [min(near), max(near)]
+        if xs[1] - xs[0] < 1e-9:
+            xs = [xs[0] - 0.01, xs[1] + 0.01]
+        zoom = panel(xs, ys, 150, "near the cut: the interval to scale")
+        spec = alt.vconcat(whole, zoom, spacing=16).resolve_scale(color="shared").to_dict()
+    spec["description"] = name
+    return spec
 
 
 def pr_curve(
