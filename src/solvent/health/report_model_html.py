@@ -180,8 +180,11 @@ def _metric_figure(
         xs, ys, metric=m.name, cut=c.threshold, value=m.value, interval=(m.low, m.high),
         points=points, name="metric",
     )  # fmt: skip
+    floor = _floor(objective)
+    among = f" among the thresholds that keep {floor[0]} ≥ {floor[1]:g}" if floor else ""
+    best = "minimises" if objective.startswith("cost:") else "maximises"
     caption = (
-        f"{m.name} of the fit data at every threshold ({objective}); the cut maximises it, "
+        f"{m.name} of the fit data at every threshold ({objective}); the cut {best} it{among}, "
         "and the bar is its bootstrap 95% interval"
     )
     return charts.figure(spec, "metric", caption)

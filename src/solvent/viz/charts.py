@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from itertools import count
 from typing import Any
@@ -424,10 +424,6 @@ def figure(spec: Spec, chart: str, caption: str = "") -> str:
     """The chart as a ``<figure>`` holding its SVG (and a caption), named for tests and CSS."""
     cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
     return f'<figure class="chart" data-chart="{escape(chart)}">{to_svg(spec)}{cap}</figure>'
-
-
-def figures(specs: Iterable[tuple[Spec, str, str]]) -> list[str]:
-    return [figure(spec, chart, caption) for spec, chart, caption in specs]
 
 
 CSS = """
