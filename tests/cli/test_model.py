@@ -284,3 +284,18 @@ def test_audit_sums_up_fit_warnings_in_one_line(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert out.count("ConvergenceWarning") == 1, out[-3000:]
     assert "fits: scale the features or raise max_iter" in proc.stdout
+
+
+def test_check_writes_its_html_page_also_on_an_alert(scored: Path) -> None:
+    solvent_ok(scored, "threshold", "fit", "val.csv", "--scores", "score", "--labels", "label",
+               "-o", "h.json")  # fmt: skip
+    loud = solvent(scored, "threshold", "check", "h.json", "shifted.csv", "--html", "check.html")
+    assert loud.returncode == FINDING, loud.stdout + loud.stderr
+    page = (scored / "check.html").read_text()
+    assert "Solvent threshold check" in page and "Alert" in page and "<svg" in page
+    solvent_ok(scored, "threshold", "check", "h.json", "new.parquet", "--html", "labelled.html")
+    assert "a re-fit on this data" in (scored / "labelled.html").read_text()
+    before = disk_state(scored)
+    bad = solvent(scored, "threshold", "check", "h.json", "new.parquet", "--html", "no/x.html")
+    assert_user_error(bad, "--html no/x.html: no such folder")
+    assert disk_state(scored) == before

@@ -90,6 +90,7 @@ def threshold_check(
         float,
         typer.Option("--false-alarms", help="Alerts per check on unshifted data (a share)."),
     ] = 0.01,
+    html: HTML = None,
     json: JSON = False,
 ) -> None:
     """A stored threshold on newer data, alerting on a batch from the fit data's population at
@@ -98,9 +99,14 @@ def threshold_check(
     on this data wins out-of-bag (bootstrap). Exits 3 on an alert."""
     from solvent import health_data
 
+    _writable(html, "--html")
     health_data.require_health()
     stored = health_data.read_thresholds(thresholds)
     report = health_data.threshold_check(stored, data, not no_labels, false_alarms)
+    if html:
+        from solvent.health.report_model_html import render_check
+
+        _write(html, render_check(stored, report))
     if json:
         print_json({**_plain(report), "alert": report.alert})
     else:

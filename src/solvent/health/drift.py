@@ -31,6 +31,7 @@ DRIFT_SHARE = 0.5
 ROW_CHANGE = 0.1
 PLOT_BINS = 30
 PLOT_CATEGORIES = 20
+TAIL_RATIO = 3.0  # range / central 98% above which a column's chart uses quantile bins
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +43,19 @@ class DriftOptions:
 
 @dataclass(frozen=True, slots=True)
 class Plot:
-    """Shares per bin (``edges``) or per category (``labels``) on each side."""
+    """Shares per bin (``edges``) or per category (``labels``) on each side.
+
+    ``bins`` says how numeric bins were cut: ``equal`` widths, ``integer`` (whole numbers,
+    each bin the same count of them), or ``quantile`` (each bin an equal share of the
+    reference: a long tail does not squeeze the rest into one bar). Categories are the
+    ``PLOT_CATEGORIES`` most frequent of ``categories``."""
 
     edges: tuple[float, ...] | None
     labels: tuple[str, ...] | None
     reference: tuple[float, ...]
     current: tuple[float, ...]
+    bins: str = "categories"  # equal | integer | quantile | categories
+    categories: int = 0  # distinct categories in both tables (a categorical plot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,9 +293,9 @@ def _few_values(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _plot(a: np.ndarray, b: np.ndarray, labels: list[str] | None, categorical: bool) -> Plot:
     if not categorical:
-        edges = np.histogram_bin_edges(np.concatenate([a, b]), bins=PLOT_BINS)
+        edges, kind = _plot_edges(a, b)
         ha, hb = np.histogram(a, edges)[0] / len(a), np.histogram(b, edges)[0] / len(b)
-        return Plot(tuple(edges.tolist()), None, tuple(ha.tolist()), tuple(hb.tolist()))
+        return Plot(tuple(edges.tolist()), None, tuple(ha.tolist()), tuple(hb.tolist()), kind)
     counts_a, counts_b = category_counts(a, b)
     # Text arrives as codes of one dictionary, each of which occurs; numbers as themselves.
     names = labels if labels is not None else [_number(v) for v in np.union1d(a, b)]
@@ -298,7 +306,30 @@ def _plot(a: np.ndarray, b: np.ndarray, labels: list[str] | None, categorical: b
         tuple(names[i] for i in order),
         tuple(ca[order].tolist()),
         tuple(cb[order].tolist()),
+        categories=len(ca),
     )
+
+
+def _plot_edges(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, str]:
+    """Bin edges for a numeric column's chart (not its statistics).
+
+    Whole numbers get bins of a whole count of values, centred on them (30 equal bins over
+    0..99 would hold 3 or 4 values each, a saw-tooth). A long tail, where the range is more
+    than ``TAIL_RATIO`` times the central 98%, gets bins of equal reference shares. Otherwise
+    ``PLOT_BINS`` equal bins."""
+    both = np.concatenate([a, b])
+    low, high = float(both.min()), float(both.max())
+    if np.all(np.mod(both, 1) == 0) and high - low < 2**53:
+        span = int(high - low) + 1
+        step = -(-span // PLOT_BINS)  # ceil: at most PLOT_BINS bins
+        edges = low - 0.5 + step * np.arange(-(-span // step) + 1, dtype=np.float64)
+        edges[-1] = min(edges[-1], high + 0.5)
+        return edges, "integer"
+    p1, p99 = np.quantile(both, [0.01, 0.99])
+    if p99 > p1 and high - low > TAIL_RATIO * (p99 - p1):
+        inner = np.unique(np.quantile(a, np.linspace(0, 1, PLOT_BINS + 1)[1:-1]))
+        return np.r_[low, inner[(inner > low) & (inner < high)], high], "quantile"
+    return np.histogram_bin_edges(both, bins=PLOT_BINS), "equal"
 
 
 def _number(value: float) -> str:

@@ -1,7 +1,7 @@
 """A drift report as one self-contained HTML page: inline CSS and SVG, no script, no network.
 
 Each tested column gets a chart of the reference's and the current data's shares per bin (or
-per category) side by side.
+per category) side by side, with axes and a legend (Vega-Lite, ``solvent.viz.charts``).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from html import escape
 
 from solvent.health.drift import ColumnDrift, DriftReport, Plot
+from solvent.viz.charts import CSS as CHART_CSS
 
 REF_COLOUR = "#4c78a8"
 CUR_COLOUR = "#f58518"
-WIDTH, HEIGHT, PAD = 560, 180, 28
 
 STYLE = f"""
 body {{ font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }}
@@ -23,7 +23,8 @@ td, th {{ padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; }}
 section.column {{ margin: 1.5em 0; }}
 .legend span {{ display: inline-block; width: 12px; height: 12px; margin: 0 4px 0 12px; }}
 .ref {{ background: {REF_COLOUR}; }} .cur {{ background: {CUR_COLOUR}; }}
-"""
+.gaps {{ color: #555; margin: 0; }}
+{CHART_CSS}"""
 
 
 def render(report: DriftReport) -> str:
@@ -46,7 +47,6 @@ def render(report: DriftReport) -> str:
         f" ({report.drift_share:.0%}).</p>",
         _schema(report),
         _summary(report),
-        '<p class="legend"><span class="ref"></span>reference<span class="cur"></span>current</p>',
         *(_section(c) for c in report.columns if c.plot is not None),
         "</body></html>",
     ]
@@ -104,54 +104,62 @@ def _summary(report: DriftReport) -> str:
 def _section(c: ColumnDrift) -> str:
     assert c.plot is not None
     what = "p-value" if c.measure == "p_value" else "distance"
+    gaps = "; ".join(
+        f"{name} {_share(pair)}"
+        for name, pair in (("missing", c.missing), ("infinite", c.infinite))
+        if any(pair)
+    )
+    gaps_line = (
+        f'<p class="gaps">{gaps} (reference → current; left out of the chart and the test)</p>'
+        if gaps
+        else ""
+    )
     return (
         f'<section class="column" id="col-{_anchor(c.name)}" data-column="{escape(c.name)}">'
         f"<h3>{escape(c.name)} <small>{c.kind}, {c.test} {what} {c.statistic:.4g}</small></h3>"
-        f"{_svg(c.plot)}</section>"
+        f"{gaps_line}{_chart(c.name, c.plot)}</section>"
     )
 
 
-def _svg(plot: Plot) -> str:
-    n = len(plot.reference)
-    top = max([*plot.reference, *plot.current, 1e-12])
-    slot = (WIDTH - 2 * PAD) / max(n, 1)
-    bar = slot * 0.42
-    bars = []
-    for i, (a, b) in enumerate(zip(plot.reference, plot.current, strict=True)):
-        x = PAD + i * slot
-        sides = ((0.0, a, "ref", REF_COLOUR), (bar, b, "cur", CUR_COLOUR))
-        for offset, share, cls, colour in sides:
-            h = (HEIGHT - 2 * PAD) * share / top
-            bars.append(
-                f'<rect class="{cls}" x="{x + offset:.1f}" y="{HEIGHT - PAD - h:.1f}" '
-                f'width="{bar:.1f}" height="{h:.1f}" fill="{colour}"><title>{share:.3%}</title>'
-                "</rect>"
-            )
-    labels = _axis(plot, slot)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
-        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" '
-        f'stroke="#888"/>{"".join(bars)}{labels}</svg>'
-    )
+def _chart(name: str, plot: Plot) -> str:
+    from solvent.viz import charts
 
-
-def _axis(plot: Plot, slot: float) -> str:
-    y = HEIGHT - PAD + 14
+    sides = {"reference": plot.reference, "current": plot.current}
     if plot.labels is not None:
-        step = max(1, len(plot.labels) // 10)
-        return "".join(
-            f'<text x="{PAD + i * slot + slot / 2:.1f}" y="{y}" font-size="10" '
-            f'text-anchor="middle">{escape(label[:12])}</text>'
-            for i, label in enumerate(plot.labels)
-            if i % step == 0
+        shown = len(plot.labels)
+        more = plot.categories - shown
+        caption = (
+            f"top {shown} of {plot.categories} categories; the other {more} hold "
+            f"{1 - sum(plot.reference):.1%} of the reference and {1 - sum(plot.current):.1%} "
+            "of the current rows"
+            if more > 0
+            else f"all {shown} categories"
         )
+        spec = charts.category_shares(plot.labels, sides, x_title=name)
+        return charts.figure(spec, name, caption)
     assert plot.edges is not None
-    ends = ((PAD, plot.edges[0], "start"), (WIDTH - PAD, plot.edges[-1], "end"))
-    return "".join(
-        f'<text x="{x}" y="{y}" font-size="10" text-anchor="{anchor}">{value:.4g}</text>'
-        for x, value, anchor in ends
-    )
+    edges = plot.edges
+    if plot.bins == "quantile":
+        starts = [_short(e) for e in edges[:-1]]
+        title = f"{name} (bins of equal reference share, by lower edge)"
+        spec = charts.category_shares(starts, sides, x_title=title)
+        caption = (
+            f"a long tail ({_short(edges[0])} to {_short(edges[-1])}): each bin holds an equal "
+            "share of the reference"
+        )
+        return charts.figure(spec, name, caption)
+    caption = {
+        "integer": "whole numbers: each bin holds the same count of them",
+        "equal": f"{len(edges) - 1} bins of equal width",
+    }.get(plot.bins, "")
+    return charts.figure(charts.binned_shares(edges, sides, x_title=name), name, caption)
+
+
+def _short(value: float) -> str:
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
 
 
 def _anchor(name: str) -> str:

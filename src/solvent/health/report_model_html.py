@@ -1,5 +1,6 @@
 """Threshold, monitoring and feature-audit results as self-contained HTML pages: inline CSS
-and SVG, no script, no network (the drift report's conventions, ``report_html``)."""
+and SVG, no script, no network (the drift report's conventions, ``report_html``). Charts are
+Vega-Lite specs from ``solvent.viz.charts``, rendered to SVG when the page is built."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from html import escape
 
 from solvent.health.audit import AuditReport
 from solvent.health.monitor import ALL, MonitorReport
-from solvent.health.report_html import CUR_COLOUR, REF_COLOUR, STYLE
-from solvent.health.thresholds import Thresholds
+from solvent.health.report_html import STYLE
+from solvent.health.thresholds import CheckReport, ClassThreshold, Thresholds
 
-WIDTH, HEIGHT, PAD = 560, 200, 32
-CUT_COLOUR = "#b00020"
+MAX_PANELS = 8  # labels charted per slice of a monitoring report
 
 
 def page(title: str, *parts: str) -> str:
@@ -32,29 +32,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def svg(body: str, cls: str) -> str:
-    return (
-        f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
-        f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
-        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" '
-        f'stroke="#888"/>{body}</svg>'
-    )
-
-
-def x_of(value: float, low: float, high: float) -> float:
-    return PAD + (WIDTH - 2 * PAD) * (value - low) / ((high - low) or 1.0)
-
-
-def y_of(value: float, low: float, high: float) -> float:
-    return HEIGHT - PAD - (HEIGHT - 2 * PAD) * (value - low) / ((high - low) or 1.0)
-
-
-def label(x: float, y: float, text: str, anchor: str = "middle") -> str:
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="10" text-anchor="{anchor}">{escape(text)}</text>'
-    )
 
 
 def render_thresholds(found: Thresholds) -> str:
@@ -77,10 +54,83 @@ def render_thresholds(found: Thresholds) -> str:
         f"{_source(found.data)}.</p>",
         table(["class", "score", "threshold", "metric", "95% interval", "positive rate"], rows),
         neutral,
-        '<p class="legend"><span class="ref"></span>rows of the class'
-        '<span class="cur"></span>the rest</p>',
-        *(_score_section(c.label, c.threshold, c.hist_class, c.hist_rest) for c in found.classes),
+        *(_class_section(found.objective, c) for c in found.classes),
     )
+
+
+def render_check(stored: Thresholds, report: CheckReport) -> str:
+    """``threshold check``: each class's positive rate against its action limits, and with
+    labels its metric at the stored cut against the fit data's curve and interval."""
+    from solvent.viz import charts
+
+    rows = []
+    for c in report.classes:
+        lo, hi = c.limits
+        rate = _flag(f"{c.positive_rate:.1%}", c.rate_alert)
+        cells = [escape(c.label), f"{c.threshold:.4g}", rate, f"{lo:.1%}..{hi:.1%}"]
+        if report.labelled:
+            metric = "" if c.metric is None else _flag(f"{c.metric:.4f}", c.left_interval)
+            span = "" if c.interval is None else f"{c.interval[0]:.4f}..{c.interval[1]:.4f}"
+            refit = (
+                ""
+                if c.refit_threshold is None
+                else f"{c.refit_metric:.4f} at {c.refit_threshold:.4g}"
+                + (' <span class="drift">re-fit advised</span>' if c.refit_advised else "")
+            )
+            cells += [metric, span, refit]
+        rows.append(cells)
+    header = ["class", "threshold", "positive rate", "action limits"]
+    if report.labelled:
+        header += [report.metric, "fitted interval", "a re-fit would give"]
+    verdict = '<p class="drift">Alert</p>' if report.alert else '<p class="ok">No alert</p>'
+    fitted = {c.label: c for c in stored.classes}
+    rates = [
+        {"label": c.label, "rate": c.positive_rate, "low": c.limits[0], "high": c.limits[1],
+         "reference": fitted[c.label].positive_rate if c.label in fitted else None,
+         "alert": c.rate_alert}
+        for c in report.classes
+    ]  # fmt: skip
+    sections = [
+        '<section class="plot" data-plot="rates"><h3>Positive rate against the action limits'
+        "</h3>"
+        + charts.figure(charts.rates_against_limits(rates), "rates", _LIMITS_NOTE)
+        + "</section>"
+    ]
+    if report.labelled:
+        for c in report.classes:
+            fit = fitted.get(c.label)
+            if fit is None or c.metric is None:
+                continue
+            points = [(f"{report.metric} on this data", c.threshold, c.metric,
+                       charts.CUT_COLOUR if c.left_interval else charts.OK_COLOUR)]  # fmt: skip
+            if c.refit_threshold is not None and c.refit_metric is not None:
+                points.append(("a re-fit on this data", c.refit_threshold, c.refit_metric,
+                               "#b279a2"))  # fmt: skip
+            sections.append(
+                f'<section class="plot" data-class="{escape(c.label)}"><h3>'
+                f"{escape(c.label)}: {escape(report.metric)} at the stored cut</h3>"
+                + _metric_figure(stored.objective, fit, points)
+                + "</section>"
+            )
+    return page(
+        "Solvent threshold check",
+        f"<p>Thresholds fitted for <b>{escape(stored.objective)}</b> on {stored.rows} rows"
+        f"{_source(stored.data)}, checked on {report.rows} rows{_source(report.data)}"
+        f"{'' if report.labelled else ' without labels'}.</p>",
+        verdict,
+        table(header, rows),
+        *sections,
+    )
+
+
+_LIMITS_NOTE = (
+    "the bar spans the action limits for a batch of this size; the tick is the rate on the "
+    "fit data, the dot the rate on this data"
+)
+
+
+def _flag(text: str, alert: bool) -> str:
+    return f'<span class="{"drift" if alert else "ok"}">{text}</span>'
 
 
 def _source(data: dict[str, str | None]) -> str:
@@ -89,34 +139,62 @@ def _source(data: dict[str, str | None]) -> str:
     return f" of <b>{escape(str(data['label']))}</b> ({escape(str(data.get('id')))})"
 
 
-def _score_section(name: str, cut: float, ours: Sequence[float], rest: Sequence[float]) -> str:
-    n = len(ours)
-    top = max([*ours, *rest, 1e-12])
-    slot = (WIDTH - 2 * PAD) / max(n, 1)
-    bars = []
-    for i, (a, b) in enumerate(zip(ours, rest, strict=True)):
-        for offset, share, cls, colour in (
-            (0.0, a, "ref", REF_COLOUR),
-            (slot / 2, b, "cur", CUR_COLOUR),
-        ):
-            h = (HEIGHT - 2 * PAD) * share / top
-            bars.append(
-                f'<rect class="{cls}" x="{PAD + i * slot + offset:.1f}" y="{HEIGHT - PAD - h:.1f}"'
-                f' width="{slot * 0.45:.1f}" height="{h:.1f}" fill="{colour}">'
-                f"<title>{share:.2%}</title></rect>"
-            )
-    x = x_of(cut, 0.0, 1.0)
-    line = (
-        f'<line class="threshold" x1="{x:.1f}" y1="{PAD / 2}" x2="{x:.1f}" y2="{HEIGHT - PAD}" '
-        f'stroke="{CUT_COLOUR}" stroke-width="2"/>' + label(x, PAD / 2 - 2, f"threshold {cut:.3g}")
-    )
-    axis = label(PAD, HEIGHT - PAD + 14, "0", "start") + label(
-        WIDTH - PAD, HEIGHT - PAD + 14, "1", "end"
-    )
+def _class_section(objective: str, c: ClassThreshold) -> str:
+    """The scores of the class and of the rest with the cut; the metric at every threshold
+    with the chosen cut and its interval; the precision-recall curve."""
+    from solvent.viz import charts
+
+    edges = c.hist_edges or tuple(i / len(c.hist_class) for i in range(len(c.hist_class) + 1))
+    series = {f"rows of {c.label}": c.hist_class, "the rest": c.hist_rest}
+    hist = charts.binned_shares(
+        edges, series, x_title=f"score ({c.column})", y_title="share of the group's rows",
+        cut=(f"threshold {c.threshold:.3g}", c.threshold), name="scores",
+    )  # fmt: skip
+    parts = [charts.figure(hist, "scores", "each group's scores sum to 100%")]
+    if c.curve is not None:
+        parts.append(_metric_figure(objective, c, []))
+        floor = _floor(objective)
+        pr = charts.pr_curve(
+            c.curve.recall, c.curve.precision, prevalence=c.curve.prevalence,
+            chosen=(c.curve.cut_recall, c.curve.cut_precision), floor=floor,
+        )  # fmt: skip
+        parts.append(charts.figure(pr, "pr", "precision and recall of the class at each threshold"))
+    else:
+        parts.append("<p>This file was written before curves were kept: fit it again to see "
+                     "the metric and precision-recall curves.</p>")  # fmt: skip
     return (
-        f'<section class="plot" data-class="{escape(name)}"><h3>{escape(name)}: scores</h3>'
-        f"{svg(''.join(bars) + line + axis, 'scores')}</section>"
+        f'<section class="plot" data-class="{escape(c.label)}"><h3>{escape(c.label)}</h3>'
+        f"{''.join(parts)}</section>"
     )
+
+
+def _metric_figure(
+    objective: str, c: ClassThreshold, points: list[tuple[str, float, float, str]]
+) -> str:
+    from solvent.viz import charts
+
+    m = c.metric
+    xs: Sequence[float] = c.curve.threshold if c.curve is not None else ()
+    ys: Sequence[float] = c.curve.metric if c.curve is not None else ()
+    spec = charts.metric_curve(
+        xs, ys, metric=m.name, cut=c.threshold, value=m.value, interval=(m.low, m.high),
+        points=points, name="metric",
+    )  # fmt: skip
+    floor = _floor(objective)
+    among = f" among the thresholds that keep {floor[0]} ≥ {floor[1]:g}" if floor else ""
+    best = "minimises" if objective.startswith("cost:") else "maximises"
+    caption = (
+        f"{m.name} of the fit data at every threshold ({objective}); the cut {best} it{among}, "
+        "and the bar is its bootstrap 95% interval"
+    )
+    return charts.figure(spec, "metric", caption)
+
+
+def _floor(objective: str) -> tuple[str, float] | None:
+    for kind in ("precision", "recall"):
+        if objective.startswith(f"{kind}>="):
+            return kind, float(objective.split(">=", 1)[1])
+    return None
 
 
 def render_monitor(report: MonitorReport) -> str:
@@ -146,50 +224,45 @@ def render_monitor(report: MonitorReport) -> str:
         verdict,
         drifted,
         table(["window", "slice", "rows", "predicted shares", "bias"], rows),
-        *(_share_section(report, label) for label in report.baseline),
+        *(_slice_section(report, part) for part in dict.fromkeys(w.slice for w in report.windows)),
     )
 
 
-def _share_section(report: MonitorReport, name: str) -> str:
-    """The share of one predicted label over the windows (all slices), inside its limits."""
-    points = [w for w in report.windows if w.skipped is None and w.slice == ALL]
-    if not points:
+def _slice_section(report: MonitorReport, part: str) -> str:
+    """One slice's predicted shares over the windows, per label inside its action limits."""
+    from solvent.viz import charts
+
+    windows = [w for w in report.windows if w.skipped is None and w.slice == part]
+    if not windows:
         return ""
-    n = len(points)
-    step = (WIDTH - 2 * PAD) / max(n - 1, 1)
-    lows = [w.limits[name][0] if name in w.limits else 0.0 for w in points]
-    highs = [w.limits[name][1] if name in w.limits else 1.0 for w in points]
-    shares = [w.shares.get(name, 0.0) for w in points]
-    top = max([*highs, *shares, 1e-9])
-    xs = [PAD + i * step if n > 1 else WIDTH / 2 for i in range(n)]
-
-    def path(values: list[float]) -> str:
-        return " ".join(f"{x:.1f},{y_of(v, 0.0, top):.1f}" for x, v in zip(xs, values, strict=True))
-
-    band = (
-        f'<polyline class="limit" points="{path(lows)}" fill="none" stroke="#888" '
-        'stroke-dasharray="4 3"/>'
-        f'<polyline class="limit" points="{path(highs)}" fill="none" stroke="#888" '
-        'stroke-dasharray="4 3"/>'
-        f'<line class="baseline" x1="{PAD}" x2="{WIDTH - PAD}" '
-        f'y1="{y_of(report.baseline[name], 0.0, top):.1f}" '
-        f'y2="{y_of(report.baseline[name], 0.0, top):.1f}" stroke="{REF_COLOUR}"/>'
+    known = dict.fromkeys([*report.baseline, *(k for w in windows for k in w.shares)])
+    alerted = {k for w in windows for k in w.alerts}
+    ranked = sorted(known, key=lambda k: (k not in alerted, -report.baseline.get(k, 0.0)))
+    labels = [k for k in known if k in ranked[:MAX_PANELS]]
+    midnight = all(w.start.endswith("T00:00:00+00:00") for w in windows)
+    rows = [
+        {"window": w.start[:10] if midnight else w.start[:16].replace("T", " "),
+         "label": k, "share": w.shares.get(k, 0.0),
+         "low": w.limits.get(k, (0.0, 1.0))[0], "high": w.limits.get(k, (0.0, 1.0))[1],
+         "alert": k in w.alerts}
+        for w in windows for k in labels
+    ]  # fmt: skip
+    spec = charts.shares_over_time(rows, labels=labels, baseline=report.baseline, name=part)
+    alerts = sum(bool(w.alerts) for w in windows)
+    shown = (
+        f"; the {len(labels)} of {len(known)} labels shown are those that alert, then the "
+        "most common"
+        if len(labels) < len(known)
+        else ""
     )
-    dots = "".join(
-        f'<circle class="{"alert" if name in w.alerts else "share"}" cx="{x:.1f}" '
-        f'cy="{y_of(v, 0.0, top):.1f}" r="4" '
-        f'fill="{CUT_COLOUR if name in w.alerts else CUR_COLOUR}">'
-        f"<title>{escape(w.start)}: {v:.1%}</title></circle>"
-        for x, v, w in zip(xs, shares, points, strict=True)
+    caption = (
+        "shaded: each label's action limits for the window's size; dashed: its training "
+        f"share; {alerts} of {len(windows)} windows alert{shown}"
     )
-    line = f'<polyline points="{path(shares)}" fill="none" stroke="{CUR_COLOUR}"/>'
-    axis = label(PAD, HEIGHT - PAD + 14, points[0].start[:16], "start")
-    if n > 1:
-        axis += label(WIDTH - PAD, HEIGHT - PAD + 14, points[-1].start[:16], "end")
+    title = "all rows" if part == ALL else f"slice {part}"
     return (
-        f'<section class="plot" data-label="{escape(name)}"><h3>Predicted share of '
-        f"{escape(name)} over time (training share, action limits dashed)</h3>"
-        f"{svg(band + line + dots + axis, 'shares')}</section>"
+        f'<section class="plot" data-slice="{escape(part)}"><h3>Predicted shares: '
+        f"{escape(title)}</h3>{charts.figure(spec, part, caption)}</section>"
     )
 
 
@@ -252,41 +325,24 @@ def _joint(report: AuditReport) -> str:
 
 
 def _interval_section(
-    title: str, cls: str, rows: list[tuple[str, float, float, float, str]], rope: float
+    title: str, cls: str, rows: list[tuple[str, float, float, float, str]], band: float
 ) -> str:
-    """One row per feature: a dot at the mean, a bar over the interval, the ROPE shaded."""
+    x_title = {
+        "importance": "score lost when the feature is shuffled",
+        "drop": "score lost when the feature is dropped",
+    }[cls]
+    """One row per feature: its mean and interval, coloured by verdict, over the band."""
+    from solvent.viz import charts
+
     if not rows:
         return ""
-    row_h = 22
-    height = PAD + row_h * len(rows)
-    low = min(-rope * 2, *(r[2] for r in rows))
-    high = max(rope * 2, *(r[3] for r in rows))
-    left = 170
-
-    def x(v: float) -> float:
-        return left + (WIDTH - left - PAD) * (v - low) / ((high - low) or 1.0)
-
-    parts = [
-        f'<rect class="rope" x="{x(-rope):.1f}" y="0" width="{x(rope) - x(-rope):.1f}" '
-        f'height="{height - PAD}" fill="#eee"/>',
-        f'<line x1="{x(0):.1f}" y1="0" x2="{x(0):.1f}" y2="{height - PAD}" stroke="#888"/>',
-    ]
-    for i, (name, mean, lo, hi, verdict) in enumerate(rows):
-        y = row_h * i + row_h / 2
-        colour = REF_COLOUR if verdict == "keep" else CUT_COLOUR
-        parts.append(
-            label(left - 6, y + 4, name[:28], "end")
-            + f'<line class="interval" x1="{x(lo):.1f}" y1="{y:.1f}" x2="{x(hi):.1f}" '
-            f'y2="{y:.1f}" stroke="{colour}" stroke-width="2"/>'
-            f'<circle class="mean" data-feature="{escape(name)}" cx="{x(mean):.1f}" '
-            f'cy="{y:.1f}" r="4" fill="{colour}"><title>{escape(name)}: {mean:.4f} '
-            f"({lo:.4f}..{hi:.4f})</title></circle>"
-        )
-    parts.append(label(x(low), height - PAD + 14, f"{low:.3g}", "start"))
-    parts.append(label(x(high), height - PAD + 14, f"{high:.3g}", "end"))
+    groups = list(dict.fromkeys(r[4] for r in rows))
+    spec = charts.intervals(rows, band=band, x_title=x_title, groups=groups, name=cls)
+    caption = (
+        "shaded: the band of practical equivalence; a feature is removable when its whole "
+        "interval lies inside it, kept when outside, undecided when it crosses an edge"
+    )
     return (
         f'<section class="plot" data-plot="{cls}"><h3>{escape(title)}</h3>'
-        f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
-        f'height="{height}" viewBox="0 0 {WIDTH} {height}" role="img">{"".join(parts)}</svg>'
-        "</section>"
+        f"{charts.figure(spec, cls, caption)}</section>"
     )

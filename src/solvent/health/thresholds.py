@@ -39,6 +39,7 @@ REFIT_BOOT = 100
 LEVEL = 0.95
 FALSE_ALARMS = 0.01  # per check on unshifted data, all classes and tests together
 HIST_BINS = 20
+CURVE_POINTS = 300  # thresholds kept of the fit data's metric and precision-recall curves
 NEUTRAL = "neutral"
 OBJECTIVES = "balanced-accuracy, f-beta:B, precision>=P, recall>=R or cost:FP,FN"
 _SYNTAX = re.compile(
@@ -146,6 +147,31 @@ class Metric:
 
 
 @dataclass(frozen=True, slots=True)
+class Curve:
+    """The fit data's metric, precision and recall at up to ``CURVE_POINTS`` thresholds
+    (spread evenly over the distinct scores; predict positive when ``score >= threshold``),
+    for the reports' curves; and precision and recall at the chosen cut."""
+
+    threshold: tuple[float, ...]
+    metric: tuple[float, ...]
+    precision: tuple[float, ...]
+    recall: tuple[float, ...]
+    prevalence: float
+    cut_precision: float
+    cut_recall: float
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Curve:
+        def floats(key: str) -> tuple[float, ...]:
+            return tuple(float(v) for v in doc[key])
+
+        return cls(
+            floats("threshold"), floats("metric"), floats("precision"), floats("recall"),
+            float(doc["prevalence"]), float(doc["cut_precision"]), float(doc["cut_recall"]),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class ClassThreshold:
     """One class against the rest: cut, achieved metric, the confusion counts at the cut (tp,
     fp, fn, tn) and the optimism of having chosen the cut on that data, in the metric's better
@@ -161,6 +187,9 @@ class ClassThreshold:
     # score shares in HIST_BINS equal bins over [0, 1], for rows of this class and the rest
     hist_class: tuple[float, ...] = ()
     hist_rest: tuple[float, ...] = ()
+    # the bins' edges, over the fit data's scores (files before them: empty, for [0, 1])
+    hist_edges: tuple[float, ...] = ()
+    curve: Curve | None = None  # None in files written before the curves were kept
 
     def limits(self, rows: int, tail: float) -> tuple[float, float]:
         """Positive rates a batch of ``rows`` rows from the reference population falls below or
@@ -204,6 +233,8 @@ class Thresholds:
             ClassThreshold(**{
                 **c, "metric": Metric(**c["metric"]), "counts": tuple(c["counts"]),
                 "hist_class": tuple(c["hist_class"]), "hist_rest": tuple(c["hist_rest"]),
+                "hist_edges": tuple(c.get("hist_edges", ())),
+                "curve": Curve.from_dict(c["curve"]) if c.get("curve") else None,
             })
             for c in doc["classes"]
         )  # fmt: skip
@@ -310,19 +341,56 @@ def fit(
         rate = (cut.counts[0] + cut.counts[1]) / len(labels)
         gap = alarms.optimism(scores[:, j], positive, objective, optimism_boot, seed + j)
         metric = Metric(objective.metric, value, low, high, objective.higher_is_better)
-        hists = (_hist(scores[positive, j]), _hist(scores[~positive, j]))
+        edges = _edges(scores[:, j])
+        hists = (_hist(scores[positive, j], edges), _hist(scores[~positive, j], edges))
         fitted.append(
-            ClassThreshold(label, column, cut.threshold, metric, rate, cut.counts, gap, *hists)
-        )
+            ClassThreshold(
+                label, column, cut.threshold, metric, rate, cut.counts, gap, *hists,
+                hist_edges=tuple(edges.tolist()),
+                curve=_curve(scores[:, j], positive, objective, cut),
+            )
+        )  # fmt: skip
     result = Thresholds(str(objective), label_column, tuple(fitted), len(labels))
     if result.binary:
         return result
     return replace(result, neutral_share=float(np.mean(result.predict(scores) == NEUTRAL)))
 
 
-def _hist(values: np.ndarray) -> tuple[float, ...]:
-    counts, _ = np.histogram(values, bins=HIST_BINS, range=(0.0, 1.0))
+def _edges(scores: np.ndarray) -> np.ndarray:
+    """``HIST_BINS`` equal bins over the scores' range, rounded out to tenths (hundredths for
+    a narrow range): a weak model's scores (all near 0.5) get bars, not two."""
+    unit = 10 if float(np.ptp(scores)) >= 0.3 else 100
+    low, high = math.floor(scores.min() * unit) / unit, math.ceil(scores.max() * unit) / unit
+    return np.linspace(low, max(high, low + 1 / unit), HIST_BINS + 1)
+
+
+def _hist(values: np.ndarray, edges: np.ndarray) -> tuple[float, ...]:
+    counts, _ = np.histogram(values, bins=edges)
     return tuple(float(c) for c in counts / max(len(values), 1))
+
+
+def _curve(scores: np.ndarray, positive: np.ndarray, objective: Objective, cut: Cut) -> Curve:
+    """The metric, precision and recall at up to ``CURVE_POINTS`` of the distinct scores."""
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], positive[order]
+    last = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]
+    ctp, cfp, _, _ = cut.counts
+    chosen = np.searchsorted(last + 1, ctp + cfp)  # the cut's point: always kept
+    spread = np.linspace(0, len(last) - 1, min(CURVE_POINTS - 1, len(last))).round()
+    keep = np.unique(np.r_[spread, chosen if ctp + cfp else []].astype(np.int64))
+    at = last[keep]
+    tp = np.cumsum(y)[at].astype(float)
+    fp = (at + 1) - tp
+    n_pos, n = float(y.sum()), len(y)
+    fn, tn = n_pos - tp, (n - n_pos) - fp
+    metric = objective.values(tp, fp, fn, tn)
+    precision, recall = tp / (tp + fp), tp / max(n_pos, 1.0)
+    ok = np.isfinite(metric) & np.isfinite(precision)
+    return Curve(
+        tuple(s[at][ok].tolist()), tuple(metric[ok].tolist()), tuple(precision[ok].tolist()),
+        tuple(recall[ok].tolist()), n_pos / n,
+        ctp / (ctp + cfp) if ctp + cfp else math.nan, ctp / max(n_pos, 1.0),
+    )  # fmt: skip
 
 
 def _checked(
