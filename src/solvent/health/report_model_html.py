@@ -81,7 +81,7 @@ def render_check(stored: Thresholds, report: CheckReport) -> str:
         rows.append(cells)
     header = ["class", "threshold", "positive rate", "action limits"]
     if report.labelled:
-        header += [report.metric, "fitted interval", "a re-fit would give"]
+        header += [report.metric, "expected at this size", "a re-fit would give"]
     verdict = '<p class="drift">Alert</p>' if report.alert else '<p class="ok">No alert</p>'
     fitted = {c.label: c for c in stored.classes}
     rates = [
