@@ -131,6 +131,21 @@ stages:
     assert {f["stage"] for f in got if f["code"] == "no-feature-audit"} == {"train"}
 
 
+def test_a_model_saved_as_json_or_text_is_no_dead_out(repo: Path) -> None:
+    """XGBoost's save_model JSON and LightGBM's text dump, named as models: the pipeline's
+    product, not a dead out (two of the DVC-shaped compat projects got this finding)."""
+    spec = """\
+stages:
+  train:
+    cmd: python w.py saved_models/model.json models/booster.txt
+    deps: [w.py]
+    outs: [saved_models/model.json, models/booster.txt, scores.json]
+"""
+    committed(repo, {"solvent.yaml": spec, "w.py": W, "requirements.txt": "a==1\n"})
+    dead = {f["subject"] for f in findings(repo, "dead-out")}
+    assert dead == {"scores.json"}
+
+
 def test_a_stage_that_only_failed_has_never_run_to_the_end(repo: Path) -> None:
     spec = "stages:\n  s:\n    cmd: python -c 'raise SystemExit(4)'\n    metrics: [m.json]\n"
     committed(repo, {"solvent.yaml": spec, "requirements.txt": "a==1\n"})

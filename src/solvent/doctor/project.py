@@ -31,8 +31,10 @@ MODEL_SUFFIXES = frozenset(
      ".xgb", ".ubj"}
 )  # fmt: skip
 # ...and these only when the name says so (``models/forest.pkl``), as features, scalers and
-# tables are pickled and stored in HDF5 too.
-MAYBE_MODEL_SUFFIXES = frozenset({".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".bin"})
+# tables are pickled and stored in HDF5 too; XGBoost and LightGBM save models as JSON and text.
+MAYBE_MODEL_SUFFIXES = frozenset(
+    {".pkl", ".pickle", ".joblib", ".h5", ".hdf5", ".bin", ".json", ".txt"}
+)
 
 
 class Project:
