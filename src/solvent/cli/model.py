@@ -204,7 +204,7 @@ def audit_features(
         float | None,
         typer.Option(
             "--rope",
-            help="Score changes within ±ROPE are equivalent (default: a twentieth of the "
+            help="A drop that costs less than ROPE is negligible (default: a twentieth of the "
             "baseline's distance from a perfect score).",
         ),
     ] = None,
@@ -437,15 +437,15 @@ def _print_audit(report: AuditReport, out: str) -> None:
     if joint is not None:
         if joint.restored:
             console.print(
-                f"Dropping all {len(joint.dropped) + len(joint.restored)} flagged together was "
-                f"not equivalent ({joint.first.said()}); put back "
+                f"Dropping all {len(joint.dropped) + len(joint.restored)} flagged together may "
+                f"cost more than the band ({joint.first.said()}); put back "
                 f"{escape(', '.join(joint.restored))}",
                 soft_wrap=True,
             )
         if joint.dropped:
             console.print(
-                f"Joint check: dropping {escape(', '.join(joint.dropped))} together is "
-                f"equivalent: {joint.comparison.said()}",
+                f"Joint check: dropping {escape(', '.join(joint.dropped))} together costs "
+                f"less than the band: {joint.comparison.said()}",
                 soft_wrap=True,
             )
     for line in report.warning_lines():

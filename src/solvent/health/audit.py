@@ -9,17 +9,18 @@
 3. Every feature is dropped alone, and every group as a whole, and the model is refit on
    the *same* repeated CV folds as the full model. The fold-wise score differences are compared
    with the Nadeau-Bengio corrected t-test (the folds' training sets overlap, so the plain
-   variance is too small). Each comparison has three outcomes (``audit_stats``): worse (keep),
-   equivalent (can go) or undecided (the interval straddles a band edge).
+   variance is too small). Each comparison has three outcomes (``audit_stats``): worse (keep:
+   the whole 90% interval of the cost lies above the band), equivalent (can go: its upper end
+   lies below the band) or undecided (it straddles the band's edge).
 4. The joint check: every feature recommended for removal is dropped together and the model
    refit on the same folds. Verdicts hold one at a time; a set of small losses can add up. If
-   the joint drop is not equivalent, the most important members are put back one by one until
+   the joint drop may cost more than the band, the costliest members are put back one by one until
    it is, and those become ``undecided``.
 
 The band is relative by default: a twentieth of the baseline's distance from a perfect score
 (``audit_stats.band``); ``rope`` sets an absolute one.
 
-Verdicts: ``keep``; ``epsilon`` (its removal is equivalent); ``correlated`` (its group is
+Verdicts: ``keep``; ``epsilon`` (its removal costs less than the band); ``correlated`` (its group is
 needed but it is redundant with the member kept); ``bundled`` (its whole group can go);
 ``legacy`` (epsilon now, and not in an earlier audit); ``duplicate``; ``harmful`` (the model is
 significantly better without it); ``undecided`` (with what would decide it).
@@ -287,7 +288,7 @@ def _verdict(
     if together is not None:
         names = ", ".join(group)
         if together.equivalent or together.outcome == "better":
-            why = f"dropping its whole group ({names}) is equivalent: {together.said()}"
+            why = f"dropping its whole group ({names}) costs less than the band: {together.said()}"
             return Verdict(column, "bundled", why, importance, drop, group, together)
         if together.outcome == "worse":
             costs = [compared[(c,)].mean for c in group]
@@ -300,7 +301,7 @@ def _verdict(
             if drop.equivalent:
                 why = (
                     f"redundant with {kept} (Spearman-correlated group {names}); dropping it "
-                    f"alone is equivalent: {drop.said()}; dropping the group is not: "
+                    f"alone costs less than the band: {drop.said()}; dropping the group does not: "
                     f"{together.said()}"
                 )
                 return Verdict(column, "correlated", why, importance, drop, group, together)
@@ -314,9 +315,9 @@ def _verdict(
         why = f"the model is better without it: {drop.said()}"
         return Verdict(column, "harmful", why, importance, drop, group, together)
     if drop.outcome == "undecided":
-        why = f"dropping it is neither clearly costly nor within ±{width:.4g}: {drop.said()}"
+        why = f"dropping it may cost more than the band {width:.4g}, or less: {drop.said()}"
         return Verdict(column, "undecided", why, importance, drop, group, together)
-    why = f"dropping it is equivalent (within ±{width:.4g}): {drop.said()}"
+    why = f"dropping it costs less than the band {width:.4g}: {drop.said()}"
     if earlier is not None and earlier not in ("epsilon", "legacy", "bundled"):
         why += f"; it was '{earlier}' in the earlier audit"
         return Verdict(column, "legacy", why, importance, drop, group, together)

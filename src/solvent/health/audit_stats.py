@@ -1,10 +1,13 @@
 """The statistics under the feature audit: the band of practical equivalence, the corrected
 comparison of two models on the same folds with its three outcomes, and exact duplicates.
 
-A comparison has three outcomes, never two: ``worse`` (the 90% interval of the score change
-lies entirely beyond the band: dropping costs more than the band), ``equivalent`` (the interval
-lies inside the band) or ``undecided`` (it straddles a band edge: the data cannot tell). A
-fourth, ``better``, is the mirror of ``worse``: the model is significantly better without.
+A comparison has three outcomes, never two: ``worse`` (the 90% interval of the cost of
+dropping lies entirely above the band: dropping costs more than the band), ``equivalent``
+(the interval's upper end lies below the band: dropping costs less than the band, a one-sided
+test at 5%, the upper half of TOST; a model that may be much better without the features is
+no reason to keep them) or ``undecided`` (the interval straddles the band's upper edge: the
+data cannot tell). A fourth, ``better``, is the mirror of ``worse``: the whole interval lies
+below minus the band, the model is significantly better without.
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ class Comparison:
 def compare(dropped: tuple[str, ...], diffs: np.ndarray, ratio: float, width: float) -> Comparison:
     """Nadeau & Bengio (2003): the variance of the mean of ``J`` fold differences is
     ``(1/J + n_test/n_train)·s²``; the folds' training sets overlap, so ``s²/J`` is too small.
-    Equivalence by two one-sided tests at 5% (the 90% interval inside ±``width``)."""
+    Removable when the cost's 90% interval ends below ``width`` (one-sided at 5%)."""
     j = len(diffs)
     mean = float(diffs.mean())
     se = math.sqrt((1 / j + ratio) * float(diffs.var(ddof=1))) if j > 1 else 0.0
@@ -117,29 +120,28 @@ def compare(dropped: tuple[str, ...], diffs: np.ndarray, ratio: float, width: fl
         outcome = "worse"
     elif high < -width:
         outcome = "better"
-    elif -width < low and high < width:
+    elif high < width:
         outcome = "equivalent"
     else:
         outcome = "undecided"
-    needed = 0.0 if outcome != "undecided" else max(width - abs(mean), 0.0)
+    needed = 0.0 if outcome != "undecided" else max(width - mean, 0.0)
     return Comparison(dropped, mean, low, high, p, outcome, needed)
 
 
 def how_to_decide(c: Comparison, scoring: str | None, repeats: int, folds: int) -> str:
     """What would turn an undecided comparison into a verdict."""
     half = (c.high - c.low) / 2
-    if c.needed <= 0:
-        return (
-            f"its mean change {-c.mean:+.4f} sits on the band's edge: no amount of data "
-            "decides that; widen --rope if the change does not matter"
-        )
-    ask = f"the interval is ±{half:.4f} and needs to be within ±{c.needed:.4f}"
-    steppy = scoring is None or scoring.startswith(("accuracy", "balanced_accuracy", "f1"))
     tips = ["more rows"]
     if repeats * folds < 50:
         tips.append(f"more --repeats (now {repeats})")
-    if steppy:
+    if scoring is None or scoring.startswith(("accuracy", "balanced_accuracy", "f1")):
         tips.append("a smoother --scoring (neg_log_loss, roc_auc)")
+    if c.needed <= 0:
+        return (
+            f"dropping it costs {c.mean:.4f} on average, at or above the band: "
+            f"{', '.join(tips)} would most likely show it is needed"
+        )
+    ask = f"the interval is ±{half:.4f} and needs to be within ±{c.needed:.4f}"
     return f"{ask}: {', '.join(tips)} would decide it"
 
 

@@ -312,13 +312,13 @@ def _joint(report: AuditReport) -> str:
     joint = report.joint
     if joint is not None and joint.restored:
         parts.append(
-            f"<p>Dropping all flagged features together was not equivalent "
+            f"<p>Dropping all flagged features together may cost more than the band "
             f"({escape(joint.first.said())}); put back: {escape(', '.join(joint.restored))}.</p>"
         )
     if joint is not None and joint.dropped:
         parts.append(
-            f"<p>Joint check: dropping {escape(', '.join(joint.dropped))} together is "
-            f"equivalent: {escape(joint.comparison.said())}.</p>"
+            f"<p>Joint check: dropping {escape(', '.join(joint.dropped))} together costs "
+            f"less than the band: {escape(joint.comparison.said())}.</p>"
         )
     parts.extend(f'<p class="drift">{escape(line)}</p>' for line in report.warning_lines())
     return "".join(parts)
