@@ -139,13 +139,13 @@ class Md5Cache:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=OFF")
-            self._db.execute(
+            from solvent.storage.state import open_memo
+
+            self._db = open_memo(
+                self._path,
                 "CREATE TABLE IF NOT EXISTS dvc_md5 (dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
                 " legacy INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL,"
-                " md5 TEXT NOT NULL, PRIMARY KEY (dev, ino, legacy)) WITHOUT ROWID"
+                " md5 TEXT NOT NULL, PRIMARY KEY (dev, ino, legacy)) WITHOUT ROWID",
             )
         return self._db
 

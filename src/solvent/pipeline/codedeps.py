@@ -100,12 +100,12 @@ class ImportMemo:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            self._db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=OFF")
-            self._db.execute(
+            from solvent.storage.state import open_memo
+
+            self._db = open_memo(
+                self._path,
                 "CREATE TABLE IF NOT EXISTS imports (id TEXT PRIMARY KEY, names TEXT NOT NULL)"
-                " WITHOUT ROWID"
+                " WITHOUT ROWID",
             )
         return self._db
 

@@ -52,13 +52,20 @@ def any_racy(mtimes_ns: Iterable[int], now_ns: int) -> bool:
     return now_ns - newest < RACY_NS or now_ns - newest_coarse < RACY_COARSE_NS
 
 
+def open_memo(path: Path, schema: str, *, threads: bool = False) -> sqlite3.Connection:
+    """A connection to ``state.db`` (or another memo database) with ``schema`` created: WAL,
+    no fsync (a memo is rebuilt when lost, never data), autocommit."""
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=not threads)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    db.executescript(schema)
+    return db
+
+
 class StateDB:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.executescript(_SCHEMA)
+        self._db = open_memo(path, _SCHEMA, threads=True)
 
     def close(self) -> None:
         self._db.close()
