@@ -22,10 +22,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/
 
-# Two workers (the machines have 2 cores; most tests wait on a subprocess), each test file in
-# one worker so module fixtures (a Dask cluster, an audited data set) are made once.
+# One process: with two xdist workers (`-n 2 --dist loadfile`, about 9 instead of 15 minutes)
+# a repro interrupted by SIGINT once took over 30 s to exit under the load; until that is
+# understood, CI runs the suite the way it has always passed.
 unit: $(STAMP) dvc-venv
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q
 
 test: lint typecheck unit
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import stat
@@ -193,7 +194,12 @@ def test_clean_tmp_removes_a_killed_writers_stage(store: ObjectStore) -> None:
 
 def test_staged_folders_are_closed_by_flush_or_when_dropped(tmp_path: Path) -> None:
     def open_fds() -> int:
-        return len(os.listdir("/proc/self/fd"))
+        # Only this store's: other tests of the same process may close theirs meanwhile.
+        found = 0
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                found += os.readlink(f"/proc/self/fd/{fd}").startswith(str(tmp_path))
+        return found
 
     before = open_fds()
     store = ObjectStore(tmp_path / "cache")
