@@ -22,7 +22,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/
 
-# One process: with two xdist workers (`-n 2 --dist loadfile`, about 9 instead of 15 minutes)
+# One process: with two xdist workers (`-n 2 --dist loadfile`, 9 instead of 16 minutes)
 # a repro interrupted by SIGINT once took over 30 s to exit under the load; until that is
 # understood, CI runs the suite the way it has always passed.
 unit: $(STAMP) dvc-venv
