@@ -5,15 +5,13 @@ them, and say what DVC itself says on the same project."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.dvc.dvcrun import dvc, needs_dvc
 from tests.helpers import commit_all, solvent_ok, write
-from tests.pipeline.compat.test_dvc_compat import dvc_python
 
 # The shape of a dvclive project: evaluate writes the dvclive folder; dvclive's metrics,
 # params and plots are declared at the top level, beside one stage-level metric.
@@ -83,19 +81,7 @@ def test_params_diff_includes_a_top_level_params_file(dvclive_project: Path) -> 
 
 
 def _dvc(cwd: Path, *args: str) -> Any:
-    python = dvc_python()
-    assert python is not None
-    proc = subprocess.run(
-        [str(python), "-m", "dvc", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "DVC_NO_ANALYTICS": "1"},
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return json.loads(dvc(cwd, *args))
 
 
 def _rounded(doc: Any) -> Any:
@@ -105,14 +91,9 @@ def _rounded(doc: Any) -> Any:
     return round(doc, 9) if isinstance(doc, float) else doc
 
 
-@pytest.mark.skipif(
-    dvc_python() is None, reason="no DVC: set SOLVENT_DVC_PYTHON or create bench/.venv-dvc"
-)
+@needs_dvc
 def test_same_answers_as_dvc(dvclive_project: Path) -> None:
-    python = dvc_python()
-    assert python is not None
-    subprocess.run([str(python), "-m", "dvc", "init", "-q"], cwd=dvclive_project, check=True,
-                   env={**os.environ, "DVC_NO_ANALYTICS": "1"})  # fmt: skip
+    dvc(dvclive_project, "init", "-q")
     ours = json.loads(solvent_ok(dvclive_project, "metrics", "show", "--json"))
     theirs = _dvc(dvclive_project, "metrics", "show", "--json")
     assert [d["data"] for d in ours.values()] == [d["data"] for d in theirs.values()]

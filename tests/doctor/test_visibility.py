@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.doctor.tiny import committed, findings, write
+from tests.dvc.dvcrun import dvc_python
 from tests.helpers import commit_all, solvent_ok
-from tests.pipeline.compat.test_dvc_compat import dvc_python
 
 SPEC = """\
 stages:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.dvc.dvcrun import dvc_python
 from tests.helpers import commit_all, git, solvent_ok, write
-from tests.pipeline.compat.test_dvc_compat import dvc_python
 
 PY = sys.executable
 

@@ -19,24 +19,14 @@ import pytest
 
 from solvent.pipeline.graph import build_graph
 from solvent.pipeline.spec import load_pipeline
+from tests.dvc.dvcrun import DVC_PYTHON, needs_dvc
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
 PROJECTS = sorted(p.name for p in HERE.iterdir() if (p / "dvc.yaml").is_file())
 
 
-def dvc_python() -> Path | None:
-    configured = os.environ.get("SOLVENT_DVC_PYTHON")
-    if configured:
-        return Path(configured)
-    candidate = REPO_ROOT / "bench" / ".venv-dvc" / "bin" / "python"
-    return candidate if candidate.exists() else None
-
-
-DVC_PYTHON = dvc_python()
-pytestmark = pytest.mark.skipif(
-    DVC_PYTHON is None, reason="no DVC: set SOLVENT_DVC_PYTHON or create bench/.venv-dvc"
-)
+pytestmark = needs_dvc
 
 
 @pytest.fixture(scope="module")
