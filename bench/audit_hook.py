@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "audit"
 sys.path.insert(0, str(ROOT / "src"))
 
-from solvent.pipeline import access, tracing  # noqa: E402
-from solvent.pipeline.model import Out, Stage  # noqa: E402
+from solvent.pipeline.spec.model import Out, Stage  # noqa: E402
+from solvent.pipeline.tracing import access  # noqa: E402
+from solvent.pipeline.tracing import watch as tracing  # noqa: E402
 
 STAGE = """\
 import pickle

@@ -19,10 +19,10 @@ if TYPE_CHECKING:  # each command imports only what it runs, to keep start-up sh
     from solvent.gc import GcResult, GcScope
     from solvent.notebook.scaffold import Scaffolded
     from solvent.notebook.stage import ScriptMade
-    from solvent.pipeline.execute import Events, Ids, Inspector, ReproReport
-    from solvent.pipeline.graph import Graph
-    from solvent.pipeline.model import Stage
-    from solvent.pipeline.plan import Plan
+    from solvent.pipeline.planning.graph import Graph
+    from solvent.pipeline.planning.plan import Plan
+    from solvent.pipeline.running.execute import Events, Ids, Inspector, ReproReport
+    from solvent.pipeline.spec.model import Stage
     from solvent.progress import Progress
     from solvent.runs.ledger import Ledger, RunRecord
     from solvent.runs.lineage import Lineage
@@ -130,8 +130,8 @@ class Repo(Experiments, DvcVerbs):
         """Outs that dvc.lock records for stages solvent.lock does not have (yet): of the
         stages or outs ``targets`` name, or of every stage."""
         from solvent.dvc.adopt import unadopted_outs
-        from solvent.pipeline.graph import select
-        from solvent.pipeline.lock import read_lock
+        from solvent.pipeline.planning.graph import select
+        from solvent.pipeline.planning.lock import read_lock
 
         graph = self.graph()
         if graph is None or not (self.root / "dvc.lock").is_file():
@@ -147,7 +147,7 @@ class Repo(Experiments, DvcVerbs):
     def _data_pointers(self, targets: list[str]) -> list[Pointer]:
         """Pointer files and the pipeline's cached outs (as the lock records them) that
         ``targets`` name: tracked paths, pointer files, stage names or globs, stage outs."""
-        from solvent.pipeline.outs import locked_out_pointers, targeted_out_pointers
+        from solvent.pipeline.results.outs import locked_out_pointers, targeted_out_pointers
         from solvent.tracking.select import all_pointers, select_pointers
 
         graph = self.graph()
@@ -166,7 +166,7 @@ class Repo(Experiments, DvcVerbs):
     ) -> SyncReport:  # fmt: skip
         """Send the objects of tracked data and pipeline outs that the remote lacks, and the
         runs the remote's ledger lacks; with ``run_cache``, run-cache entries and their outs."""
-        from solvent.pipeline.runcache_sync import entries_to_push, send_entries
+        from solvent.pipeline.running.runcache_sync import entries_to_push, send_entries
         from solvent.runs.sync import push_runs
         from solvent.tracking.sync import push
 
@@ -187,7 +187,7 @@ class Repo(Experiments, DvcVerbs):
         """Download into the cache the objects the local cache lacks (re-hashed on arrival),
         and merge the remote's runs into the ledger; with ``run_cache``, the remote's run-cache
         entries and their outs too."""
-        from solvent.pipeline.runcache_sync import keep_entries, receive_entries
+        from solvent.pipeline.running.runcache_sync import keep_entries, receive_entries
         from solvent.runs.sync import fetch_runs
         from solvent.tracking.sync import fetch
 
@@ -300,8 +300,8 @@ class Repo(Experiments, DvcVerbs):
         if not self._graph_loaded and spec_file(self.root) is None:
             self._graph, self._graph_loaded = None, True
         if not self._graph_loaded:
-            from solvent.pipeline.graph import build_graph
-            from solvent.pipeline.spec import load_pipeline
+            from solvent.pipeline.planning.graph import build_graph
+            from solvent.pipeline.spec.load import load_pipeline
 
             pipeline = load_pipeline(self.root)
             self._graph = build_graph(pipeline) if pipeline is not None else None
@@ -317,9 +317,9 @@ class Repo(Experiments, DvcVerbs):
         force: bool = False,
     ) -> Plan:
         """Which selected stages are stale, and why (nothing runs)."""
-        from solvent.pipeline.graph import select
-        from solvent.pipeline.plan import Plan
-        from solvent.pipeline.status import pipeline_plan
+        from solvent.pipeline.planning.graph import select
+        from solvent.pipeline.planning.plan import Plan
+        from solvent.pipeline.planning.status import pipeline_plan
 
         graph = self.graph()
         if graph is None:
@@ -364,9 +364,9 @@ class Repo(Experiments, DvcVerbs):
         from dataclasses import replace
 
         from solvent.errors import UsageError
-        from solvent.pipeline.execute import ReproOptions, repro
-        from solvent.pipeline.executors import Executor
-        from solvent.pipeline.graph import select
+        from solvent.pipeline.planning.graph import select
+        from solvent.pipeline.running.execute import ReproOptions, repro
+        from solvent.pipeline.running.executors import Executor
 
         executor, scheduler_address = _executor_choice(self.layout, executor, scheduler_address)
         if trace is not None and trace not in ("auto", "full", "audit", "off"):
@@ -379,7 +379,7 @@ class Repo(Experiments, DvcVerbs):
                 "declare stages in solvent.yaml, or add one with 'solvent stage add'",
             )
         stages = select(graph, targets or [], downstream=downstream, single_item=single_item)
-        from solvent.pipeline.ordering import stages_at_once
+        from solvent.pipeline.planning.ordering import stages_at_once
 
         at_once = stages_at_once(self.layout, graph.pipeline.file, jobs, executor != "dask")
         options = ReproOptions(
@@ -396,7 +396,7 @@ class Repo(Experiments, DvcVerbs):
         events = events or (lambda kind, text: None)
         runner: Executor | None = None
         if executor == "dask" and not dry:
-            from solvent.pipeline.dask_executor import DaskExecutor
+            from solvent.pipeline.running.dask_executor import DaskExecutor
 
             say = events
             runner = DaskExecutor.start(
@@ -416,8 +416,8 @@ class Repo(Experiments, DvcVerbs):
     def data_notes(self, plan: Plan) -> dict[str, list[str]]:
         """Per stale stage: how its changed tabular deps differ from their locked versions
         (schema and drift; empty without the health extra or a cached locked version)."""
-        from solvent.pipeline.lock import read_lock
-        from solvent.pipeline.state import path_state
+        from solvent.pipeline.planning.lock import read_lock
+        from solvent.pipeline.planning.state import path_state
         from solvent.stage_checks import DataInspector, is_tabular
 
         lock = read_lock(self.root)
@@ -479,7 +479,7 @@ class Repo(Experiments, DvcVerbs):
         from solvent.doctor.options import load_options
         from solvent.doctor.project import Project
         from solvent.doctor.report import diagnose
-        from solvent.pipeline.spec import load_pipeline
+        from solvent.pipeline.spec.load import load_pipeline
 
         project = Project(self.layout, load_pipeline(self.root))
         try:
@@ -497,7 +497,7 @@ class Repo(Experiments, DvcVerbs):
         scratch workspace; the verdicts are kept for ``doctor`` (``doctor --reproduce``)."""
         from solvent.doctor.project import Project
         from solvent.doctor.reproduce import reproduce, select
-        from solvent.pipeline.spec import load_pipeline
+        from solvent.pipeline.spec.load import load_pipeline
 
         project = Project(self.layout, load_pipeline(self.root))
         try:
@@ -513,7 +513,7 @@ class Repo(Experiments, DvcVerbs):
         """Backward (what produced ``PATH`` or ``PATH@REV``) or, with ``used_by``, forward
         (what used it), from the run ledger."""
         from solvent.errors import UsageError
-        from solvent.pipeline.versions import id_inside, is_data, tracked_in, version_of
+        from solvent.pipeline.results.versions import id_inside, is_data, tracked_in, version_of
         from solvent.runs.lineage import backward, forward
         from solvent.storage.ids import ObjectId
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from solvent.pipeline.graph import Graph
-    from solvent.pipeline.plan import Plan
+    from solvent.pipeline.planning.graph import Graph
+    from solvent.pipeline.planning.plan import Plan
     from solvent.repo import RepoLayout
     from solvent.runs.experiments import Experiment
     from solvent.runs.ledger import Ledger
@@ -115,7 +115,7 @@ class Experiments:
         graph = self.graph()
         if graph is not None:  # every stage's outs, by stage: never a name read as a path
             from solvent.api import default_jobs
-            from solvent.pipeline.outs import locked_out_pointers
+            from solvent.pipeline.results.outs import locked_out_pointers
             from solvent.tracking.checkout import checkout_pointers
 
             outs = locked_out_pointers(self.layout, graph, list(graph.pipeline.stages))
@@ -134,7 +134,7 @@ class Experiments:
         """Record the workspace (its pipeline up to date) as an experiment without running:
         its lock, the tracked files it changed since HEAD, its params changes and metrics."""
         from solvent.errors import UsageError
-        from solvent.pipeline.params_metrics import metrics_show, params_diff
+        from solvent.pipeline.results.params_metrics import metrics_show, params_diff
         from solvent.runs import experiments as ex
 
         ex.project_files(self.root)  # refuses outside git

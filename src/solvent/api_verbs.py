@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from solvent.pipeline.commit import Committed, Confirm
-    from solvent.pipeline.graph import Graph
-    from solvent.pipeline.stage_edit import StageEdit, StageRemoved
+    from solvent.pipeline.planning.graph import Graph
+    from solvent.pipeline.running.commit import Committed, Confirm
+    from solvent.pipeline.spec.stage_edit import StageEdit, StageRemoved
     from solvent.repo import RepoLayout
     from solvent.runs.experiments import Reference
     from solvent.tracking.listing import LsEntry
@@ -67,8 +67,8 @@ class DvcVerbs:
         """Record the workspace's deps, params and outs of the stages (all by default) in the
         lock without running them; a stage that changed only with ``force`` or ``confirm``."""
         from solvent.errors import UsageError
-        from solvent.pipeline.commit import commit
-        from solvent.pipeline.graph import select
+        from solvent.pipeline.planning.graph import select
+        from solvent.pipeline.running.commit import commit
 
         graph = self.graph()
         if graph is None:
@@ -80,7 +80,7 @@ class DvcVerbs:
 
     def freeze(self, stage: str, frozen: bool = True) -> StageEdit:
         """Set (or with ``frozen`` False, remove) ``frozen: true`` on a stage in the yaml."""
-        from solvent.pipeline.stage_edit import set_frozen
+        from solvent.pipeline.spec.stage_edit import set_frozen
 
         self._graph_loaded = False
         return set_frozen(self.layout, stage, frozen)
@@ -89,7 +89,7 @@ class DvcVerbs:
         """A stage (from the yaml and the lock) or tracked data (its pointer file); ``outs``
         deletes the stage's outs or the data from the workspace too."""
         from solvent.errors import UsageError
-        from solvent.pipeline.stage_edit import drop_stage
+        from solvent.pipeline.spec.stage_edit import drop_stage
         from solvent.tracking.move import pointer_of, untrack
 
         graph = self.graph()
@@ -129,7 +129,7 @@ class DvcVerbs:
     def exp_references(self, keys: list[str]) -> list[Reference]:
         """The workspace's and the baseline commit's values of the params ``keys`` and of
         the metrics: the rows ``exp show`` puts above the experiments."""
-        from solvent.pipeline.baseline import head, values_at
+        from solvent.pipeline.results.baseline import head, values_at
         from solvent.runs.experiments import Reference
 
         graph = self.graph()

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 from solvent import git
 from solvent.errors import SolventError, UsageError
-from solvent.pipeline.lock import LOCK_FILE, parse_lock, read_lock
+from solvent.pipeline.planning.lock import LOCK_FILE, parse_lock, read_lock
 from solvent.repo import RepoLayout
 from solvent.runs.experiments import experiment_locks
 from solvent.storage.ids import ObjectId

@@ -193,7 +193,7 @@ def _tracked_id(layout: RepoLayout, name: str, rev: str) -> ObjectId:
     """The id of ``name`` at ``rev``: a file tracked by a pointer file, a file inside a tracked
     folder, or a pipeline out in that revision's ``solvent.lock``."""
     from solvent import git
-    from solvent.pipeline.lock import parse_lock
+    from solvent.pipeline.planning.lock import parse_lock
     from solvent.tracking.pointer import parse_pointer
 
     rel = layout.rel(name)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from solvent.errors import SolventError
 from solvent.health_data import Data, require_health
-from solvent.pipeline.model import Check, Stage
+from solvent.pipeline.spec.model import Check, Stage
 from solvent.repo import RepoLayout
 from solvent.storage.ids import ObjectId
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from solvent.pipeline.model import Out, ParamRef, Pipeline, Stage
+from solvent.pipeline.spec.model import Out, ParamRef, Pipeline, Stage
 
 P = PurePosixPath
 

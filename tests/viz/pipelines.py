@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from solvent.pipeline.graph import Graph, build_graph
-from solvent.pipeline.model import Out, ParamRef, Pipeline, Stage
-from solvent.pipeline.plan import Plan, StagePlan, StaleReason, Why
+from solvent.pipeline.planning.graph import Graph, build_graph
+from solvent.pipeline.planning.plan import Plan, StagePlan, StaleReason, Why
+from solvent.pipeline.spec.model import Out, ParamRef, Pipeline, Stage
 
 P = PurePosixPath
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from solvent.pipeline.graph import Graph
+from solvent.pipeline.planning.graph import Graph
 from solvent.viz.dag import DagView, mermaid_ids, to_doc, to_dot, to_mermaid
 from solvent.viz.model import PALETTE, State, build_view
 from tests.viz.pipelines import EXPECTED_STATES, graph, six_stage_plan, six_stages, stage

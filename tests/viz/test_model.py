@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from solvent.pipeline.plan import Plan, StagePlan
+from solvent.pipeline.planning.plan import Plan, StagePlan
 from solvent.viz.model import State, build_view, stage_states, topo_order
 from tests.viz.pipelines import EXPECTED_STATES, graph, six_stage_plan, six_stages, stage
 

@@ -68,8 +68,8 @@ def dag(
 
 
 def _view(repo: Repo, targets: list[str], outs: bool) -> DagView:
-    from solvent.pipeline.execute import read_last_outcomes
-    from solvent.pipeline.graph import select
+    from solvent.pipeline.planning.graph import select
+    from solvent.pipeline.running.execute import read_last_outcomes
     from solvent.viz.model import build_view
 
     graph = repo.graph()

@@ -87,7 +87,7 @@ def remove(
     """Remove a stage from the pipeline file and the lock, or stop tracking data (its pointer
     file and .gitignore entry). The cache keeps the bytes until 'solvent gc'."""
     from solvent.api import Repo
-    from solvent.pipeline.stage_edit import StageRemoved
+    from solvent.pipeline.spec.stage_edit import StageRemoved
 
     result = Repo().remove(target, outs=outs)
     if isinstance(result, StageRemoved):

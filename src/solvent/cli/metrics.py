@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
     from rich.table import Table
 
-    from solvent.pipeline.model import Pipeline
-    from solvent.pipeline.params_metrics import ValuesDiff
+    from solvent.pipeline.results.params_metrics import ValuesDiff
+    from solvent.pipeline.spec.model import Pipeline
     from solvent.repo import RepoLayout
 
 DEFAULT_PRECISION = 5
@@ -55,7 +55,7 @@ def params_diff(
     json: JSON = False,
 ) -> None:
     """Params changed between a git revision and the workspace, or two revisions."""
-    from solvent.pipeline.params_metrics import params_diff
+    from solvent.pipeline.results.params_metrics import params_diff
 
     layout, pipeline, paths = _open(targets)
     result = params_diff(
@@ -76,7 +76,7 @@ def metrics_show(
     json: JSON = False,
 ) -> None:
     """Every metric in the workspace, file by file."""
-    from solvent.pipeline.params_metrics import metrics_show
+    from solvent.pipeline.results.params_metrics import metrics_show
 
     layout, pipeline, paths = _open(targets)
     result = metrics_show(layout, pipeline, targets=paths)
@@ -112,7 +112,7 @@ def metrics_diff(
     json: JSON = False,
 ) -> None:
     """Metrics changed between a git revision and the workspace, or two revisions."""
-    from solvent.pipeline.params_metrics import metrics_diff
+    from solvent.pipeline.results.params_metrics import metrics_diff
 
     layout, pipeline, paths = _open(targets)
     result = metrics_diff(layout, pipeline, a_rev, b_rev, unchanged=all_, targets=paths)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from solvent.cli.render import console, err_console, escape, print_json, styled
 
 if TYPE_CHECKING:
-    from solvent.pipeline.execute import ReproReport
-    from solvent.pipeline.plan import Plan
+    from solvent.pipeline.planning.plan import Plan
+    from solvent.pipeline.running.execute import ReproReport
 
 _MARKS = {
     "start": ("▶ ", "bold cyan"), "done": ("✓ ", "green"), "fail": ("✗ ", "bold red"),
@@ -77,7 +77,7 @@ def repro(
 
 
 def _summary(report: ReproReport, targets: list[str]) -> None:
-    from solvent.pipeline.execute import Outcome
+    from solvent.pipeline.running.execute import Outcome
 
     counts: dict[str, int] = {}
     for s in report.stages:

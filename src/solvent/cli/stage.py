@@ -9,8 +9,8 @@ import typer
 from solvent.cli.render import command_group, console, escape
 
 if TYPE_CHECKING:
-    from solvent.pipeline.edit import NewOut
-    from solvent.pipeline.model import OutKind
+    from solvent.pipeline.spec.edit import NewOut
+    from solvent.pipeline.spec.model import OutKind
 
 stage_app = command_group("Declare pipeline stages.")
 
@@ -92,7 +92,7 @@ def add(
     Example: solvent stage add -n train -d data.csv -p train.lr -o model.pkl -- python train.py
     """
     from solvent.api import Repo
-    from solvent.pipeline.edit import NewOut, NewStage, add_stage
+    from solvent.pipeline.spec.edit import NewOut, NewStage, add_stage
 
     def out_list(
         paths: PATHS, kind: OutKind = "out", cache: bool = True, persist: bool = False

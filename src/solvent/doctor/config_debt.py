@@ -13,7 +13,7 @@ from solvent.doctor.code_scan import named_numbers, string_literals, words
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
 from solvent.errors import SolventError
-from solvent.pipeline.interpolate import ResolveError
+from solvent.pipeline.spec.interpolate import ResolveError
 
 _INTERPOLATION = re.compile(r"\$\{\s*([A-Za-z_][\w.-]*)")
 _NOT_TUNED = re.compile(r"seed|random_state|verbose|n_jobs|jobs|workers", re.IGNORECASE)
@@ -47,9 +47,9 @@ def scan(project: Project, flagged_lines: set[tuple[str, int]]) -> list[Finding]
 
 
 def _params(project: Project) -> list[Param]:
-    from solvent.pipeline.params_metrics import params_files
-    from solvent.pipeline.plan import flatten
-    from solvent.pipeline.spec_files import parse_spec
+    from solvent.pipeline.planning.plan import flatten
+    from solvent.pipeline.results.params_metrics import params_files
+    from solvent.pipeline.spec.files import parse_spec
 
     found: list[Param] = []
     # A file only the top-level params: name holds values a stage logs (dvclive's
@@ -68,7 +68,7 @@ def _params(project: Project) -> list[Param]:
             except SolventError:  # a broken params file is repro's error to report
                 continue
         else:
-            from solvent.pipeline.spec_files import load_data_file
+            from solvent.pipeline.spec.files import load_data_file
 
             try:
                 doc, lines = load_data_file(project.root, file), {}
@@ -157,7 +157,7 @@ def _never_changed(project: Project, used: list[Param]) -> list[Finding]:
     if not tunable:
         return []
     seen: dict[tuple[PurePosixPath, str], set[Any]] = {(p.file, p.key): {p.value} for p in tunable}
-    from solvent.pipeline.plan import flatten
+    from solvent.pipeline.planning.plan import flatten
 
     history = 0
     for file in {p.file for p in tunable}:
@@ -204,7 +204,7 @@ def _hashable(value: Any) -> Any:
 
 def _history(project: Project, file: PurePosixPath) -> list[dict[str, Any]]:
     """The file as each commit that changed it had it, newest first."""
-    from solvent.pipeline.spec_files import parse_data_file
+    from solvent.pipeline.spec.files import parse_data_file
 
     if not project.layout.uses_git:
         return []

@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
-from solvent.pipeline.model import Stage
+from solvent.pipeline.spec.model import Stage
 
 AUDIT_MAX_AGE_DAYS = 90.0
 DAY = 86400.0

@@ -10,7 +10,7 @@ from solvent.doctor.code_scan import DATA_SUFFIXES
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project, is_model_out
 from solvent.git import POINTER_SUFFIX
-from solvent.pipeline.model import Stage
+from solvent.pipeline.spec.model import Stage
 
 MIN_DATA_SIZE = 1 << 20  # smaller files are fixtures and samples, fine in git
 # Folders of tools (experiment trackers, caches) whose files are theirs to keep.

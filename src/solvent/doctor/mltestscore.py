@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project, is_model_out
-from solvent.pipeline.model import Stage
+from solvent.pipeline.spec.model import Stage
 
 Status = Literal["in place", "missing", "not visible"]
 Verdict = tuple[Status, str]  # and the evidence: what was seen, or what is missing
@@ -164,7 +164,7 @@ class Evidence:
     @cached_property
     def tests(self) -> dict[str, tuple[set[str], str]]:
         """Test files git tracks: the modules each imports, and its text."""
-        from solvent.pipeline.codedeps import imports_of
+        from solvent.pipeline.planning.codedeps import imports_of
 
         found = {}
         for rel in sorted(self.project.git_files or ()):

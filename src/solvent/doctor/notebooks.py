@@ -14,7 +14,7 @@ from solvent.doctor.code_scan import DATA_SUFFIXES
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
 from solvent.errors import SolventError
-from solvent.pipeline.model import Stage
+from solvent.pipeline.spec.model import Stage
 
 # Commands that execute a notebook.
 _RUNNERS = (

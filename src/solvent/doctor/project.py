@@ -13,14 +13,14 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
-from solvent.pipeline.model import Out, Pipeline, Stage
+from solvent.pipeline.spec.model import Out, Pipeline, Stage
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from solvent.pipeline.codedeps import CodeDeps
-    from solvent.pipeline.graph import Graph
-    from solvent.pipeline.lock import StageLock
+    from solvent.pipeline.planning.codedeps import CodeDeps
+    from solvent.pipeline.planning.graph import Graph
+    from solvent.pipeline.planning.lock import StageLock
     from solvent.repo import RepoLayout
     from solvent.runs.experiments import Experiment
     from solvent.runs.ledger import Ledger, RunRecord
@@ -51,13 +51,13 @@ class Project:
 
     @cached_property
     def graph(self) -> Graph | None:
-        from solvent.pipeline.graph import build_graph
+        from solvent.pipeline.planning.graph import build_graph
 
         return build_graph(self.pipeline) if self.pipeline else None
 
     @cached_property
     def lock(self) -> dict[str, StageLock]:
-        from solvent.pipeline.lock import read_lock
+        from solvent.pipeline.planning.lock import read_lock
 
         return read_lock(self.root) if self.pipeline else {}
 
@@ -165,7 +165,7 @@ class Project:
 
     @cached_property
     def _code(self) -> CodeDeps:
-        from solvent.pipeline.codedeps import CodeDeps
+        from solvent.pipeline.planning.codedeps import CodeDeps
 
         return CodeDeps(self.layout, still=True)
 

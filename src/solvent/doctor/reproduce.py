@@ -32,8 +32,8 @@ from typing import Any, Literal
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
 from solvent.errors import MalformedFileError, UsageError
-from solvent.pipeline.lock import LOCK_FILE, StageLock, read_lock
-from solvent.pipeline.model import Stage
+from solvent.pipeline.planning.lock import LOCK_FILE, StageLock, read_lock
+from solvent.pipeline.spec.model import Stage
 from solvent.repo import RepoLayout, ensure_ignored
 
 Verdict = Literal["reproducible", "differs", "inputs-changed", "failed"]

@@ -16,7 +16,7 @@ from solvent.doctor.config_debt import Param
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
 from solvent.errors import UsageError
-from solvent.pipeline.model import Stage
+from solvent.pipeline.spec.model import Stage
 
 # Modules and names by which a script reads its command line.
 _CLI_MODULES = frozenset({"argparse", "click", "typer", "fire", "docopt", "hydra",

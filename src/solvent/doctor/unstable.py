@@ -15,7 +15,7 @@ from typing import Any
 from solvent.doctor.code_scan import DATA_SUFFIXES, is_outside, outside_sources
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
-from solvent.pipeline.model import Stage
+from solvent.pipeline.spec.model import Stage
 
 LOCK_FILES = ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "pixi.lock",
               "conda-lock.yml", "conda-lock.yaml")  # fmt: skip
@@ -76,7 +76,7 @@ def _config_outside(project: Project, rel: PurePosixPath) -> list[tuple[str, int
     """Values of a config file that name a path outside the repo (data, a folder of it) or a
     URL of a data file; with the line each is on."""
     from solvent.errors import SolventError
-    from solvent.pipeline.spec_files import Lines, parse_spec
+    from solvent.pipeline.spec.files import Lines, parse_spec
 
     text = project.text(rel)
     lines: Lines = {}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from solvent.doctor.findings import Finding
 from solvent.doctor.project import Project
-from solvent.pipeline.access import AccessReport, Sighting, rejudge, spec_path, spec_stage
-from solvent.pipeline.model import Stage
+from solvent.pipeline.spec.model import Stage
+from solvent.pipeline.tracing.access import AccessReport, Sighting, rejudge, spec_path, spec_stage
 
 
 def scan(project: Project, static: list[Finding]) -> list[Finding]:

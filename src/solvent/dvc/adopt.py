@@ -17,9 +17,9 @@ from typing import Any
 from solvent.dvc.hashing import Md5Cache
 from solvent.dvc.lockfile import DVC_LOCK, DvcPath, DvcPointer, DvcStageLock, read_dvc_lock
 from solvent.errors import MalformedFileError
-from solvent.pipeline.lock import StageLock
-from solvent.pipeline.model import Stage
-from solvent.pipeline.plan import StageState, StaleReason, Why, flatten
+from solvent.pipeline.planning.lock import StageLock
+from solvent.pipeline.planning.plan import StageState, StaleReason, Why, flatten
+from solvent.pipeline.spec.model import Stage
 from solvent.repo import RepoLayout
 
 

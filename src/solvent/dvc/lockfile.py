@@ -36,8 +36,8 @@ class DvcStageLock:
 
 def _load_yaml(text: bytes, where: str) -> Any:
     """As DVC reads it: ruamel, YAML 1.2 (``1e-05`` is a float)."""
-    from solvent.pipeline.interpolate import ResolveError
-    from solvent.pipeline.spec_files import parse_data_file
+    from solvent.pipeline.spec.files import parse_data_file
+    from solvent.pipeline.spec.interpolate import ResolveError
 
     try:
         return parse_data_file(PurePosixPath(where), ".yaml", text)

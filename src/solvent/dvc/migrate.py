@@ -24,7 +24,7 @@ from solvent.errors import UsageError
 from solvent.repo import RepoLayout
 
 if TYPE_CHECKING:
-    from solvent.pipeline.graph import Graph
+    from solvent.pipeline.planning.graph import Graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +99,8 @@ def _pointers(layout: RepoLayout) -> tuple[PointerMove, ...]:
 
 def _graph(layout: RepoLayout) -> Graph | None:
     from solvent.pipeline import spec_file
-    from solvent.pipeline.graph import build_graph
-    from solvent.pipeline.spec import load_pipeline
+    from solvent.pipeline.planning.graph import build_graph
+    from solvent.pipeline.spec.load import load_pipeline
 
     if spec_file(layout.root) is None:
         return None
@@ -109,9 +109,9 @@ def _graph(layout: RepoLayout) -> Graph | None:
 
 
 def _stages(layout: RepoLayout) -> tuple[StageMove, ...]:
-    from solvent.pipeline.codedeps import CodeDeps
-    from solvent.pipeline.lock import read_lock
-    from solvent.pipeline.state import ParamReader, stage_state
+    from solvent.pipeline.planning.codedeps import CodeDeps
+    from solvent.pipeline.planning.lock import read_lock
+    from solvent.pipeline.planning.state import ParamReader, stage_state
 
     graph = _graph(layout)
     if graph is None:
@@ -205,10 +205,10 @@ def _cache_pointers(layout: RepoLayout, plan: Migration) -> None:
 
 def _record_stages(layout: RepoLayout, plan: Migration) -> None:
     from solvent.dvc.adopt import adopted_entry
-    from solvent.pipeline.codedeps import CodeDeps
-    from solvent.pipeline.lock import read_lock, write_lock
-    from solvent.pipeline.recording import Recorder
-    from solvent.pipeline.state import ParamReader, path_state, stage_state
+    from solvent.pipeline.planning.codedeps import CodeDeps
+    from solvent.pipeline.planning.lock import read_lock, write_lock
+    from solvent.pipeline.planning.state import ParamReader, path_state, stage_state
+    from solvent.pipeline.running.recording import Recorder
 
     adopt = {s.stage for s in plan.stages if s.action == "adopt"}
     graph = _graph(layout)

@@ -15,8 +15,8 @@ import yaml
 from solvent.errors import UsageError
 from solvent.notebook.convert import is_metric, python_literal
 from solvent.notebook.write import NewFiles, write_stage
-from solvent.pipeline.edit import NewOut, NewStage, StageAdded, check_name
-from solvent.pipeline.spec import DEFAULT_PARAMS
+from solvent.pipeline.spec.edit import NewOut, NewStage, StageAdded, check_name
+from solvent.pipeline.spec.load import DEFAULT_PARAMS
 from solvent.repo import RepoLayout
 
 DEFAULT_PARAMS_VALUES: dict[str, Any] = {"seed": 0}

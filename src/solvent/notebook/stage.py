@@ -13,8 +13,8 @@ from solvent.notebook.cells import read_cells
 from solvent.notebook.convert import Script, is_metric, to_script
 from solvent.notebook.params import Parameter
 from solvent.notebook.write import NewFiles, write_stage
-from solvent.pipeline.edit import NewOut, NewStage, StageAdded, check_name
-from solvent.pipeline.spec import DEFAULT_PARAMS
+from solvent.pipeline.spec.edit import NewOut, NewStage, StageAdded, check_name
+from solvent.pipeline.spec.load import DEFAULT_PARAMS
 from solvent.repo import RepoLayout
 
 

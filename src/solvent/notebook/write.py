@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from solvent.errors import MalformedFileError, UsageError
-from solvent.pipeline.edit import NewStage, StageAdded, add_stage
+from solvent.pipeline.spec.edit import NewStage, StageAdded, add_stage
 from solvent.repo import RepoLayout
 from solvent.storage.fsutil import atomic_write
 

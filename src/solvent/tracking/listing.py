@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from solvent import git
 from solvent.errors import GitError, SolventError, UsageError
 from solvent.paths import check_relative
-from solvent.pipeline.lock import LOCK_FILE, StageLock, parse_lock, read_lock
+from solvent.pipeline.planning.lock import LOCK_FILE, StageLock, parse_lock, read_lock
 from solvent.repo import DOT
 from solvent.storage.ids import ObjectId
 from solvent.storage.objects import ObjectStore

@@ -16,9 +16,9 @@ from enum import Enum
 from pathlib import PurePosixPath
 from typing import Literal, TypeVar
 
-from solvent.pipeline.graph import Graph
-from solvent.pipeline.model import Stage
-from solvent.pipeline.plan import Plan, StaleReason, Why
+from solvent.pipeline.planning.graph import Graph
+from solvent.pipeline.planning.plan import Plan, StaleReason, Why
+from solvent.pipeline.spec.model import Stage
 
 NodeKind = Literal["stage", "file"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from solvent.pipeline.graph import build_graph
-from solvent.pipeline.spec import load_pipeline
+from solvent.pipeline.planning.graph import build_graph
+from solvent.pipeline.spec.load import load_pipeline
 from tests.dvc.dvcrun import DVC_PYTHON, needs_dvc
 
 HERE = Path(__file__).resolve().parent

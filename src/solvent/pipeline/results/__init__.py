@@ -1,0 +1,1 @@
+"""What the pipeline produced: outs to restore, versions of a path, params and metrics compared."""

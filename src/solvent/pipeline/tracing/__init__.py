@@ -1,0 +1,1 @@
+"""Watching what a stage's processes open, and judging it against what the spec declares."""
